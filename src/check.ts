@@ -1,0 +1,184 @@
+import { convertCheckpoints, type CheckpointSet } from './convert.js';
+import { FormatError } from './errors.js';
+import type { HostTensor } from './io/host-tensor.js';
+import { readSafetensors } from './io/safetensors.js';
+import { readTorchCheckpoint } from './io/torch-checkpoint.js';
+import type { Shape4 } from './models/config.js';
+import { loadNetworks, type LoadedNetworks } from './models/model.js';
+import { SamplerPlan } from './models/sampler.js';
+import { WeightSet } from './models/weights.js';
+import { Graph, type Runtime, type Tensor } from './runtime/index.js';
+
+/** Reads a fixture file by name; undefined when the folder has no such file. */
+export type OptionalFileSource = (name: string) => Promise<Uint8Array | undefined>;
+
+export interface TensorCheck {
+  name: string;
+  relativeError: number;
+}
+
+/** ||out - expected|| / ||expected||, accumulated in float64. */
+export function relativeError(out: Float32Array, expected: Float32Array): number {
+  if (out.length !== expected.length) throw new Error(`size ${out.length} vs expected ${expected.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < out.length; i++) {
+    const d = out[i] - expected[i];
+    num += d * d;
+    den += expected[i] * expected[i];
+  }
+  return den === 0 ? (num === 0 ? 0 : Infinity) : Math.sqrt(num / den);
+}
+
+/** The fields of a fixture's config.json that conversion needs (fixtures/README.md). */
+interface FixtureConfig {
+  image_shape?: Shape4;
+  latent_shape: Shape4;
+  vae_first_layer_downsample?: boolean;
+  fp_output_size?: number;
+  ddpm_context_indices?: number[];
+}
+
+async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource): Promise<LoadedNetworks> {
+  const configBytes = await read('config.json');
+  if (!configBytes) throw new FormatError('config.json', 'missing from the fixture folder');
+  const cfg = JSON.parse(new TextDecoder().decode(configBytes)) as FixtureConfig;
+  if (!cfg.latent_shape) throw new FormatError('config.json', 'has no latent_shape');
+  const ckpt: CheckpointSet = {};
+  for (const part of ['vae', 'fp', 'ddpm'] as const) {
+    const bytes = await read(`${part}.pt`);
+    if (bytes) ckpt[part] = new WeightSet(`${part}.pt`, readTorchCheckpoint(bytes, `${part}.pt`));
+  }
+  const contextIdx = cfg.ddpm_context_indices;
+  const count = Math.max(cfg.fp_output_size ?? 0, ...(contextIdx ?? []).map((i) => i + 1));
+  const attributes = Array.from({ length: count }, (_, i) => `attribute_${i}`);
+  const converted = convertCheckpoints(ckpt, {
+    variant: 'fixture',
+    imageShape: cfg.image_shape,
+    latentShape: cfg.latent_shape,
+    firstLayerDownsample: cfg.vae_first_layer_downsample,
+    attributes: cfg.fp_output_size !== undefined ? attributes : undefined,
+    contextAttributes: contextIdx?.map((i) => attributes[i]),
+  });
+  return loadNetworks(rt, async (name) => {
+    const f = converted.files.get(name);
+    if (!f) throw new FormatError(name, 'not produced by conversion');
+    return f;
+  });
+}
+
+/** Records `build`, runs it, downloads the named outputs. */
+async function evaluate(rt: Runtime, build: (g: Graph) => Record<string, Tensor>): Promise<Record<string, Float32Array>> {
+  const g = new Graph(rt);
+  const outs = build(g);
+  g.run();
+  const result: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(outs)) result[k] = await rt.download(t);
+  g.release();
+  return result;
+}
+
+/**
+ * Converts a fixture folder's .pt files, runs every case present in
+ * cases.safetensors and reports each expected tensor's relative error.
+ */
+export async function checkFixture(
+  rt: Runtime,
+  read: OptionalFileSource,
+  onResult: (r: TensorCheck) => void = () => {},
+  onProgress: (message: string) => void = () => {},
+): Promise<TensorCheck[]> {
+  const casesBytes = await read('cases.safetensors');
+  if (!casesBytes) throw new FormatError('cases.safetensors', 'missing from the fixture folder');
+  const cases = readSafetensors(casesBytes, 'cases.safetensors').tensors;
+  const nets = await loadFixtureNetworks(rt, read);
+  const results: TensorCheck[] = [];
+  const tensor = (name: string): HostTensor => {
+    const t = cases.get(name);
+    if (!t) throw new FormatError('cases.safetensors', `missing tensor '${name}'`);
+    return t;
+  };
+  const up = (name: string) => {
+    const t = tensor(name);
+    return rt.upload(t.data, t.shape);
+  };
+  const compare = (name: string, out: Float32Array) => {
+    const r = { name, relativeError: relativeError(out, tensor(name).data) };
+    results.push(r);
+    onResult(r);
+  };
+  const need = <T>(part: T | undefined, what: string, caseName: string): T => {
+    if (!part) throw new FormatError('cases.safetensors', `case '${caseName}' needs ${what}, which the folder lacks`);
+    return part;
+  };
+
+  if (cases.has('encoder.x')) {
+    const enc = need(nets.encoder, 'vae.pt', 'encoder');
+    const r = await evaluate(rt, (g) => enc.build(g, up('encoder.x')));
+    compare('encoder.mu', r.mu);
+    compare('encoder.logvar', r.logvar);
+  }
+  if (cases.has('decoder.z')) {
+    const dec = need(nets.decoder, 'vae.pt', 'decoder');
+    compare('decoder.out', (await evaluate(rt, (g) => ({ out: dec.build(g, up('decoder.z')) }))).out);
+  }
+  if (cases.has('fp.z')) {
+    const fp = need(nets.featurePredictor, 'fp.pt', 'fp');
+    compare('fp.out', (await evaluate(rt, (g) => ({ out: fp.build(g, up('fp.z')) }))).out);
+  }
+  if (cases.has('unet.x')) {
+    const unet = need(nets.unet, 'ddpm.pt', 'unet');
+    compare('unet.out', (await evaluate(rt, (g) => ({ out: unet.build(g, up('unet.x'), up('unet.t'), up('unet.context')) }))).out);
+  }
+  if (cases.has('sample.x_T')) await checkSample(rt, nets, tensor, up, compare, cases, onProgress);
+  return results;
+}
+
+async function checkSample(
+  rt: Runtime,
+  nets: LoadedNetworks,
+  tensor: (name: string) => HostTensor,
+  up: (name: string) => Tensor,
+  compare: (name: string, out: Float32Array) => void,
+  cases: Map<string, HostTensor>,
+  onProgress: (message: string) => void,
+): Promise<void> {
+  const unet = nets.unet;
+  const schedule = nets.schedule;
+  if (!unet || !schedule) throw new FormatError('cases.safetensors', "case 'sample' needs ddpm.pt, which the folder lacks");
+  const xT = tensor('sample.x_T');
+  const batch = xT.shape[0];
+  const plan = new SamplerPlan(rt, unet, schedule, xT.shape.slice(1), batch, {
+    kind: 'buffer',
+    noise: up('sample.noise'),
+    firstStep: schedule.timesteps - 2,
+  });
+  plan.start(tensor('sample.context').data, 0, xT.data);
+  const marks = [...cases.keys()]
+    .map((k) => /^sample\.x_after_step_(\d+)$/.exec(k))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => b - a);
+  const total = plan.remaining;
+  let done = 0;
+  const progress = (n: number) => {
+    done += n;
+    onProgress(`sample: step ${done}/${total}`);
+  };
+  for (const i of marks) {
+    await plan.runUntil(i, progress);
+    compare(`sample.x_after_step_${i}`, await rt.download(plan.x));
+  }
+  await plan.runUntil(1, progress);
+  const z0 = await rt.download(plan.x);
+  compare('sample.z0', z0);
+  if (cases.has('sample.decoded') && nets.decoder) {
+    const dec = nets.decoder;
+    compare('sample.decoded', (await evaluate(rt, (g) => ({ out: dec.build(g, plan.x) }))).out);
+  }
+  if (cases.has('sample.features') && nets.featurePredictor) {
+    const fp = nets.featurePredictor;
+    compare('sample.features', (await evaluate(rt, (g) => ({ out: fp.build(g, plan.x) }))).out);
+  }
+  plan.release();
+}

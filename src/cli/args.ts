@@ -1,0 +1,30 @@
+import { UsageError } from '../errors.js';
+
+export function parseIntList(flag: string, value: string, length?: number): number[] {
+  const parts = value.split(',').map((s) => Number(s.trim()));
+  if (parts.some((v) => !Number.isInteger(v) || v <= 0) || (length !== undefined && parts.length !== length)) {
+    throw new UsageError(`--${flag} wants ${length ?? 'a list of'} positive integers separated by commas, got '${value}'`);
+  }
+  return parts;
+}
+
+export function parseNumber(flag: string, value: string, { min = -Infinity, integer = false } = {}): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+    throw new UsageError(`--${flag} wants ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got '${value}'`);
+  }
+  return v;
+}
+
+export function parseBoolean(flag: string, value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new UsageError(`--${flag} wants true or false, got '${value}'`);
+}
+
+export function parseNameList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { FormatError, GpuError, UsageError } from '../errors.js';
+import { createNodeRuntime } from '../runtime/node.js';
+import type { Runtime } from '../runtime/index.js';
+import { CHECK_HELP, checkCommand } from './check-command.js';
+import { CONVERT_HELP, convertCommand } from './convert-command.js';
+
+const HELP = `mg3d: MicroGen3D on WebGPU
+
+  mg3d convert   PyTorch checkpoints -> model folder
+  mg3d check     parity against a fixture folder
+  mg3d help CMD  details of one command
+
+GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
+(or MG3D_BACKEND / MG3D_ADAPTER).`;
+
+const HELPS: Record<string, string> = { convert: CONVERT_HELP, check: CHECK_HELP };
+
+const out = (line: string) => process.stdout.write(line + '\n');
+/** Progress goes to a terminal only; redirected runs stay quiet. */
+const status = (line: string) => {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
+};
+
+async function withRuntime<T>(flags: { backend?: string; adapter?: string }, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await createNodeRuntime({ backend: flags.backend, adapter: flags.adapter });
+  try {
+    return await fn(rt);
+  } finally {
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    rt.destroy();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    out(HELPS[rest[0] ?? ''] ?? HELP);
+    return 0;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      backend: { type: 'string' },
+      adapter: { type: 'string' },
+      out: { type: 'string' },
+      vae: { type: 'string' },
+      fp: { type: 'string' },
+      ddpm: { type: 'string' },
+      preset: { type: 'string' },
+      'image-shape': { type: 'string' },
+      'latent-shape': { type: 'string' },
+      'first-layer-downsample': { type: 'string' },
+      attributes: { type: 'string' },
+      'context-attributes': { type: 'string' },
+      tolerance: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    out(HELPS[command] ?? HELP);
+    return 0;
+  }
+  const flags = { ...values, positional: positionals };
+  switch (command) {
+    case 'convert':
+      await convertCommand(flags, out);
+      return 0;
+    case 'check':
+      return withRuntime(flags, (rt) => checkCommand(rt, flags, out, status));
+    default:
+      throw new UsageError(`unknown command '${command}'; run mg3d help`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const known = e instanceof UsageError || e instanceof FormatError || e instanceof GpuError;
+    const isArgError = e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    if (known || isArgError) {
+      console.error(`mg3d: ${(e as Error).message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(e);
+      process.exitCode = 1;
+    }
+  },
+);

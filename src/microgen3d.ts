@@ -1,0 +1,251 @@
+import { UsageError } from './errors.js';
+import type { HostTensor } from './io/host-tensor.js';
+import { contextIndices, type ModelConfig } from './models/config.js';
+import { loadNetworks, type FileSource, type LoadedNetworks } from './models/model.js';
+import { SamplerPlan } from './models/sampler.js';
+import { Stage } from './models/stage.js';
+import type { Runtime } from './runtime/index.js';
+
+export interface GenerateOptions {
+  /** One context for every sample, or one per sample index (context order, or the full attribute vector). */
+  context: readonly number[] | ((sampleIndex: number) => readonly number[]);
+  /** Number of samples (indices 0 .. samples-1), unless `indices` picks some. */
+  samples?: number;
+  /** Sample indices to generate; a sample's noise depends only on (seed, index). */
+  indices?: readonly number[];
+  /** Samples denoised together (default 1). */
+  batch?: number;
+  seed?: number;
+  /** Thresholds for phases: one (two phases) or two ascending (three phases). Default [0.5]. */
+  thresholds?: readonly number[];
+  onProgress?: (p: GenerateProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface GenerateProgress {
+  /** Denoising steps done in this run, over all samples, and the total. */
+  stepsDone: number;
+  stepsTotal: number;
+  samplesDone: number;
+  samplesTotal: number;
+}
+
+export interface GeneratedSample {
+  index: number;
+  /** Conditioning, in context-attribute order. */
+  context: number[];
+  /** Final latent (C, d, h, w). */
+  latent: HostTensor;
+  /** Decoded volume in [0, 1], shape (D, H, W). */
+  volume: HostTensor;
+  /** 0/1 (or 0/1/2) per voxel, shape as volume. */
+  phases: Uint8Array;
+  /** Feature-predictor reading of the latent, in attribute order. */
+  features: number[];
+  /** Milliseconds spent in each stage for this sample's batch (shared stages divided by batch). */
+  timings: { denoise: number; decode: number; predict: number };
+}
+
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** A loaded MicroGen3D model: the JS API over the engine. */
+export class MicroGen3D {
+  private readonly plans = new Map<number, SamplerPlan>();
+  private readonly decoder?: Stage<'volume'>;
+  private readonly predictor?: Stage<'features'>;
+  private readonly encoder?: Stage<'mu' | 'logvar'>;
+
+  private constructor(
+    readonly runtime: Runtime,
+    private readonly nets: LoadedNetworks,
+  ) {
+    const { config } = nets;
+    const latent = config.latentShape;
+    const { decoder, featurePredictor, encoder } = nets;
+    if (decoder) this.decoder = new Stage(runtime, latent, (g, z) => ({ volume: decoder.build(g, z) }));
+    if (featurePredictor) this.predictor = new Stage(runtime, latent, (g, z) => ({ features: featurePredictor.build(g, z) }));
+    if (encoder) this.encoder = new Stage(runtime, config.imageShape, (g, x) => encoder.build(g, x));
+  }
+
+  static async load(runtime: Runtime, read: FileSource): Promise<MicroGen3D> {
+    return new MicroGen3D(runtime, await loadNetworks(runtime, read));
+  }
+
+  get config(): ModelConfig {
+    return this.nets.config;
+  }
+
+  /**
+   * Checks a context vector and returns it in context-attribute order: given
+   * the full attribute vector, the context attributes are picked out of it.
+   */
+  contextVector(values: readonly number[]): number[] {
+    const c = this.config;
+    if (values.some((v) => !Number.isFinite(v))) throw new UsageError(`context values must be finite numbers, got [${values}]`);
+    if (values.length === c.contextAttributes.length) return [...values];
+    if (values.length === c.attributes.length) return contextIndices(c).map((i) => values[i]);
+    throw new UsageError(
+      `context needs ${c.contextAttributes.length} values (${c.contextAttributes.join(', ')})` +
+        (c.attributes.length !== c.contextAttributes.length ? ` or all ${c.attributes.length} attributes (${c.attributes.join(', ')})` : '') +
+        `, got ${values.length}`,
+    );
+  }
+
+  async *generate(o: GenerateOptions): AsyncGenerator<GeneratedSample> {
+    const { unet, schedule } = this.nets;
+    if (!unet || !schedule) throw new UsageError('generate: this model folder has no ddpm weights');
+    if (!this.decoder) throw new UsageError('generate: this model folder has no VAE weights');
+    const indices = o.indices ?? Array.from({ length: o.samples ?? 1 }, (_, i) => i);
+    const batch = o.batch ?? 1;
+    const seed = o.seed ?? 0;
+    const thresholds = o.thresholds ?? [0.5];
+    if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`batch must be a positive integer, got ${batch}`);
+    const contextOf = (i: number) => this.contextVector(typeof o.context === 'function' ? o.context(i) : o.context);
+    const K = this.config.contextAttributes.length;
+    const latentShape = this.config.latentShape;
+    const latentSize = prod(latentShape);
+    const stepsPerSample = schedule.timesteps - 2;
+    const progress: GenerateProgress = { stepsDone: 0, stepsTotal: indices.length * stepsPerSample, samplesDone: 0, samplesTotal: indices.length };
+
+    for (const group of consecutiveGroups(indices, batch)) {
+      const n = group.length;
+      const contexts = group.map(contextOf);
+      const plan = this.plan(n, seed);
+      const flat = new Float32Array(n * K);
+      contexts.forEach((c, b) => flat.set(c, b * K));
+      const t0 = performance.now();
+      plan.start(flat, group[0]);
+      await plan.runUntil(
+        1,
+        (steps) => {
+          progress.stepsDone += steps * n;
+          o.onProgress?.({ ...progress });
+        },
+        o.signal,
+      );
+      const latents = await this.runtime.download(plan.x);
+      const t1 = performance.now();
+      const features = this.predictor ? (await this.predictor.runHost(latents, n)).features : new Float32Array(0);
+      const t2 = performance.now();
+      for (let b = 0; b < n; b++) {
+        o.signal?.throwIfAborted();
+        const td = performance.now();
+        const volume = await this.decodeOne(plan, b);
+        const decodeMs = performance.now() - td;
+        const A = this.config.attributes.length;
+        progress.samplesDone++;
+        yield {
+          index: group[b],
+          context: contexts[b],
+          latent: { shape: [...latentShape], data: latents.slice(b * latentSize, (b + 1) * latentSize) },
+          volume,
+          phases: threshold(volume.data, thresholds),
+          features: this.predictor ? Array.from(features.subarray(b * A, (b + 1) * A)) : [],
+          timings: { denoise: (t1 - t0) / n, decode: decodeMs, predict: (t2 - t1) / n },
+        };
+      }
+    }
+  }
+
+  /** Latent (B, C, d, h, w) -> volume (B, 1, D, H, W) in [0, 1]. */
+  async decode(z: HostTensor): Promise<HostTensor> {
+    if (!this.decoder) throw new UsageError('decode: this model folder has no VAE weights');
+    const b = this.batchOf(z, this.config.latentShape, 'decode');
+    const { volume } = await this.decoder.runHost(z.data, b);
+    return { shape: [b, ...this.config.imageShape], data: volume };
+  }
+
+  /** Latent (B, C, d, h, w) -> attributes (B, A). */
+  async predictFeatures(z: HostTensor): Promise<HostTensor> {
+    if (!this.predictor) throw new UsageError('predictFeatures: this model folder has no feature-predictor weights');
+    const b = this.batchOf(z, this.config.latentShape, 'predictFeatures');
+    const { features } = await this.predictor.runHost(z.data, b);
+    return { shape: [b, this.config.attributes.length], data: features };
+  }
+
+  /**
+   * Volume (B, 1, D, H, W) -> mu, logvar and z = mu + exp(logvar / 2) * eps,
+   * eps standard normal from `seed` (the VAE's reparameterisation).
+   */
+  async encode(volume: HostTensor, seed = 0): Promise<{ mu: HostTensor; logvar: HostTensor; z: HostTensor }> {
+    if (!this.encoder) throw new UsageError('encode: this model folder has no VAE weights');
+    const b = this.batchOf(volume, this.config.imageShape, 'encode');
+    const { mu, logvar } = await this.encoder.runHost(volume.data, b);
+    const eps = gaussian(mu.length, seed);
+    const z = mu.map((m, i) => m + Math.exp(0.5 * logvar[i]) * eps[i]);
+    const shape = [b, ...this.config.latentShape];
+    return { mu: { shape, data: mu }, logvar: { shape, data: logvar }, z: { shape, data: z } };
+  }
+
+  dispose(): void {
+    for (const p of this.plans.values()) p.release();
+    this.plans.clear();
+    this.decoder?.release();
+    this.predictor?.release();
+    this.encoder?.release();
+  }
+
+  private plan(batch: number, seed: number): SamplerPlan {
+    const key = batch * 2 ** 32 + seed;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = new SamplerPlan(this.runtime, this.nets.unet!, this.nets.schedule!, this.config.latentShape, batch, { kind: 'philox', seed });
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private async decodeOne(plan: SamplerPlan, b: number): Promise<HostTensor> {
+    const stage = this.decoder!.for(1);
+    const n = prod(this.config.latentShape);
+    this.runtime.copy(plan.x, b * n, stage.input, 0, n);
+    stage.graph.run();
+    const data = await this.runtime.download(stage.outputs.volume);
+    return { shape: this.config.imageShape.slice(1), data };
+  }
+
+  private batchOf(t: HostTensor, itemShape: readonly number[], op: string): number {
+    const item = prod(itemShape);
+    const ok = t.shape.length === itemShape.length + 1 && t.shape.slice(1).every((s, i) => s === itemShape[i]) && t.data.length === prod(t.shape);
+    if (!ok) throw new UsageError(`${op}: expected shape [B, ${itemShape}], got [${t.shape}]`);
+    return t.data.length / item;
+  }
+}
+
+/** Splits indices into runs of consecutive values, each at most `batch` long. */
+export function consecutiveGroups(indices: readonly number[], batch: number): number[][] {
+  const groups: number[][] = [];
+  for (const i of indices) {
+    const last = groups[groups.length - 1];
+    if (last && last.length < batch && last[last.length - 1] === i - 1) last.push(i);
+    else groups.push([i]);
+  }
+  return groups;
+}
+
+/** Phase per voxel: the number of thresholds the value exceeds. */
+export function threshold(volume: Float32Array, thresholds: readonly number[]): Uint8Array {
+  const out = new Uint8Array(volume.length);
+  for (let i = 0; i < volume.length; i++) {
+    let p = 0;
+    for (const t of thresholds) if (volume[i] > t) p++;
+    out[i] = p;
+  }
+  return out;
+}
+
+/** Standard normals from a seeded xorshift stream and Box-Muller (host side, small sizes). */
+function gaussian(n: number, seed: number): Float32Array {
+  let s = (seed ^ 0x9e3779b9) >>> 0 || 1;
+  const uniform = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return (s + 1) / 4294967297;
+  };
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return out;
+}

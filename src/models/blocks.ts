@@ -1,0 +1,72 @@
+import { Act } from '../ops/activation.js';
+import { addScale } from '../ops/add-scale.js';
+import { conv3d, prepareConv3d, type Conv3dWeights } from '../ops/conv3d.js';
+import { instanceNorm, type Affine } from '../ops/norm.js';
+import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { WeightSet } from './weights.js';
+
+const SAME3 = { stride: 1, padding: 1 };
+
+export function loadConv3d(rt: Runtime, w: WeightSet, prefix: string, shape: readonly number[]): Conv3dWeights {
+  return prepareConv3d(rt, w.get(`${prefix}.weight`, shape), w.get(`${prefix}.bias`, [shape[0]]));
+}
+
+export function loadAffine(rt: Runtime, w: WeightSet, prefix: string, channels: number): Affine {
+  return {
+    weight: rt.upload(w.get(`${prefix}.weight`, [channels]).data, [channels]),
+    bias: rt.upload(w.get(`${prefix}.bias`, [channels]).data, [channels]),
+  };
+}
+
+/** VAE ResBlock(C): ReLU(x + IN(conv(ReLU(IN(conv(x)))))) with affine norms. */
+export interface ResBlock {
+  conv0: Conv3dWeights;
+  norm1: Affine;
+  conv3: Conv3dWeights;
+  norm4: Affine;
+}
+
+export function loadResBlock(rt: Runtime, w: WeightSet, prefix: string, channels: number): ResBlock {
+  const k = [channels, channels, 3, 3, 3];
+  return {
+    conv0: loadConv3d(rt, w, `${prefix}.block.0`, k),
+    norm1: loadAffine(rt, w, `${prefix}.block.1`, channels),
+    conv3: loadConv3d(rt, w, `${prefix}.block.3`, k),
+    norm4: loadAffine(rt, w, `${prefix}.block.4`, channels),
+  };
+}
+
+export function resBlock(g: Graph, x: Tensor, p: ResBlock): Tensor {
+  let h = conv3d(g, x, p.conv0, SAME3);
+  h = instanceNorm(g, h, { affine: p.norm1, act: Act.relu });
+  h = conv3d(g, h, p.conv3, SAME3);
+  h = instanceNorm(g, h, { affine: p.norm4 });
+  return addScale(g, x, h, 1, Act.relu);
+}
+
+/**
+ * UNet ResidualConvBlock (is_res): x1 = GELU(IN(conv(x))), x2 = GELU(IN(conv(x1)));
+ * (x + x2) / 1.414 when in == out, else (x1 + x2) / 1.414. Norms are not affine.
+ */
+export interface ResidualConvBlock {
+  conv1: Conv3dWeights;
+  conv2: Conv3dWeights;
+  sameChannels: boolean;
+}
+
+export function loadResidualConvBlock(rt: Runtime, w: WeightSet, prefix: string, inCh: number, outCh: number): ResidualConvBlock {
+  return {
+    conv1: loadConv3d(rt, w, `${prefix}.conv1.0`, [outCh, inCh, 3, 3, 3]),
+    conv2: loadConv3d(rt, w, `${prefix}.conv2.0`, [outCh, outCh, 3, 3, 3]),
+    sameChannels: inCh === outCh,
+  };
+}
+
+/** The reference divides by 1.414 (not sqrt 2). */
+const RESIDUAL_SCALE = 1 / 1.414;
+
+export function residualConvBlock(g: Graph, x: Tensor, p: ResidualConvBlock): Tensor {
+  const x1 = instanceNorm(g, conv3d(g, x, p.conv1, SAME3), { act: Act.gelu });
+  const x2 = instanceNorm(g, conv3d(g, x1, p.conv2, SAME3), { act: Act.gelu });
+  return addScale(g, p.sameChannels ? x : x1, x2, RESIDUAL_SCALE);
+}

@@ -1,0 +1,83 @@
+import { UsageError } from '../errors.js';
+
+export type Shape4 = [number, number, number, number];
+
+/** Contents of a converted model folder's model.json. */
+export interface ModelConfig {
+  format: 'mg3d-model';
+  version: 1;
+  variant: string;
+  /** Volume (C, D, H, W). */
+  imageShape: Shape4;
+  /** Latent (C, D, H, W). */
+  latentShape: Shape4;
+  /** true: the first encoder conv has stride 1 (the name reads backwards, as upstream). */
+  firstLayerDownsample: boolean;
+  vaeMaxChannels: number;
+  nFeat: number;
+  timesteps: number;
+  /** Feature-predictor outputs, in order. */
+  attributes: string[];
+  /** The UNet's conditioning attributes, a subset of `attributes`, in conditioning order. */
+  contextAttributes: string[];
+  /** Weight files (safetensors) present in the folder. */
+  files: { vae?: string; fp?: string; ddpm?: string };
+}
+
+export interface Preset {
+  imageShape: Shape4;
+  latentShape: Shape4;
+  firstLayerDownsample: boolean;
+  attributes: string[];
+  contextAttributes: string[];
+}
+
+/** The three published MicroGen3D variants (MODEL.md). */
+export const PRESETS: Record<string, Preset> = {
+  experimental: {
+    imageShape: [1, 64, 64, 64],
+    latentShape: [1, 8, 8, 8],
+    firstLayerDownsample: true,
+    attributes: ['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1'],
+    contextAttributes: ['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1'],
+  },
+  'ch-2phase': {
+    imageShape: [1, 128, 128, 64],
+    latentShape: [4, 8, 8, 4],
+    firstLayerDownsample: false,
+    attributes: ['norm_STAT_e', 'ABS_wf_D', 'ABS_f_D', 'DISS_wf10_D', 'CT_f_e_conn', 'CT_f_D_tort1', 'CT_f_A_tort1'],
+    contextAttributes: ['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1'],
+  },
+  'ch-3phase': {
+    imageShape: [1, 128, 128, 64],
+    latentShape: [4, 8, 8, 4],
+    firstLayerDownsample: false,
+    attributes: ['vol_frac_D', 'vol_frac_M', 'tortuosity_A', 'tortuosity_D', 'phi', 'chi', 'log_time'],
+    contextAttributes: ['vol_frac_D', 'vol_frac_M', 'tortuosity_A', 'tortuosity_D'],
+  },
+};
+
+/** Positions of the context attributes within the full attribute vector. */
+export function contextIndices(config: ModelConfig): number[] {
+  return config.contextAttributes.map((a) => {
+    const i = config.attributes.indexOf(a);
+    if (i < 0) throw new UsageError(`context attribute '${a}' is not among the attributes [${config.attributes}]`);
+    return i;
+  });
+}
+
+/** The VAE's spatial reduction from volume to latent: 8 with a stride-1 first layer, else 16. */
+export function vaeDownsampleFactor(firstLayerDownsample: boolean): number {
+  return firstLayerDownsample ? 8 : 16;
+}
+
+export function validateConfig(c: ModelConfig, file: string): void {
+  const problems: string[] = [];
+  if (c.format !== 'mg3d-model' || c.version !== 1) problems.push(`not an mg3d-model version 1 file`);
+  const isShape = (s: unknown) => Array.isArray(s) && s.length === 4 && s.every((v) => Number.isInteger(v) && v > 0);
+  if (!isShape(c.imageShape)) problems.push('imageShape must be 4 positive integers (C, D, H, W)');
+  if (!isShape(c.latentShape)) problems.push('latentShape must be 4 positive integers (C, D, H, W)');
+  if (!Array.isArray(c.attributes) || !Array.isArray(c.contextAttributes)) problems.push('attributes and contextAttributes must be lists');
+  if (problems.length) throw new UsageError(`${file}: ${problems.join('; ')}`);
+  contextIndices(c);
+}

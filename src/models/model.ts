@@ -1,0 +1,73 @@
+import { FormatError, UsageError } from '../errors.js';
+import { readSafetensors } from '../io/safetensors.js';
+import type { Runtime } from '../runtime/index.js';
+import type { Schedule } from '../ops/ddpm.js';
+import { validateConfig, type ModelConfig } from './config.js';
+import { FeaturePredictor } from './feature-predictor.js';
+import { loadSchedule } from './sampler.js';
+import { UNet } from './unet.js';
+import { VaeDecoder, VaeEncoder } from './vae.js';
+import { WeightSet } from './weights.js';
+
+/** Reads one file of a model folder by name (Node: fs; browser: fetch or a File). */
+export type FileSource = (name: string) => Promise<Uint8Array>;
+
+/** A converted model's networks, on the GPU. Parts whose weights are absent are undefined. */
+export interface LoadedNetworks {
+  config: ModelConfig;
+  encoder?: VaeEncoder;
+  decoder?: VaeDecoder;
+  featurePredictor?: FeaturePredictor;
+  unet?: UNet;
+  schedule?: Schedule;
+}
+
+export async function readModelConfig(read: FileSource): Promise<ModelConfig> {
+  const bytes = await read('model.json');
+  let config: ModelConfig;
+  try {
+    config = JSON.parse(new TextDecoder().decode(bytes)) as ModelConfig;
+  } catch (e) {
+    throw new FormatError('model.json', `not valid JSON (${(e as Error).message})`);
+  }
+  validateConfig(config, 'model.json');
+  return config;
+}
+
+async function weightSet(read: FileSource, file: string): Promise<WeightSet> {
+  return new WeightSet(file, readSafetensors(await read(file), file).tensors);
+}
+
+export async function loadNetworks(rt: Runtime, read: FileSource): Promise<LoadedNetworks> {
+  const config = await readModelConfig(read);
+  const out: LoadedNetworks = { config };
+  const { files } = config;
+  if (files.vae) {
+    const w = await weightSet(read, files.vae);
+    const shape = { latentChannels: config.latentShape[0], maxChannels: config.vaeMaxChannels, firstLayerDownsample: config.firstLayerDownsample };
+    out.decoder = VaeDecoder.load(rt, w, shape);
+    out.encoder = VaeEncoder.load(rt, w, shape);
+    rejectUnused(w);
+  }
+  if (files.fp) {
+    const w = await weightSet(read, files.fp);
+    out.featurePredictor = FeaturePredictor.load(rt, w, config.latentShape.reduce((a, b) => a * b, 1), config.attributes.length);
+    rejectUnused(w);
+  }
+  if (files.ddpm) {
+    const w = await weightSet(read, files.ddpm);
+    out.unet = UNet.load(rt, w);
+    out.schedule = loadSchedule(rt, w);
+    if (out.unet.shape.contextSize !== config.contextAttributes.length) {
+      throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);
+    }
+    rejectUnused(w);
+  }
+  await rt.sync();
+  return out;
+}
+
+function rejectUnused(w: WeightSet): void {
+  const extra = w.unused();
+  if (extra.length) throw new FormatError(w.file, `unexpected tensors for this architecture: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
+}

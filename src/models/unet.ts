@@ -1,0 +1,124 @@
+import { Act } from '../ops/activation.js';
+import { addChannelVectors } from '../ops/channel-add.js';
+import { concatChannels } from '../ops/concat.js';
+import { conv3d, type Conv3dWeights } from '../ops/conv3d.js';
+import { convTranspose3d, prepareConvTranspose3d, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
+import { linear, prepareLinear, type LinearWeights } from '../ops/linear.js';
+import { maxPool3d } from '../ops/maxpool3d.js';
+import { groupNorm, type Affine } from '../ops/norm.js';
+import { unary } from '../ops/unary.js';
+import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import { loadAffine, loadConv3d, loadResidualConvBlock, residualConvBlock, type ResidualConvBlock } from './blocks.js';
+import type { WeightSet } from './weights.js';
+
+const GROUPS = 8;
+
+/** EmbedFC(i, o)(v) = Linear(o, o)(GELU(Linear(i, o)(v))). */
+interface EmbedFC {
+  fc0: LinearWeights;
+  fc2: LinearWeights;
+}
+
+function loadEmbed(rt: Runtime, w: WeightSet, prefix: string, inputs: number, outputs: number): EmbedFC {
+  const lin = (name: string, shape: number[]) => prepareLinear(rt, w.get(`${prefix}.${name}.weight`, shape), w.get(`${prefix}.${name}.bias`, [shape[0]]));
+  return { fc0: lin('model.0', [outputs, inputs]), fc2: lin('model.2', [outputs, outputs]) };
+}
+
+function embed(g: Graph, v: Tensor, e: EmbedFC): Tensor {
+  return linear(g, linear(g, v, e.fc0, Act.gelu), e.fc2);
+}
+
+export interface UNetShape {
+  latentChannels: number;
+  nFeat: number;
+  contextSize: number;
+}
+
+/** The conditional UNet (keys nn_model.*), predicting the noise in x at time t given context c. */
+export class UNet {
+  private constructor(
+    readonly shape: UNetShape,
+    private readonly p: {
+      init: ResidualConvBlock;
+      down1: ResidualConvBlock;
+      down2: ResidualConvBlock;
+      time1: EmbedFC;
+      time2: EmbedFC;
+      ctx1: EmbedFC;
+      ctx2: EmbedFC;
+      up0: ConvTranspose3dWeights;
+      up0Norm: Affine;
+      up1: ConvTranspose3dWeights;
+      up1Blocks: [ResidualConvBlock, ResidualConvBlock];
+      up2: ConvTranspose3dWeights;
+      up2Blocks: [ResidualConvBlock, ResidualConvBlock];
+      out0: Conv3dWeights;
+      out1: Affine;
+      out3: Conv3dWeights;
+    },
+  ) {}
+
+  /** Widths are read from the tensors and must agree with each other. */
+  static inferShape(w: WeightSet): UNetShape {
+    const init = w.get('nn_model.init_conv.conv1.0.weight', [-1, -1, 3, 3, 3]);
+    const ctx = w.get('nn_model.contextembed1.model.0.weight', [-1, -1]);
+    return { nFeat: init.shape[0], latentChannels: init.shape[1], contextSize: ctx.shape[1] };
+  }
+
+  static load(rt: Runtime, w: WeightSet): UNet {
+    const s = UNet.inferShape(w);
+    const { nFeat: n, latentChannels: C, contextSize: K } = s;
+    const m = 'nn_model';
+    const rcb = (prefix: string, i: number, o: number) => loadResidualConvBlock(rt, w, `${m}.${prefix}`, i, o);
+    const convT = (prefix: string, i: number, o: number, k: number) =>
+      prepareConvTranspose3d(rt, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), w.get(`${m}.${prefix}.bias`, [o]));
+    return new UNet(s, {
+      init: rcb('init_conv', C, n),
+      down1: rcb('down1.model.0', n, n),
+      down2: rcb('down2.model.0', n, 2 * n),
+      time1: loadEmbed(rt, w, `${m}.timeembed1`, 1, 2 * n),
+      time2: loadEmbed(rt, w, `${m}.timeembed2`, 1, n),
+      ctx1: loadEmbed(rt, w, `${m}.contextembed1`, K, 2 * n),
+      ctx2: loadEmbed(rt, w, `${m}.contextembed2`, K, n),
+      up0: convT('up0.0', 2 * n, 2 * n, 1),
+      up0Norm: loadAffine(rt, w, `${m}.up0.1`, 2 * n),
+      up1: convT('up1.model.0', 4 * n, n, 2),
+      up1Blocks: [rcb('up1.model.1', n, n), rcb('up1.model.2', n, n)],
+      up2: convT('up2.model.0', 2 * n, n, 2),
+      up2Blocks: [rcb('up2.model.1', n, n), rcb('up2.model.2', n, n)],
+      out0: loadConv3d(rt, w, `${m}.out.0`, [n, 2 * n, 3, 3, 3]),
+      out1: loadAffine(rt, w, `${m}.out.1`, n),
+      out3: loadConv3d(rt, w, `${m}.out.3`, [C, n, 3, 3, 3]),
+    });
+  }
+
+  /** x (B, C, D, H, W), t (B), c (B, K) -> predicted noise (B, C, D, H, W). */
+  build(g: Graph, x: Tensor, t: Tensor, c: Tensor): Tensor {
+    const p = this.p;
+    const b = x.shape[0];
+    const [d, h, wd] = x.shape.slice(2);
+    if (d % 4 || h % 4 || wd % 4) throw new Error(`UNet: latent spatial size ${d}x${h}x${wd} must be divisible by 4`);
+    const x0 = residualConvBlock(g, x, p.init);
+    const d1 = maxPool3d(g, residualConvBlock(g, x0, p.down1));
+    const d2 = maxPool3d(g, residualConvBlock(g, d1, p.down2));
+    const hidden = unary(g, d2, Act.gelu);
+
+    const tv = t.view([b, 1]);
+    const te1 = embed(g, tv, p.time1);
+    const te2 = embed(g, tv, p.time2);
+    const ce1 = embed(g, c, p.ctx1);
+    const ce2 = embed(g, c, p.ctx2);
+
+    const keep = { stride: 1, padding: 0, outputPadding: 0 };
+    const double = { stride: 2, padding: 0, outputPadding: 0 };
+    const u1 = groupNorm(g, convTranspose3d(g, hidden, p.up0, keep), GROUPS, { affine: p.up0Norm, act: Act.leakyRelu });
+    let u2 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u1, [te1, ce1]), d2]), p.up1, double);
+    for (const blk of p.up1Blocks) u2 = residualConvBlock(g, u2, blk);
+    let u3 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u2, [te2, ce2]), d1]), p.up2, double);
+    for (const blk of p.up2Blocks) u3 = residualConvBlock(g, u3, blk);
+
+    const same = { stride: 1, padding: 1 };
+    const o = groupNorm(g, conv3d(g, concatChannels(g, [u3, x0]), p.out0, same), GROUPS, { affine: p.out1, act: Act.tanh });
+    return conv3d(g, o, p.out3, same);
+  }
+}

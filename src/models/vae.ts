@@ -1,0 +1,117 @@
+import { Act } from '../ops/activation.js';
+import { conv3d, type Conv3dWeights } from '../ops/conv3d.js';
+import { convTranspose3d, prepareConvTranspose3d, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
+import { instanceNorm, type Affine } from '../ops/norm.js';
+import { unary } from '../ops/unary.js';
+import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import { loadAffine, loadConv3d, loadResBlock, resBlock, type ResBlock } from './blocks.js';
+import type { WeightSet } from './weights.js';
+
+export interface VaeShape {
+  latentChannels: number;
+  maxChannels: number;
+  firstLayerDownsample: boolean;
+}
+
+/** Encoder stage widths: (64, s0), (128, 2), (256, 2), (max, 2). */
+function encoderStages(s: VaeShape): { out: number; stride: number }[] {
+  return [
+    { out: 64, stride: s.firstLayerDownsample ? 1 : 2 },
+    { out: 128, stride: 2 },
+    { out: 256, stride: 2 },
+    { out: s.maxChannels, stride: 2 },
+  ];
+}
+
+interface EncoderStage {
+  conv: Conv3dWeights;
+  norm: Affine;
+  res: ResBlock;
+  stride: number;
+}
+
+/** The VAE encoder: volume (B, 1, D, H, W) -> mu, logvar (B, L, d, h, w). */
+export class VaeEncoder {
+  private constructor(
+    private readonly stages: EncoderStage[],
+    private readonly mu: Conv3dWeights,
+    private readonly logvar: Conv3dWeights,
+  ) {}
+
+  static load(rt: Runtime, w: WeightSet, s: VaeShape): VaeEncoder {
+    const stages: EncoderStage[] = [];
+    let inCh = 1;
+    let layer = 0;
+    const widths = [...encoderStages(s), { out: s.latentChannels, stride: 1, kernel: 1 }];
+    for (const st of widths) {
+      const k = 'kernel' in st ? st.kernel : 3;
+      const p = `encoder.conv_layers`;
+      stages.push({
+        conv: loadConv3d(rt, w, `${p}.${layer}`, [st.out, inCh, k, k, k]),
+        norm: loadAffine(rt, w, `${p}.${layer + 1}`, st.out),
+        res: loadResBlock(rt, w, `${p}.${layer + 2}`, st.out),
+        stride: st.stride,
+      });
+      inCh = st.out;
+      layer += 3;
+    }
+    const L = s.latentChannels;
+    return new VaeEncoder(stages, loadConv3d(rt, w, 'encoder.conv_mu', [L, L, 1, 1, 1]), loadConv3d(rt, w, 'encoder.conv_logvar', [L, L, 1, 1, 1]));
+  }
+
+  build(g: Graph, x: Tensor): { mu: Tensor; logvar: Tensor } {
+    let h = x;
+    for (const st of this.stages) {
+      const k = st.conv.kernel;
+      h = conv3d(g, h, st.conv, { stride: st.stride, padding: k === 3 ? 1 : 0 });
+      h = instanceNorm(g, h, { affine: st.norm });
+      h = resBlock(g, h, st.res);
+    }
+    const one = { stride: 1, padding: 0 };
+    return { mu: conv3d(g, h, this.mu, one), logvar: conv3d(g, h, this.logvar, one) };
+  }
+}
+
+interface DecoderStage {
+  conv: ConvTranspose3dWeights;
+  norm: Affine;
+  res: ResBlock;
+}
+
+/** The VAE decoder: latent (B, L, d, h, w) -> volume in [0, 1] (B, 1, D, H, W). */
+export class VaeDecoder {
+  private constructor(
+    private readonly stages: DecoderStage[],
+    private readonly finalConv: ConvTranspose3dWeights,
+    private readonly finalStride: number,
+  ) {}
+
+  static load(rt: Runtime, w: WeightSet, s: VaeShape): VaeDecoder {
+    const widths = [s.latentChannels, s.maxChannels, 256, 128, 64];
+    const stages: DecoderStage[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [inCh, outCh] = [widths[i], widths[i + 1]];
+      const k = i === 0 ? 1 : 3;
+      stages.push({
+        conv: prepareConvTranspose3d(rt, w.get(`decoder.convs.${i}.weight`, [inCh, outCh, k, k, k]), w.get(`decoder.convs.${i}.bias`, [outCh])),
+        norm: loadAffine(rt, w, `decoder.instnorms.${i}`, outCh),
+        res: loadResBlock(rt, w, `decoder.resblocks.${i}`, outCh),
+      });
+    }
+    const finalConv = prepareConvTranspose3d(rt, w.get('decoder.final_conv.weight', [64, 1, 3, 3, 3]), w.get('decoder.final_conv.bias', [1]));
+    return new VaeDecoder(stages, finalConv, s.firstLayerDownsample ? 1 : 2);
+  }
+
+  build(g: Graph, z: Tensor): Tensor {
+    let h = z;
+    this.stages.forEach((st, i) => {
+      const up = i === 0 ? { stride: 1, padding: 0, outputPadding: 0 } : { stride: 2, padding: 1, outputPadding: 1 };
+      h = convTranspose3d(g, h, st.conv, up);
+      h = instanceNorm(g, h, { affine: st.norm });
+      h = resBlock(g, h, st.res);
+    });
+    const s = this.finalStride;
+    h = convTranspose3d(g, h, this.finalConv, { stride: s, padding: 1, outputPadding: s - 1 });
+    return unary(g, h, Act.sigmoid);
+  }
+}

@@ -1,0 +1,28 @@
+import channelAddWgsl from '../../shaders/channel-add.wgsl';
+import { grid, Params, type Graph, type Tensor } from '../runtime/index.js';
+
+/**
+ * x (B, C, ...spatial) + v for each v (B, C), broadcast over space, summed
+ * left to right like `x + v0 + v1` (the UNet's time and context embeddings).
+ */
+export function addChannelVectors(g: Graph, x: Tensor, vectors: Tensor[], out?: Tensor): Tensor {
+  const where = `addChannelVectors: x [${x.shape}], vectors ${vectors.map((v) => `[${v.shape}]`).join(', ')}`;
+  if (x.shape.length < 2) throw new Error(`${where}: x must be (B, C, ...spatial)`);
+  if (vectors.length < 1 || vectors.length > 2) throw new Error(`${where}: takes 1 or 2 vectors`);
+  const [batch, channels] = x.shape;
+  if (vectors.some((v) => String(v.shape) !== String([batch, channels]))) {
+    throw new Error(`${where}: every vector must be [${batch},${channels}]`);
+  }
+  const y = out ?? g.tensor(x.shape);
+  if (String(y.shape) !== String(x.shape)) throw new Error(`${where}: out [${y.shape}] must have x's shape`);
+  if ([x, ...vectors].some((t) => t.buffer === y.buffer)) throw new Error(`${where}: out must not share an input's buffer`);
+  g.add({
+    label: 'addChannelVectors',
+    shader: channelAddWgsl,
+    constants: { SECOND: vectors.length === 2 ? 1 : 0 },
+    params: new Params().u32(x.size, x.size / (batch * channels)).bytes(),
+    buffers: [x, vectors[0], vectors[1] ?? vectors[0], y],
+    workgroups: grid(x.size, 256),
+  });
+  return y;
+}

@@ -1,0 +1,139 @@
+import ddpmWgsl from '../../shaders/ddpm.wgsl';
+import philoxWgsl from '../../shaders/philox.wgsl';
+import { grid, Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
+
+const KERNEL_MARK = /^\/\/ ==== kernel: ([\w-]+)\n/m;
+
+/** ddpm.wgsl's modules by name, each prefixed with Philox and the file's shared head. */
+function splitKernels(source: string): Map<string, string> {
+  const [shared, ...parts] = source.split(KERNEL_MARK);
+  const kernels = new Map<string, string>();
+  for (let k = 0; k < parts.length; k += 2) kernels.set(parts[k], `${philoxWgsl}\n${shared}\n${parts[k + 1]}`);
+  return kernels;
+}
+
+const kernels = splitKernels(ddpmWgsl);
+
+function kernel(name: string): string {
+  const source = kernels.get(name);
+  if (!source) throw new Error(`ddpm.wgsl has no kernel "${name}"`);
+  return source;
+}
+
+const STATE_USAGE = 0x80 | 0x8 | 0x4; // STORAGE | COPY_DST | COPY_SRC, constants not global in every host
+
+/** A 16-byte step state, u32 [i, sampleOffset, 0, 0]; set it with setStepState before use. */
+export function createStepState(rt: Runtime): GPUBuffer {
+  return rt.device.createBuffer({ label: 'ddpm step state', size: 16, usage: STATE_USAGE });
+}
+
+/** i: the DDPM index of the next step; sampleOffset: the global index of batch element 0. */
+export function setStepState(rt: Runtime, state: GPUBuffer, i: number, sampleOffset: number): void {
+  const words = new Uint32Array([i, sampleOffset, 0, 0]);
+  if (words[0] !== i || words[1] !== sampleOffset) {
+    throw new Error(`setStepState: i ${i} and sampleOffset ${sampleOffset} must be u32`);
+  }
+  rt.device.queue.writeBuffer(state, 0, words);
+}
+
+/** The sampler's per-step coefficients: `table` is (timesteps, 4), row i = (oneover_sqrta, mab_over_sqrtmab, sqrt_beta_t, 0). */
+export interface Schedule {
+  table: Tensor;
+  timesteps: number;
+}
+
+export function prepareSchedule(
+  rt: Runtime,
+  s: { oneoverSqrta: Float32Array; mabOverSqrtmab: Float32Array; sqrtBetaT: Float32Array },
+): Schedule {
+  const timesteps = s.oneoverSqrta.length;
+  if (s.mabOverSqrtmab.length !== timesteps || s.sqrtBetaT.length !== timesteps) {
+    throw new Error(
+      `prepareSchedule: oneoverSqrta (${timesteps}), mabOverSqrtmab (${s.mabOverSqrtmab.length}) and ` +
+        `sqrtBetaT (${s.sqrtBetaT.length}) must have one length`,
+    );
+  }
+  const table = new Float32Array(timesteps * 4);
+  for (let i = 0; i < timesteps; i++) table.set([s.oneoverSqrta[i], s.mabOverSqrtmab[i], s.sqrtBetaT[i], 0], i * 4);
+  return { table: rt.upload(table, [timesteps, 4]), timesteps };
+}
+
+/** t[b] = f32(i) / f32(timesteps) for t (B), the UNet's time input at the current step. */
+export function timeFromStep(g: Graph, state: GPUBuffer, t: Tensor, timesteps: number): void {
+  if (t.shape.length !== 1) throw new Error(`timeFromStep: t [${t.shape}] must be (B)`);
+  g.add({
+    label: 'timeFromStep',
+    shader: kernel('time-from-step'),
+    params: new Params().u32(t.size, timesteps).bytes(),
+    buffers: [state, t],
+    workgroups: grid(t.size, 64),
+  });
+}
+
+/**
+ * Where step noise z comes from. 'philox': generated from the seed (an
+ * integer below 2^53) and (sample, step, element), the same for a sample
+ * whatever the batch. 'buffer': noise (S, B, ...latent), noise[s] used at
+ * i = firstStep - s; a step outside it turns x into NaN.
+ */
+export type NoiseSource =
+  | { kind: 'philox'; seed: number }
+  | { kind: 'buffer'; noise: Tensor; firstStep: number };
+
+function philoxKey(op: string, seed: number): [number, number] {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${op}: seed ${seed} must be an integer in [0, 2^53)`);
+  return [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
+}
+
+/** One reverse step in place on x (B, ...latent) at the state's i; eps is the UNet's prediction, same shape. */
+export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule, state: GPUBuffer, noise: NoiseSource): void {
+  const where = `ddpmUpdate: x [${x.shape}], eps [${eps.shape}]`;
+  if (String(x.shape) !== String(eps.shape)) throw new Error(`${where}: shapes differ`);
+  if (x.buffer === eps.buffer) throw new Error(`${where}: x and eps must not share a buffer`);
+  const batch = x.shape[0];
+  const perSample = x.size / batch;
+  let key = [0, 0];
+  let firstStep = 0;
+  let steps = 0;
+  if (noise.kind === 'philox') {
+    key = philoxKey('ddpmUpdate', noise.seed);
+  } else {
+    const n = noise.noise;
+    if (n.shape.length !== x.shape.length + 1 || String(n.shape.slice(1)) !== String(x.shape)) {
+      throw new Error(`${where}: noise [${n.shape}] must be (steps, ${x.shape})`);
+    }
+    if (!Number.isInteger(noise.firstStep) || noise.firstStep < 0) {
+      throw new Error(`${where}: firstStep ${noise.firstStep} must be a step index`);
+    }
+    [steps, firstStep] = [n.shape[0], noise.firstStep];
+  }
+  g.add({
+    label: 'ddpmUpdate',
+    shader: kernel('update'),
+    constants: { PHILOX_NOISE: noise.kind === 'philox' ? 1 : 0 },
+    params: new Params().u32(x.size, perSample, batch, schedule.timesteps, ...key, firstStep, steps).f32(NaN).bytes(),
+    buffers: [state, schedule.table, x, eps, noise.kind === 'buffer' ? noise.noise : eps],
+    workgroups: grid(x.size, 256),
+  });
+}
+
+/** i -= 1, on the GPU, after the step's update. */
+export function advanceStep(g: Graph, state: GPUBuffer): void {
+  g.add({ label: 'advanceStep', shader: kernel('advance-step'), buffers: [state], workgroups: [1, 1, 1] });
+}
+
+/**
+ * x (B, ...latent) ~ N(0, 1): the starting point x_T, from Philox stream 1 at
+ * the state's i (set it to the first step) and sample indices.
+ */
+export function fillNormal(g: Graph, x: Tensor, state: GPUBuffer, seed: number): void {
+  if (x.shape.length < 2) throw new Error(`fillNormal: x [${x.shape}] must be (B, ...latent)`);
+  const batch = x.shape[0];
+  g.add({
+    label: 'fillNormal',
+    shader: kernel('fill-normal'),
+    params: new Params().u32(x.size, x.size / batch, ...philoxKey('fillNormal', seed)).bytes(),
+    buffers: [state, x],
+    workgroups: grid(x.size, 256),
+  });
+}

@@ -1,0 +1,38 @@
+import type { Dispatch, KernelSpec, Runtime } from './runtime.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * A recorded list of dispatches over tensors allocated once. Models build a
+ * Graph per batch size; running it again encodes the same bind groups, so a
+ * 998-step loop allocates nothing per step.
+ */
+export class Graph {
+  readonly dispatches: Dispatch[] = [];
+  private readonly owned: Tensor[] = [];
+
+  constructor(readonly rt: Runtime) {}
+
+  /** A tensor owned by this graph, freed by release(). */
+  tensor(shape: readonly number[]): Tensor {
+    const t = this.rt.tensor(shape);
+    this.owned.push(t);
+    return t;
+  }
+
+  add(spec: KernelSpec): void {
+    this.dispatches.push(this.rt.kernel(spec));
+  }
+
+  /** Appends another graph's dispatches (it keeps its own tensors). */
+  append(other: Graph): void {
+    this.dispatches.push(...other.dispatches);
+  }
+
+  run(repeat = 1): void {
+    this.rt.run(this.dispatches, repeat);
+  }
+
+  release(): void {
+    this.rt.release(...this.owned.splice(0));
+  }
+}

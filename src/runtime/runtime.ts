@@ -1,0 +1,249 @@
+import { GpuError } from '../errors.js';
+import { BufferPool } from './buffer-pool.js';
+import { Tensor } from './tensor.js';
+
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+
+export const NO_ADAPTER_HELP =
+  'No WebGPU adapter found. In a browser, use one with WebGPU enabled (Chrome/Edge 113+, or ' +
+  '--enable-unsafe-webgpu). On Linux without a GPU, install a Vulkan CPU driver that Dawn accepts: ' +
+  'Mesa >= 25 lavapipe (Debian 12: `bash .ci/install-vulkan.sh`, which adds bookworm-backports and ' +
+  'installs mesa-vulkan-drivers). Pick a backend or adapter with MG3D_BACKEND / MG3D_ADAPTER.';
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+}
+
+/** One recorded compute dispatch: replayable as often as needed. */
+export interface Dispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+export interface KernelSpec {
+  label: string;
+  /** Full WGSL source; identical sources share one compiled pipeline. */
+  shader: string;
+  constants?: Record<string, number>;
+  /** Uniform parameters, bound at @binding(0) when present. */
+  params?: ArrayBuffer;
+  /** Storage buffers, bound in order from @binding(1) (or 0 without params). */
+  buffers: (Tensor | GPUBuffer)[];
+  workgroups: [number, number, number];
+}
+
+/**
+ * The device, its buffer pool and pipeline cache. Everything GPU-side in the
+ * engine goes through one Runtime; it works the same in Node and browsers.
+ */
+export class Runtime {
+  readonly pool: BufferPool;
+  readonly limits: GPUSupportedLimits;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+  /** Tests set this so that an element a kernel forgets to write reads NaN. */
+  poisonNewTensors = false;
+  private firstError: string | undefined;
+  private lostReason: string | undefined;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+    private readonly onDestroy: () => void,
+  ) {
+    this.pool = new BufferPool(device);
+    this.limits = device.limits;
+    device.addEventListener('uncapturederror', (e) => {
+      this.firstError ??= (e as GPUUncapturedErrorEvent).error.message;
+    });
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed') this.lostReason = info.message || String(info.reason);
+    });
+  }
+
+  static async create(gpu: GPU | undefined, onDestroy: () => void = () => {}): Promise<Runtime> {
+    if (!gpu) throw new GpuError(NO_ADAPTER_HELP);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch((e: unknown) => {
+      throw new GpuError(`${NO_ADAPTER_HELP} (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+    });
+    if (!adapter) throw new GpuError(NO_ADAPTER_HELP);
+    const wanted: GPUFeatureName[] = ['shader-f16', 'timestamp-query', 'subgroups'];
+    const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+    const l = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredFeatures,
+      requiredLimits: {
+        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+        maxBufferSize: l.maxBufferSize,
+        maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      },
+    });
+    const info = adapter.info;
+    const summary: AdapterSummary = {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      features: [...device.features].sort(),
+    };
+    return new Runtime(device, summary, onDestroy);
+  }
+
+  /** A human-readable adapter name. */
+  get adapterName(): string {
+    const a = this.adapter;
+    return [a.vendor, a.architecture, a.device, a.description].filter((s) => s).join(' / ') || 'unknown adapter';
+  }
+
+  /** An uninitialised tensor from the pool. */
+  tensor(shape: readonly number[]): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    this.checkBindable(size * 4, shape);
+    const t = new Tensor(this.pool.acquire(size * 4), shape);
+    if (this.poisonNewTensors) this.write(t, new Float32Array(size).fill(NaN));
+    return t;
+  }
+
+  upload(data: Float32Array, shape: readonly number[]): Tensor {
+    const t = this.tensor(shape);
+    if (data.length !== t.size) throw new Error(`upload: ${data.length} values for shape [${shape}]`);
+    this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return t;
+  }
+
+  write(t: Tensor, data: Float32Array): void {
+    if (data.length !== t.size) throw new Error(`write: ${data.length} values for shape [${t.shape}]`);
+    this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** GPU-side copy of `count` elements from src[srcOffset..] to dst[dstOffset..]. */
+  copy(src: Tensor, srcOffset: number, dst: Tensor, dstOffset: number, count: number): void {
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, count * 4);
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  release(...tensors: Tensor[]): void {
+    for (const t of tensors) this.pool.release(t.buffer);
+  }
+
+  async download(t: Tensor): Promise<Float32Array> {
+    const staging = this.device.createBuffer({ size: t.byteLength, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(t.buffer, 0, staging, 0, t.byteLength);
+    this.device.queue.submit([enc.finish()]);
+    try {
+      await staging.mapAsync(USAGE.MAP_READ);
+    } catch (e) {
+      this.throwIfFailed();
+      throw e;
+    }
+    const out = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    this.throwIfFailed();
+    return out;
+  }
+
+  /** A small uniform buffer, written once. */
+  uniform(bytes: ArrayBuffer): GPUBuffer {
+    const buf = this.device.createBuffer({ size: bytes.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+    this.device.queue.writeBuffer(buf, 0, bytes);
+    return buf;
+  }
+
+  pipeline(shader: string, constants: Record<string, number> = {}, label = 'kernel'): GPUComputePipeline {
+    const key = `${shader}\u0000${JSON.stringify(constants)}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      let module = this.modules.get(shader);
+      if (!module) {
+        module = this.device.createShaderModule({ code: shader, label });
+        this.modules.set(shader, module);
+      }
+      p = this.device.createComputePipeline({ layout: 'auto', label, compute: { module, entryPoint: 'main', constants } });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  /** Builds (but does not run) one dispatch. */
+  kernel(spec: KernelSpec): Dispatch {
+    const pipeline = this.pipeline(spec.shader, spec.constants, spec.label);
+    const entries: GPUBindGroupEntry[] = [];
+    let binding = 0;
+    if (spec.params) entries.push({ binding: binding++, resource: { buffer: this.uniform(spec.params) } });
+    for (const b of spec.buffers) {
+      const buffer = b instanceof Tensor ? b.buffer : b;
+      entries.push({ binding: binding++, resource: { buffer } });
+    }
+    const bindGroup = this.device.createBindGroup({ label: spec.label, layout: pipeline.getBindGroupLayout(0), entries });
+    return { label: spec.label, pipeline, bindGroup, workgroups: spec.workgroups };
+  }
+
+  /** Encodes the dispatches `repeat` times into one command buffer and submits it. */
+  run(dispatches: readonly Dispatch[], repeat = 1): void {
+    this.throwIfFailed();
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (let r = 0; r < repeat; r++) {
+      for (const d of dispatches) {
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, d.bindGroup);
+        pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+      }
+    }
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Waits for all submitted work; surfaces validation errors and device loss. */
+  async sync(): Promise<void> {
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwIfFailed();
+  }
+
+  throwIfFailed(): void {
+    if (this.lostReason) throw new GpuError(`GPU device lost: ${this.lostReason}`);
+    if (this.firstError) {
+      const msg = this.firstError;
+      this.firstError = undefined;
+      throw new GpuError(`WebGPU error: ${msg}`);
+    }
+  }
+
+  destroy(): void {
+    this.pool.trim();
+    this.device.destroy();
+    this.onDestroy();
+  }
+
+  private checkBindable(bytes: number, shape: readonly number[]): void {
+    const max = this.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new GpuError(
+        `tensor [${shape}] needs ${(bytes / 2 ** 20).toFixed(1)} MiB, over this adapter's ` +
+          `maxStorageBufferBindingSize of ${(max / 2 ** 20).toFixed(1)} MiB; use a smaller batch`,
+      );
+    }
+  }
+}
+
+/** Workgroup counts for `threads` invocations of `size`, folded into y past the 65535 limit. */
+export function grid(threads: number, size: number): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(threads / size));
+  if (groups <= 65535) return [groups, 1, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y, 1];
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { readZip } from '../../src/io/zip.js';
+import { expectFormatError } from './expect-format-error.js';
+import { buildZip } from './zip-writer.js';
+
+const encoder = new TextEncoder();
+const sources = [
+  { name: 'a/data.pkl', data: encoder.encode('pickle bytes') },
+  { name: 'a/data/0', data: Uint8Array.from({ length: 100 }, (_, i) => i) },
+  { name: 'a/empty', data: new Uint8Array(0) },
+];
+
+function entryBytes(zip: Uint8Array) {
+  return readZip(zip, 'x.zip').map((entry) => [entry.name, [...entry.data]]);
+}
+
+describe('readZip', () => {
+  const expected = sources.map((source) => [source.name, [...source.data]]);
+
+  it('lists stored entries with zero-copy views of their data', () => {
+    const zip = buildZip(sources);
+    const entries = readZip(zip, 'x.zip');
+    expect(entryBytes(zip)).toEqual(expected);
+    const data = entries[1]!;
+    expect(data.data.buffer).toBe(zip.buffer);
+    expect(data.data.byteOffset).toBe(data.offset);
+    expect(data.size).toBe(100);
+    expect(data.offset % 64).toBe(0);
+  });
+
+  it('reads ZIP64 end records and extra fields', () => {
+    expect(entryBytes(buildZip(sources, { zip64: true }))).toEqual(expected);
+  });
+
+  it('reads entries with data descriptors (zero sizes in local headers)', () => {
+    expect(entryBytes(buildZip(sources, { dataDescriptor: true, zip64: true }))).toEqual(expected);
+  });
+
+  it('respects the byteOffset of the input view', () => {
+    const zip = buildZip(sources);
+    const padded = new Uint8Array(zip.length + 3);
+    padded.set(zip, 3);
+    expect(entryBytes(padded.subarray(3))).toEqual(expected);
+  });
+
+  it('refuses truncated archives', () => {
+    const zip = buildZip(sources);
+    for (const length of [0, 10, zip.length - 1, zip.length - 30, 200]) {
+      expectFormatError(() => readZip(zip.subarray(0, length), 'x.zip'), 'x.zip', /zip|truncated/);
+    }
+  });
+
+  it('refuses compressed entries', () => {
+    const zip = buildZip(sources);
+    const view = new DataView(zip.buffer);
+    const directory = view.getUint32(zip.length - 6, true);
+    view.setUint16(directory + 10, 8, true); // deflate
+    expectFormatError(() => readZip(zip, 'x.zip'), 'x.zip', /'a\/data.pkl' uses compression method 8/);
+  });
+
+  it('refuses sizes that run outside the file', () => {
+    const zip = buildZip(sources);
+    const view = new DataView(zip.buffer);
+    const directory = view.getUint32(zip.length - 6, true);
+    view.setUint32(directory + 20, 1_000_000, true);
+    view.setUint32(directory + 24, 1_000_000, true);
+    expectFormatError(() => readZip(zip, 'x.zip'), 'x.zip', /runs past|does not match|size/);
+  });
+
+  it('refuses a local header that disagrees with the central directory', () => {
+    const zip = buildZip(sources);
+    const nameAt = 30;
+    zip[nameAt] = 'b'.charCodeAt(0);
+    expectFormatError(() => readZip(zip, 'x.zip'), 'x.zip', /local header names a different file/);
+  });
+
+  it('refuses a local header whose size differs', () => {
+    const zip = buildZip(sources);
+    new DataView(zip.buffer).setUint32(18, 5, true);
+    expectFormatError(() => readZip(zip, 'x.zip'), 'x.zip', /local header size 5/);
+  });
+
+  it('refuses files that are not zip archives', () => {
+    expectFormatError(() => readZip(encoder.encode('just some text that is long enough'), 'x.zip'), 'x.zip', /end-of-central-directory/);
+  });
+});

@@ -1,0 +1,24 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkFixture } from '../../src/check.js';
+import { useRuntime } from '../helpers/gpu.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+const present = existsSync(FIXTURES);
+if (!present) console.warn(`fixture parity tests skipped: ${FIXTURES} not found (it ships beside the repo as ../shared/fixtures)`);
+
+describe.skipIf(!present)('parity with PyTorch on ../shared/fixtures', () => {
+  const rt = useRuntime();
+  for (const folder of ['vae-exp', 'vae-ch', 'unet-exp', 'unet-ch']) {
+    it(`${folder}: every case within 1e-5`, async () => {
+      const dir = join(FIXTURES, folder);
+      const read = async (name: string) => (existsSync(join(dir, name)) ? new Uint8Array(readFileSync(join(dir, name))) : undefined);
+      const results = await checkFixture(rt(), read);
+      for (const r of results) console.log(`${folder} ${r.name} ${r.relativeError.toExponential(3)}`);
+      expect(results.length).toBeGreaterThan(0);
+      for (const r of results) expect(r.relativeError, r.name).toBeLessThan(1e-5);
+    }, 600_000);
+  }
+});

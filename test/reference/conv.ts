@@ -1,0 +1,119 @@
+/**
+ * float64 references for Conv3d and ConvTranspose3d with PyTorch semantics
+ * (NCDHW, cubic kernels, zero padding). Direct loops, no cleverness: they are
+ * the ground truth the kernels are judged against.
+ */
+
+export interface ConvCase {
+  /** (B, I, D, H, W) */
+  xShape: readonly [number, number, number, number, number];
+  x: ArrayLike<number>;
+  /** Conv3d: (O, I, k, k, k); ConvTranspose3d: (I, O, k, k, k), as PyTorch stores them. */
+  weight: ArrayLike<number>;
+  bias?: ArrayLike<number>;
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+}
+
+/**
+ * The reference output restricted to `channels` (all when absent), shaped
+ * (B, channels.length, Do, Ho, Wo): large layers are checked on a subset.
+ */
+export interface RefOutput {
+  shape: [number, number, number, number, number];
+  data: Float64Array;
+}
+
+export function conv3dOutSize(n: number, k: number, s: number, p: number): number {
+  return Math.floor((n + 2 * p - k) / s) + 1;
+}
+
+export function convTranspose3dOutSize(n: number, k: number, s: number, p: number, op: number): number {
+  return (n - 1) * s - 2 * p + k + op;
+}
+
+function allChannels(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+export function conv3dRef(c: ConvCase, channels: readonly number[] = allChannels(c.outChannels)): RefOutput {
+  const [B, I, D, H, W] = c.xShape;
+  const { kernel: k, stride: s, padding: p } = c;
+  const [Do, Ho, Wo] = [D, H, W].map((n) => conv3dOutSize(n, k, s, p));
+  const out = new Float64Array(B * channels.length * Do * Ho * Wo);
+  let n = 0;
+  for (let b = 0; b < B; b++) {
+    for (const o of channels) {
+      for (let z = 0; z < Do; z++) {
+        for (let y = 0; y < Ho; y++) {
+          for (let x = 0; x < Wo; x++) {
+            let sum = c.bias ? c.bias[o] : 0;
+            for (let i = 0; i < I; i++) {
+              for (let kd = 0; kd < k; kd++) {
+                const iz = z * s - p + kd;
+                if (iz < 0 || iz >= D) continue;
+                for (let kh = 0; kh < k; kh++) {
+                  const iy = y * s - p + kh;
+                  if (iy < 0 || iy >= H) continue;
+                  for (let kw = 0; kw < k; kw++) {
+                    const ix = x * s - p + kw;
+                    if (ix < 0 || ix >= W) continue;
+                    const xv = c.x[(((b * I + i) * D + iz) * H + iy) * W + ix];
+                    const wv = c.weight[(((o * I + i) * k + kd) * k + kh) * k + kw];
+                    sum += xv * wv;
+                  }
+                }
+              }
+            }
+            out[n++] = sum;
+          }
+        }
+      }
+    }
+  }
+  return { shape: [B, channels.length, Do, Ho, Wo], data: out };
+}
+
+/** Scatter form, the definition itself: each input voxel spreads its kernel over the output. */
+export function convTranspose3dRef(
+  c: ConvCase & { outputPadding: number },
+  channels: readonly number[] = allChannels(c.outChannels),
+): RefOutput {
+  const [B, I, D, H, W] = c.xShape;
+  const { kernel: k, stride: s, padding: p, outChannels: O } = c;
+  const [Do, Ho, Wo] = [D, H, W].map((n) => convTranspose3dOutSize(n, k, s, p, c.outputPadding));
+  const C = channels.length;
+  const out = new Float64Array(B * C * Do * Ho * Wo);
+  for (let b = 0; b < B; b++) {
+    for (let ci = 0; ci < C; ci++) {
+      const o = channels[ci];
+      const plane = out.subarray((b * C + ci) * Do * Ho * Wo, (b * C + ci + 1) * Do * Ho * Wo);
+      if (c.bias) plane.fill(c.bias[o]);
+      for (let i = 0; i < I; i++) {
+        for (let z = 0; z < D; z++) {
+          for (let y = 0; y < H; y++) {
+            for (let x = 0; x < W; x++) {
+              const xv = c.x[(((b * I + i) * D + z) * H + y) * W + x];
+              for (let kd = 0; kd < k; kd++) {
+                const oz = z * s - p + kd;
+                if (oz < 0 || oz >= Do) continue;
+                for (let kh = 0; kh < k; kh++) {
+                  const oy = y * s - p + kh;
+                  if (oy < 0 || oy >= Ho) continue;
+                  for (let kw = 0; kw < k; kw++) {
+                    const ox = x * s - p + kw;
+                    if (ox < 0 || ox >= Wo) continue;
+                    plane[(oz * Ho + oy) * Wo + ox] += xv * c.weight[(((i * O + o) * k + kd) * k + kh) * k + kw];
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { shape: [B, C, Do, Ho, Wo], data: out };
+}
