@@ -58,6 +58,7 @@ export class MicroGen3D {
   private constructor(
     readonly runtime: Runtime,
     private readonly nets: LoadedNetworks,
+    private readonly ownsRuntime: boolean,
   ) {
     const { config } = nets;
     const latent = config.latentShape;
@@ -67,8 +68,14 @@ export class MicroGen3D {
     if (encoder) this.encoder = new Stage(runtime, config.imageShape, (g, x) => encoder.build(g, x));
   }
 
-  static async load(runtime: Runtime, read: FileSource): Promise<MicroGen3D> {
-    return new MicroGen3D(runtime, await loadNetworks(runtime, read));
+  /** With `ownsRuntime`, dispose() also destroys the runtime. */
+  static async load(runtime: Runtime, read: FileSource, ownsRuntime = false): Promise<MicroGen3D> {
+    try {
+      return new MicroGen3D(runtime, await loadNetworks(runtime, read), ownsRuntime);
+    } catch (e) {
+      if (ownsRuntime) runtime.destroy();
+      throw e;
+    }
   }
 
   get config(): ModelConfig {
@@ -147,6 +154,23 @@ export class MicroGen3D {
     }
   }
 
+  /**
+   * The largest batch up to `max` whose denoising activations fit in
+   * `budgetBytes` and whose largest tensor fits the adapter's binding limit,
+   * scaled from the batch-1 step graph. WebGPU does not report free memory,
+   * so the budget is a stated assumption, not a measurement.
+   */
+  autoBatch(max: number, budgetBytes = 2 ** 31): number {
+    const { unet, schedule } = this.nets;
+    if (!unet || !schedule) throw new UsageError('this model folder has no ddpm weights');
+    const probe = new SamplerPlan(this.runtime, unet, schedule, this.config.latentShape, 1, { kind: 'philox', seed: 0 });
+    const { totalBytes, largestBytes } = probe.footprint();
+    probe.release();
+    const byBudget = Math.floor(budgetBytes / totalBytes);
+    const byBinding = Math.floor(this.runtime.limits.maxStorageBufferBindingSize / largestBytes);
+    return Math.max(1, Math.min(max, byBudget, byBinding));
+  }
+
   /** Latent (B, C, d, h, w) -> volume (B, 1, D, H, W) in [0, 1]. */
   async decode(z: HostTensor): Promise<HostTensor> {
     if (!this.decoder) throw new UsageError('decode: this model folder has no VAE weights');
@@ -183,6 +207,7 @@ export class MicroGen3D {
     this.decoder?.release();
     this.predictor?.release();
     this.encoder?.release();
+    if (this.ownsRuntime) this.runtime.destroy();
   }
 
   private plan(batch: number, seed: number): SamplerPlan {

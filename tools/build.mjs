@@ -1,13 +1,27 @@
 // Bundles the CLI for Node and the engine for browsers; WGSL is inlined as text.
+// `node tools/build.mjs` builds everything; `node tools/build.mjs web` only the
+// browser bundle and the demo page (dist/web/).
+import { copyFile, mkdir } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const common = { bundle: true, format: 'esm', loader: { '.wgsl': 'text' }, sourcemap: true, logLevel: 'warning' };
+// platform 'browser' makes any node: import a build error: the browser path must not need Node.
+const browser = { ...common, platform: 'browser', target: 'es2022' };
+const webOnly = process.argv[2] === 'web';
 
-await build({
-  ...common,
-  entryPoints: ['src/cli/main.ts'],
-  platform: 'node',
-  target: 'node20',
-  external: ['webgpu'],
-  outfile: 'dist/mg3d.mjs',
-});
+if (!webOnly) {
+  await build({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    platform: 'node',
+    target: 'node20',
+    external: ['webgpu'],
+    outfile: 'dist/mg3d.mjs',
+  });
+}
+
+await build({ ...browser, entryPoints: ['src/browser.ts'], outfile: 'dist/browser/microgen3d.mjs' });
+
+await build({ ...browser, entryPoints: ['web/demo.ts'], outfile: 'dist/web/demo.js' });
+await mkdir('dist/web', { recursive: true });
+for (const file of ['index.html', 'style.css']) await copyFile(`web/${file}`, `dist/web/${file}`);

@@ -4,9 +4,11 @@ import { createNodeRuntime } from '../runtime/node.js';
 import type { Runtime } from '../runtime/index.js';
 import { CHECK_HELP, checkCommand } from './check-command.js';
 import { CONVERT_HELP, convertCommand } from './convert-command.js';
+import { GENERATE_HELP, generateCommand } from './generate-command.js';
 
 const HELP = `mg3d: MicroGen3D on WebGPU
 
+  mg3d generate  conditioned microstructures from a model folder
   mg3d convert   PyTorch checkpoints -> model folder
   mg3d check     parity against a fixture folder
   mg3d help CMD  details of one command
@@ -14,7 +16,7 @@ const HELP = `mg3d: MicroGen3D on WebGPU
 GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
 (or MG3D_BACKEND / MG3D_ADAPTER).`;
 
-const HELPS: Record<string, string> = { convert: CONVERT_HELP, check: CHECK_HELP };
+const HELPS: Record<string, string> = { generate: GENERATE_HELP, convert: CONVERT_HELP, check: CHECK_HELP };
 
 const out = (line: string) => process.stdout.write(line + '\n');
 /** Progress goes to a terminal only; redirected runs stay quiet. */
@@ -57,6 +59,16 @@ async function main(argv: string[]): Promise<number> {
       attributes: { type: 'string' },
       'context-attributes': { type: 'string' },
       tolerance: { type: 'string' },
+      model: { type: 'string' },
+      context: { type: 'string' },
+      random: { type: 'string' },
+      from: { type: 'string' },
+      samples: { type: 'string' },
+      batch: { type: 'string' },
+      seed: { type: 'string' },
+      threshold: { type: 'string' },
+      npy: { type: 'boolean' },
+      resume: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -68,6 +80,12 @@ async function main(argv: string[]): Promise<number> {
     case 'convert':
       await convertCommand(flags, out);
       return 0;
+    case 'generate': {
+      // First Ctrl-C: finish cleanly (only complete samples stay); second: exit now.
+      const stop = new AbortController();
+      process.on('SIGINT', () => (stop.signal.aborted ? process.exit(130) : stop.abort(new Error('interrupted'))));
+      return withRuntime(flags, (rt) => generateCommand(rt, flags, out, stop.signal));
+    }
     case 'check':
       return withRuntime(flags, (rt) => checkCommand(rt, flags, out, status));
     default:

@@ -72,6 +72,11 @@ export class SamplerPlan {
     this.nextStep = this.firstStep;
   }
 
+  /** Activation memory of one recorded step. */
+  footprint(): { totalBytes: number; largestBytes: number } {
+    return this.step.footprint();
+  }
+
   /** Steps remaining before x is the final latent. */
   get remaining(): number {
     return this.nextStep;

@@ -28,6 +28,12 @@ export class Graph {
     this.dispatches.push(...other.dispatches);
   }
 
+  /** Bytes of the tensors this graph owns, in total and the largest one. */
+  footprint(): { totalBytes: number; largestBytes: number } {
+    const sizes = this.owned.map((t) => t.byteLength);
+    return { totalBytes: sizes.reduce((a, b) => a + b, 0), largestBytes: Math.max(0, ...sizes) };
+  }
+
   run(repeat = 1): void {
     this.rt.run(this.dispatches, repeat);
   }

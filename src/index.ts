@@ -1,0 +1,37 @@
+/**
+ * The engine's Node entry: the JS API over Dawn (npm `webgpu`).
+ * The browser entry is src/browser.ts; both share everything else.
+ */
+import { join } from 'node:path';
+import { readFileBytes } from './io/node-files.js';
+import { MicroGen3D } from './microgen3d.js';
+import { createNodeRuntime } from './runtime/node.js';
+import type { NodeGpuOptions } from './runtime/node-gpu.js';
+import type { Runtime } from './runtime/index.js';
+import { fileSource, type ModelSource } from './sources.js';
+
+export interface LoadOptions extends NodeGpuOptions {
+  /** Share a runtime between models; by default each model gets its own and dispose() destroys it. */
+  runtime?: Runtime;
+}
+
+/** Loads a converted model from a folder path, URLs, or file buffers. */
+export async function loadModel(source: string | ModelSource, options: LoadOptions = {}): Promise<MicroGen3D> {
+  const read = typeof source === 'string' ? (name: string) => readFileBytes(join(source, name)) : fileSource(source);
+  const runtime = options.runtime ?? (await createNodeRuntime(options));
+  return MicroGen3D.load(runtime, read, !options.runtime);
+}
+
+export { MicroGen3D, consecutiveGroups, threshold } from './microgen3d.js';
+export type { GenerateOptions, GenerateProgress, GeneratedSample } from './microgen3d.js';
+export type { ModelConfig } from './models/config.js';
+export type { HostTensor } from './io/host-tensor.js';
+export type { ModelSource } from './sources.js';
+export { createNodeRuntime } from './runtime/node.js';
+export { Runtime } from './runtime/index.js';
+export { checkFixture, relativeError } from './check.js';
+export { convertCheckpoints } from './convert.js';
+export { readTorchCheckpoint } from './io/torch-checkpoint.js';
+export { readSafetensors, writeSafetensors } from './io/safetensors.js';
+export { writeVti, readVti } from './io/vti.js';
+export { writeNpy, readNpy } from './io/npy.js';

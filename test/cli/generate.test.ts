@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateCommand, type GenerateFlags } from '../../src/cli/generate-command.js';
+import { readVti } from '../../src/io/vti.js';
+import { useRuntime } from '../helpers/gpu.js';
+import { writeTinyModel } from '../helpers/tiny-model.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mg3d-generate-'));
+const model = join(root, 'model');
+writeTinyModel(model);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('mg3d generate', () => {
+  const rt = useRuntime();
+  const run = (flags: GenerateFlags, signal = new AbortController().signal) => generateCommand(rt(), { model, ...flags }, () => {}, signal);
+  const files = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f !== 'run.json').map((f) => [f, readFileSync(join(dir, f))]));
+
+  it('writes volumes, phases, CSVs and run.json, and reproduces itself bit for bit', async () => {
+    const a = join(root, 'a');
+    const b = join(root, 'b');
+    expect(await run({ out: a, random: 'vol_frac=0.3:0.6,tort_D=0.1:0.2,tort_A=0.5:0.9', samples: '2', batch: '1', seed: '7', npy: true })).toBe(0);
+    expect(await run({ out: b, random: 'vol_frac=0.3:0.6,tort_D=0.1:0.2,tort_A=0.5:0.9', samples: '2', batch: '2', seed: '7', npy: true })).toBe(0);
+    const fa = files(a);
+    expect(Object.keys(fa).sort()).toEqual(
+      ['inputs_context.csv', 'outputs_predicted.csv']
+        .concat([0, 1].flatMap((i) => [`sample_0000${i}.npy`, `sample_0000${i}.vti`, `sample_0000${i}_phases.npy`, `sample_0000${i}_phases.vti`]))
+        .sort(),
+    );
+    // Noise depends on (seed, sample), not on the batch it was denoised in.
+    for (const [name, bytes] of Object.entries(files(b))) expect(bytes.equals(fa[name]), name).toBe(true);
+
+    const volume = readVti(fa['sample_00000.vti'], 'sample_00000.vti');
+    expect(volume.shape).toEqual([32, 32, 32]);
+    expect(volume.data.every((v) => v >= 0 && v <= 1)).toBe(true);
+    const phases = readVti(fa['sample_00000_phases.vti'], 'phases');
+    expect(phases.data.every((v, i) => v === (volume.data[i] > 0.5 ? 1 : 0))).toBe(true);
+    const csv = fa['inputs_context.csv'].toString().trim().split('\n');
+    expect(csv[0]).toBe('vol_frac,tort_D,tort_A');
+    expect(csv).toHaveLength(3);
+    expect(fa['outputs_predicted.csv'].toString().split('\n')[0]).toBe('vol_frac,tort_D,tort_A,extra');
+    const record = JSON.parse(readFileSync(join(a, 'run.json'), 'utf8'));
+    expect(record.complete).toBe(true);
+    expect(record.model.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.samples.map((s: { index: number }) => s.index)).toEqual([0, 1]);
+  });
+
+  it('resumes an interrupted run without losing or duplicating samples', async () => {
+    const full = join(root, 'full');
+    const cut = join(root, 'cut');
+    const spec = { context: '0.5,0.2,0.7', samples: '2', seed: '3' };
+    await run({ out: full, ...spec });
+    const stop = new AbortController();
+    const interrupted = generateCommand(rt(), { model, out: cut, ...spec }, (line) => {
+      if (line.startsWith('adapter')) setTimeout(() => stop.abort(), 0);
+    }, stop.signal);
+    expect(await interrupted).toBe(130);
+    const partial = JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8'));
+    expect(partial.complete).toBe(false);
+    expect(readdirSync(cut).some((f) => f.endsWith('.tmp'))).toBe(false);
+    // A lost file of a finished sample is redone too.
+    if (partial.samples.length) unlinkSync(join(cut, partial.samples[0].files[0]));
+    expect(await run({ out: cut, ...spec, resume: true })).toBe(0);
+    expect(files(cut)).toEqual(files(full));
+    expect(JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8')).samples).toHaveLength(2);
+  });
+
+  it('rejects bad arguments with one-line errors', async () => {
+    const out = join(root, 'bad');
+    await expect(run({ out, context: '0.5,0.2' })).rejects.toThrow(/context needs 3 values \(vol_frac, tort_D, tort_A\) or all 4 attributes/);
+    await expect(run({ out, random: 'vol_frac=0.3:0.6' })).rejects.toThrow(/no range for tort_D, tort_A/);
+    await expect(run({ out, context: '1,2,3', samples: '0' })).rejects.toThrow(/--samples wants an integer >= 1/);
+    await expect(run({ out, context: '1,2,3', threshold: '0.7,0.2' })).rejects.toThrow(/two ascending values/);
+    await expect(run({ out })).rejects.toThrow(/exactly one of --context, --random, --from/);
+    await expect(run({ out, from: join(root, 'missing.npy') })).rejects.toThrow(/missing\.npy/);
+    expect(existsSync(join(out, 'run.json'))).toBe(false);
+  });
+});

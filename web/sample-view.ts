@@ -1,0 +1,122 @@
+import { threshold, writeVti, type GeneratedSample, type ModelConfig } from '../src/browser.js';
+import { byId, download, tableRow } from './dom.js';
+import { drawIsometric } from './iso-view.js';
+import { PLANES, drawSlice, grey, phaseColour, sliceCount, type Plane } from './slices.js';
+
+type Shape3 = [number, number, number];
+
+/** The result panel: slices, 3D view, predicted attributes, timings and downloads of one sample at a time. */
+export class SampleView {
+  private samples: GeneratedSample[] = [];
+  private config: ModelConfig | undefined;
+  private thresholds = [0.5];
+  private phases = new Uint8Array(0);
+  private readonly panel = byId('result-panel', HTMLElement);
+  private readonly select = byId('sample-select', HTMLSelectElement);
+  private readonly thresholdBox = byId('thresholds', HTMLInputElement);
+
+  constructor() {
+    this.select.addEventListener('change', () => this.show());
+    this.thresholdBox.addEventListener('change', () => this.readThresholds());
+    for (const plane of PLANES) byId(`slider-${plane}`, HTMLInputElement).addEventListener('input', () => this.drawPlane(plane));
+    byId('download-volume', HTMLButtonElement).addEventListener('click', () => this.download('volume'));
+    byId('download-phases', HTMLButtonElement).addEventListener('click', () => this.download('phases'));
+  }
+
+  reset(config: ModelConfig): void {
+    this.config = config;
+    this.samples = [];
+    this.select.replaceChildren();
+    this.panel.hidden = true;
+  }
+
+  add(sample: GeneratedSample): void {
+    this.samples.push(sample);
+    const option = new Option(`#${sample.index}`, String(this.samples.length - 1));
+    this.select.append(option);
+    if (this.samples.length === 1) {
+      this.panel.hidden = false;
+      this.centreSliders(sample.volume.shape as Shape3);
+      this.show();
+    }
+  }
+
+  private get current(): GeneratedSample | undefined {
+    return this.samples[Number(this.select.value)];
+  }
+
+  private centreSliders(shape: Shape3): void {
+    for (const plane of PLANES) {
+      const slider = byId(`slider-${plane}`, HTMLInputElement);
+      const count = sliceCount(shape, plane);
+      slider.max = String(count - 1);
+      slider.value = String(Math.floor(count / 2));
+    }
+  }
+
+  private readThresholds(): void {
+    const values = this.thresholdBox.value.split(',').map((s) => Number(s.trim()));
+    const valid = values.length >= 1 && values.length <= 2 && values.every(Number.isFinite) && values.every((v, i) => i === 0 || v > values[i - 1]!);
+    this.thresholdBox.setCustomValidity(valid ? '' : 'one threshold, or two ascending, e.g. 0.33,0.66');
+    this.thresholdBox.reportValidity();
+    if (!valid) return;
+    this.thresholds = values;
+    this.show();
+  }
+
+  private show(): void {
+    const sample = this.current;
+    if (!sample) return;
+    this.phases = threshold(sample.volume.data, this.thresholds);
+    for (const plane of PLANES) this.drawPlane(plane);
+    drawIsometric(byId('iso-view', HTMLCanvasElement), this.phases, sample.volume.shape as Shape3);
+    this.fillFeatures(sample);
+    this.fillTimings(sample);
+  }
+
+  private drawPlane(plane: Plane): void {
+    const sample = this.current;
+    if (!sample) return;
+    const shape = sample.volume.shape as Shape3;
+    const at = Number(byId(`slider-${plane}`, HTMLInputElement).value);
+    byId(`slice-${plane}`, HTMLOutputElement).value = `${at + 1}/${sliceCount(shape, plane)}`;
+    drawSlice(byId(`raw-${plane}`, HTMLCanvasElement), sample.volume.data, shape, plane, at, grey);
+    drawSlice(byId(`phase-${plane}`, HTMLCanvasElement), this.phases, shape, plane, at, phaseColour);
+  }
+
+  private fillFeatures(sample: GeneratedSample): void {
+    const config = this.config!;
+    const body = byId('features', HTMLTableElement).tBodies[0]!;
+    body.replaceChildren(
+      ...config.attributes.map((attribute, i) => {
+        const k = config.contextAttributes.indexOf(attribute);
+        const predicted = sample.features[i];
+        return tableRow([attribute, k >= 0 ? round(sample.context[k]!) : '', predicted === undefined ? 'no FP weights' : round(predicted)], true);
+      }),
+    );
+  }
+
+  private fillTimings(sample: GeneratedSample): void {
+    const steps = this.config!.timesteps - 2;
+    const { denoise, decode, predict } = sample.timings;
+    byId('timings', HTMLTableElement).tBodies[0]!.replaceChildren(
+      tableRow([`denoise (${steps} steps)`, round(denoise)], true),
+      tableRow(['per step', round(denoise / steps)], true),
+      tableRow(['decode', round(decode)], true),
+      tableRow(['predict attributes', round(predict)], true),
+    );
+  }
+
+  private download(what: 'volume' | 'phases'): void {
+    const sample = this.current;
+    if (!sample) return;
+    const shape = sample.volume.shape;
+    const bytes = what === 'volume' ? writeVti(shape, sample.volume.data, 'volume') : writeVti(shape, this.phases, 'phase');
+    download(bytes, `${this.config!.variant}-sample${sample.index}-${what}.vti`);
+  }
+}
+
+/** Four significant digits, as a number so that tables align it as one. */
+function round(value: number): number {
+  return Number(value.toPrecision(4));
+}
