@@ -1,109 +1,205 @@
-// Conv3d as an implicit GEMM: M = output channels, N = output voxels,
-// K = input channels x kernel taps, with no im2col buffer.
+// Convolution core shared by Conv3d and ConvTranspose3d: an implicit GEMM
+// (M = output channels, N = output voxels, K = input channels x taps) over a
+// zero-padded copy of the input (shaders/conv-pad.wgsl), so there are no
+// bounds checks and every input row is read as aligned vec4s.
 //
-// Each invocation owns a register tile of VW output voxels (a run along W)
-// by 4*OCV output channels. All invocations of a workgroup share the channel
-// group, so the weight addresses are workgroup-uniform (llvmpipe turns those
-// into one scalar load for all SIMD lanes); only the input is gathered per
-// lane. For each (input channel, kd, kh) the input row window covering all
-// kw taps of the tile is loaded once and reused from registers.
+// The output is split into classes (one for Conv3d; for ConvTranspose3d the
+// stride^3 output parity classes, each a plain correlation over a thinned,
+// flipped kernel; see src/ops/conv3d.ts). Within a class, output voxel q of
+// the class grid, with input origin q' = q * IN_STRIDE + start, is
+//   y[residue + outStep * q] = bias + sum over i, jd < count.x, jh < count.y, jw < count.z
+//       of xpad[i, q'd + jd, q'h + jh, q'w + jw] * weight[i, kd(jd), kh(jh), kw(jw)]
+// with k(j) = origin + step * j per axis; along w the first `origin.w` taps
+// are zero (they only align the window to a vec4). A class without taps
+// writes the bias.
 //
-// Weights are laid out by src/ops/conv3d.ts as
-// [channel group][input channel][kd][kh][kw][OCV vec4 of output channels].
+// Work split: an invocation owns SEG = 2 segments of 4 consecutive class
+// voxels along w by 8 output channels; a workgroup shares one channel group
+// and one class. A segment's input window (4 voxels x 3 taps) is a mat4x3, a
+// Toeplitz view of two aligned vec4 loads, and the weights of 3 taps x 4
+// channels a mat3x4: one matrix product is 48 multiply-adds.
+//
+// On llvmpipe every storage load is a per-lane scalar loop and every loop
+// blends all its loop-carried values, so the tile is kept small, the loop
+// over (input channel, jd, jh) is one flat loop, and the weights, the same
+// for every lane, come from loadTaps() (shaders/conv-taps-*.wgsl), which
+// shares them across a subgroup where it can.
+//
+// Weights (src/ops/conv3d.ts): [channel group][i][kd][kh][kw][8 channels].
 
-const VW = 4u;
-const OCV = 2u;
-// Widest input window: stride 2, kernel 3.
-const SPAN_MAX = (VW - 1u) * 2u + 3u;
+const SEG = 2u;
 
 override WG: u32 = 64u;
-override K: u32 = 3u;
-override S: u32 = 1u;
-override P: u32 = 1u;
-override HAS_BIAS: bool = true;
+override IN_STRIDE: u32 = 1u;
+// The two segments of an invocation are neighbours in one row (stride 1, an
+// even number of segments per row), so their windows share a vec4.
+override ADJACENT: bool = false;
+
+struct ConvClass {
+  // Window start of class voxel 0 in padded input coordinates (w: a multiple of 4).
+  start: vec4u,
+  // Window taps along d, h, w (w <= 3); all zero for a class without taps.
+  count: vec4u,
+  // Kernel tap of window tap 0 along d and h, of window tap origin.w along w;
+  // origin.w: the number of leading zero taps along w.
+  origin: vec4i,
+  // Kernel tap step per window tap along d, h, w.
+  step: vec4i,
+  // Output coordinates of class voxel 0.
+  residue: vec4u,
+}
 
 struct Params {
-  inChannels: u32,
-  outChannels: u32,
-  inD: u32, inH: u32, inW: u32,
+  inChannels: u32, outChannels: u32, kernel: u32, segments: u32,
+  padD: u32, padH: u32, padW: u32,
   outD: u32, outH: u32, outW: u32,
-  tilesW: u32,
-  tiles: u32,
+  // Class grid: voxels along d and h, segments along w.
+  gridD: u32, gridH: u32, gridSegW: u32,
+  // Output voxels between neighbouring class voxels (the ConvTranspose3d stride).
+  outStep: u32,
+  hasBias: u32,
+  // Batch index of the padded input's first sample (large batches run in chunks).
+  firstSample: u32,
+  classes: array<ConvClass, 8>,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4f>;
 @group(0) @binding(2) var<storage, read> w: array<vec4f>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
+// Where a lane finds its weights along w (see tapsAlongW).
+struct WeightTaps { offset: vec3u, valid: vec3<bool> }
+
+struct Segment { b: u32, zq: u32, yq: u32, xq: u32, valid: bool }
+
+fn segment(index: u32) -> Segment {
+  let s = min(index, p.segments - 1u);
+  var rest = s / p.gridSegW;
+  let yq = rest % p.gridH;
+  rest /= p.gridH;
+  return Segment(rest / p.gridD, rest % p.gridD, yq, (s % p.gridSegW) * 4u, index < p.segments);
+}
+
+// Inputs a, b seen by 4 neighbouring output voxels: column v holds the
+// inputs under taps 0..2 of voxel v.
+fn toeplitz(a: vec4f, b: vec4f) -> mat4x3f {
+  return mat4x3f(a.xyz, a.yzw, vec3f(a.zw, b.x), vec3f(a.w, b.xy));
+}
+
+// The window of the segment whose inputs start at vec4 `at`.
+fn window(at: u32) -> mat4x3f {
+  let a = x[at];
+  let b = x[at + 1u];
+  if (IN_STRIDE == 1u) {
+    return toeplitz(a, b);
+  }
+  let c = x[at + 2u];
+  return mat4x3f(a.xyz, vec3f(a.zw, b.x), b.xyz, vec3f(b.zw, c.x));
+}
+
+fn inputBase(s: Segment, cls: ConvClass) -> u32 {
+  let z = s.zq * IN_STRIDE + cls.start.x;
+  let row = s.yq * IN_STRIDE + cls.start.y;
+  let col = s.xq * IN_STRIDE + cls.start.z;
+  return ((s.b * p.inChannels * p.padD + z) * p.padH + row) * (p.padW / 4u) + col / 4u;
+}
+
+fn store(acc: mat4x4f, s: Segment, cls: ConvClass, firstChannel: u32) {
+  let oz = cls.residue.x + p.outStep * s.zq;
+  let oy = cls.residue.y + p.outStep * s.yq;
+  if (!s.valid || oz >= p.outD || oy >= p.outH) { return; }
+  let plane = p.outH * p.outW;
+  for (var e = 0u; e < 4u; e++) {
+    let o = firstChannel + e;
+    if (o >= p.outChannels) { return; }
+    var bo = 0.0;
+    if (p.hasBias != 0u) { bo = bias[o]; }
+    let base = (((p.firstSample + s.b) * p.outChannels + o) * p.outD + oz) * plane + oy * p.outW;
+    for (var v = 0u; v < 4u; v++) {
+      let ox = cls.residue.z + p.outStep * (s.xq + v);
+      if (ox < p.outW) { y[base + ox] = acc[v][e] + bo; }
+    }
+  }
+}
+
+// Weight offsets (in vec4s, within one (i, kd, kh)) of the 3 window taps
+// along w for channel vec4 `half`, and which of them exist.
+fn tapsAlongW(cls: ConvClass, half: u32) -> WeightTaps {
+  var offset = vec3u();
+  var valid = vec3<bool>();
+  for (var j = 0u; j < 3u; j++) {
+    let k = cls.origin.z + cls.step.z * (i32(j) - cls.origin.w);
+    valid[j] = j < cls.count.z && i32(j) >= cls.origin.w;
+    offset[j] = select(0u, u32(k) * 2u + half, valid[j]);
+  }
+  return WeightTaps(offset, valid);
+}
+
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) nwg: vec3u) {
-  // No early return for the tail: llvmpipe only scalarises a uniform load
-  // while invocation 0 may still be active, so spare lanes compute the last
-  // tile again and skip the store.
-  let slot = (wid.x + wid.z * nwg.x) * WG + lid;
-  let tile = min(slot, p.tiles - 1u);
+fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
+  // wid stays a separate parameter: the uniformity analysis treats a struct
+  // parameter as a whole, and subgroup operations need uniform loop bounds.
+  let cls = p.classes[wid.z];
   let group = wid.y;
+  let tile = wid.x * WG + lane.lid;
+  let s0 = segment(tile * SEG);
+  let s1 = segment(tile * SEG + 1u);
 
-  let ox0 = (tile % p.tilesW) * VW;
-  var rest = tile / p.tilesW;
-  let oy = rest % p.outH;
-  rest /= p.outH;
-  let oz = rest % p.outD;
-  let b = rest / p.outD;
+  let row = p.padW / 4u;
+  let plane = p.padH * row;
+  let volume = p.padD * plane;
+  let k = i32(p.kernel);
+  let perChannel = p.kernel * p.kernel * p.kernel * 2u;
+  let along = weightTaps(lane, cls);
+  // Distance from s0's window to s1's, the same for every tap.
+  let x1 = inputBase(s1, cls) - inputBase(s0, cls);
+  var xi = inputBase(s0, cls);
+  var wi = group * p.inChannels * perChannel;
 
-  let inW = i32(p.inW);
-  let plane = p.inH * p.inW;
-  let volume = p.inD * plane;
-  let ix0 = i32(ox0 * S) - i32(P);
-  let span = (VW - 1u) * S + K;
-
-  var acc: array<vec4f, VW * OCV>;
-  var wi = group * p.inChannels * K * K * K * OCV;
-  var xc = b * p.inChannels * volume;
-  for (var i = 0u; i < p.inChannels; i++) {
-    for (var kd = 0u; kd < K; kd++) {
-      let iz = i32(oz * S + kd) - i32(P);
-      let zOk = iz >= 0 && iz < i32(p.inD);
-      let zBase = xc + u32(clamp(iz, 0, i32(p.inD) - 1)) * plane;
-      for (var kh = 0u; kh < K; kh++) {
-        let iy = i32(oy * S + kh) - i32(P);
-        let rowOk = zOk && iy >= 0 && iy < i32(p.inH);
-        let row = zBase + u32(clamp(iy, 0, i32(p.inH) - 1)) * p.inW;
-        var win: array<f32, SPAN_MAX>;
-        for (var j = 0u; j < span; j++) {
-          let ix = ix0 + i32(j);
-          win[j] = select(0.0, x[row + u32(clamp(ix, 0, inW - 1))], rowOk && ix >= 0 && ix < inW);
-        }
-        for (var kw = 0u; kw < K; kw++) {
-          for (var c = 0u; c < OCV; c++) {
-            let wv = w[wi + c];
-            for (var v = 0u; v < VW; v++) {
-              acc[v * OCV + c] = fma(vec4f(win[v * S + kw]), wv, acc[v * OCV + c]);
-            }
-          }
-          wi += OCV;
-        }
-      }
+  var a00 = mat4x4f();
+  var a01 = mat4x4f();
+  var a10 = mat4x4f();
+  var a11 = mat4x4f();
+  // One flat loop over (input channel, jd, jh); the counters advance with selects.
+  var jd = 0u;
+  var jh = 0u;
+  let steps = p.inChannels * cls.count.x * cls.count.y;
+  for (var t = 0u; t < steps; t++) {
+    let kd = cls.origin.x + cls.step.x * i32(jd);
+    let kh = cls.origin.y + cls.step.y * i32(jh);
+    let taps = loadTaps(lane, wi + u32(kd * k + kh) * p.kernel * 2u, along);
+    let at = xi + jd * plane + jh * row;
+    var X0: mat4x3f;
+    var X1: mat4x3f;
+    if (ADJACENT) {
+      let a = x[at];
+      let b = x[at + 1u];
+      let c = x[at + 2u];
+      X0 = toeplitz(a, b);
+      X1 = toeplitz(b, c);
+    } else {
+      X0 = window(at);
+      X1 = window(at + x1);
     }
-    xc += volume;
+    a00 += taps[0] * X0;
+    a01 += taps[1] * X0;
+    a10 += taps[0] * X1;
+    a11 += taps[1] * X1;
+    jh += 1u;
+    let nextD = jh == cls.count.y;
+    jh = select(jh, 0u, nextD);
+    jd += select(0u, 1u, nextD);
+    let nextI = jd == cls.count.x;
+    jd = select(jd, 0u, nextI);
+    xi += select(0u, volume, nextI);
+    wi += select(0u, perChannel, nextI);
   }
 
-  let outPlane = p.outH * p.outW;
-  let outVolume = p.outD * outPlane;
-  let voxel = oz * outPlane + oy * p.outW;
-  for (var c = 0u; c < OCV; c++) {
-    for (var e = 0u; e < 4u; e++) {
-      let o = (group * OCV + c) * 4u + e;
-      if (o >= p.outChannels || slot >= p.tiles) { continue; }
-      var bo = 0.0;
-      if (HAS_BIAS) { bo = bias[o]; }
-      let base = (b * p.outChannels + o) * outVolume + voxel;
-      for (var v = 0u; v < VW; v++) {
-        if (ox0 + v < p.outW) { y[base + ox0 + v] = acc[v * OCV + c][e] + bo; }
-      }
-    }
-  }
+  let first = group * 8u;
+  store(a00, s0, cls, first);
+  store(a01, s0, cls, first + 4u);
+  store(a10, s1, cls, first);
+  store(a11, s1, cls, first + 4u);
 }

@@ -37,12 +37,14 @@ function parseArgs(argv) {
     if (flag === '--port') port = Number(value);
     else if (flag === '--models') mounts.set('/models/', resolve(value));
     else if (flag === '--mount') {
-      const [prefix, dir] = value.split('=');
-      if (!prefix?.startsWith('/') || !prefix.endsWith('/') || !dir) throw new Error(`--mount wants /prefix/=DIR, got '${value}'`);
+      const prefix = value.slice(0, value.indexOf('='));
+      const dir = value.slice(prefix.length + 1);
+      if (!prefix.startsWith('/') || !prefix.endsWith('/') || !dir) throw new Error(`--mount wants /prefix/=DIR, got '${value}'`);
       mounts.set(prefix, resolve(dir));
     } else throw new Error(`unknown flag ${flag} (flags: --port N, --models DIR, --mount /prefix/=DIR)`);
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be 0..65535, got ${port}`);
+  for (const [prefix, dir] of mounts) if (!existsSync(dir)) throw new Error(`${dir} (for ${prefix}) does not exist${prefix === '/' ? ': run npm run build:web first' : ''}`);
   return { port, mounts };
 }
 
@@ -86,11 +88,18 @@ function serve(mounts) {
       'cache-control': 'no-store',
     });
     if (req.method === 'HEAD') res.end();
-    else createReadStream(file.path).pipe(res);
+    else createReadStream(file.path).on('error', () => res.destroy()).pipe(res);
   });
 }
 
-const { port, mounts } = parseArgs(process.argv.slice(2));
+let options;
+try {
+  options = parseArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(`serve: ${error.message}`);
+  process.exit(2);
+}
+const { port, mounts } = options;
 const server = serve(mounts);
 server.listen(port, '127.0.0.1', () => {
   const url = `http://127.0.0.1:${server.address().port}/`;

@@ -3,7 +3,7 @@ import { readSafetensors, writeSafetensors, type OptionalFileSource } from '../s
 const CASES_FILE = 'cases.safetensors';
 
 /** Case names present in a fixture's cases file: tensors are named `<case>.<tensor>`. */
-export function caseNames(tensorNames: Iterable<string>): string[] {
+function caseNames(tensorNames: Iterable<string>): string[] {
   return [...new Set([...tensorNames].map((name) => name.split('.')[0]!))];
 }
 

@@ -22,6 +22,13 @@ const generateStatus = byId('gen-status', HTMLElement);
 const generateButton = byId('generate', HTMLButtonElement);
 const cancelButton = byId('cancel', HTMLButtonElement);
 const progressBar = byId('progress', HTMLProgressElement);
+/** Loading another model while one generates would free buffers the generation still uses. */
+const modelControls = [
+  byId('model-files', HTMLInputElement),
+  byId('model-url', HTMLInputElement),
+  byId('model-url-load', HTMLButtonElement),
+  byId('random-model', HTMLButtonElement),
+];
 
 /** The runtime every model and check shares, or undefined (with the reason shown) when WebGPU is unusable. */
 async function startRuntime(): Promise<Runtime | undefined> {
@@ -38,7 +45,6 @@ async function startRuntime(): Promise<Runtime | undefined> {
           `max ${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup, ` +
           `${Math.round(limits.maxStorageBufferBindingSize / 2 ** 20)} MiB per storage binding`,
       );
-      document.body.dataset.gpu = 'ready';
       return runtime;
     } catch (error) {
       problem = errorText(error);
@@ -88,8 +94,10 @@ class DemoPage {
     );
     this.readContext = contextSliders(byId('context-sliders', HTMLElement), c.contextAttributes);
     this.view.reset(c);
-    generateButton.disabled = !(c.files.ddpm && c.files.vae);
-    if (generateButton.disabled) setStatus(generateStatus, 'error', 'This model folder lacks ddpm or VAE weights: it cannot generate.');
+    const canGenerate = Boolean(c.files.ddpm && c.files.vae);
+    generateButton.disabled = !canGenerate;
+    if (canGenerate) setStatus(generateStatus, 'idle', '');
+    else setStatus(generateStatus, 'error', 'This model folder lacks ddpm or VAE weights: it cannot generate.');
   }
 
   async generate(): Promise<void> {
@@ -101,6 +109,7 @@ class DemoPage {
     this.abort = abort;
     generateButton.disabled = true;
     cancelButton.disabled = false;
+    for (const control of modelControls) control.disabled = true;
     progressBar.value = 0;
     this.view.reset(model.config);
     const started = performance.now();
@@ -130,19 +139,19 @@ class DemoPage {
       this.abort = undefined;
       generateButton.disabled = false;
       cancelButton.disabled = true;
+      for (const control of modelControls) control.disabled = false;
     }
   }
 
   private wire(): void {
-    byId('model-files', HTMLInputElement).addEventListener('change', (e) => void this.loadPicked((e.target as HTMLInputElement).files));
+    const modelFiles = byId('model-files', HTMLInputElement);
+    const fixtureFiles = byId('fixture-files', HTMLInputElement);
+    modelFiles.addEventListener('change', () => void this.loadPicked(modelFiles.files));
     byId('model-url-load', HTMLButtonElement).addEventListener('click', () => void this.loadUrl(byId('model-url', HTMLInputElement).value));
     byId('random-model', HTMLButtonElement).addEventListener('click', () => void this.load(tinyRandomModel(), 'random tiny model (random weights)'));
     generateButton.addEventListener('click', () => void this.generate());
     cancelButton.addEventListener('click', () => this.abort?.abort());
-    byId('fixture-files', HTMLInputElement).addEventListener('change', (e) => {
-      const files = filesByName((e.target as HTMLInputElement).files);
-      void this.check.run(pickedFileReader(files), 'picked fixture folder');
-    });
+    fixtureFiles.addEventListener('change', () => void this.check.run(pickedFileReader(filesByName(fixtureFiles.files)), 'picked fixture folder'));
     byId('fixture-run', HTMLButtonElement).addEventListener('click', () => this.checkUrl(byId('fixture-url', HTMLInputElement).value));
   }
 
@@ -175,6 +184,7 @@ async function main(): Promise<void> {
   const runtime = await startRuntime();
   if (!runtime) return;
   const page = new DemoPage(runtime);
+  document.body.dataset.gpu = 'ready';
   const params = new URLSearchParams(location.search);
   const model = params.get('model');
   const fixture = params.get('fixture');

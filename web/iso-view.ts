@@ -11,7 +11,7 @@ const PHASE_RGB = [
 /**
  * An isometric view of the voxels of phase >= 1, each a small square, painted
  * back to front (by x + y + z) so that nearer voxels cover farther ones. Only
- * voxels with a free face towards the viewer are drawn; tops are lit brighter.
+ * voxels with a free face towards the viewer are drawn, shaded by that face.
  */
 export function drawIsometric(canvas: HTMLCanvasElement, phases: Uint8Array, shape: readonly [number, number, number]): void {
   const [depth, height, width] = shape;
@@ -33,7 +33,7 @@ export function drawIsometric(canvas: HTMLCanvasElement, phases: Uint8Array, sha
         if (p === 0) continue;
         const topFree = phase(z + 1, y, x) === 0;
         if (!topFree && phase(z, y + 1, x) !== 0 && phase(z, y, x + 1) !== 0) continue;
-        const light = topFree ? 1 : 0.6;
+        const light = topFree ? 1 : phase(z, y, x + 1) === 0 ? 0.78 : 0.58;
         const [r, g, b] = PHASE_RGB[p] ?? [255, 0, 255];
         const colour = rgba(Math.round(r! * light), Math.round(g! * light), Math.round(b! * light));
         const left = Math.round(originX + (x - y) * COS30 * k);

@@ -10,7 +10,7 @@ export class SampleView {
   private samples: GeneratedSample[] = [];
   private config: ModelConfig | undefined;
   private thresholds = [0.5];
-  private phases = new Uint8Array(0);
+  private phases: Uint8Array = new Uint8Array(0);
   private readonly panel = byId('result-panel', HTMLElement);
   private readonly select = byId('sample-select', HTMLSelectElement);
   private readonly thresholdBox = byId('thresholds', HTMLInputElement);

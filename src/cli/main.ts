@@ -2,21 +2,31 @@ import { parseArgs } from 'node:util';
 import { FormatError, GpuError, UsageError } from '../errors.js';
 import { createNodeRuntime } from '../runtime/node.js';
 import type { Runtime } from '../runtime/index.js';
+import { BENCH_HELP, benchCommand } from './bench-command.js';
 import { CHECK_HELP, checkCommand } from './check-command.js';
 import { CONVERT_HELP, convertCommand } from './convert-command.js';
 import { GENERATE_HELP, generateCommand } from './generate-command.js';
+import { PROFILE_HELP, profileCommand } from './profile-command.js';
 
 const HELP = `mg3d: MicroGen3D on WebGPU
 
   mg3d generate  conditioned microstructures from a model folder
   mg3d convert   PyTorch checkpoints -> model folder
   mg3d check     parity against a fixture folder
+  mg3d bench     speed and memory on random weights in the published shapes (npm start)
+  mg3d profile   GPU time per kernel of one UNet step (timestamp queries)
   mg3d help CMD  details of one command
 
 GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
 (or MG3D_BACKEND / MG3D_ADAPTER).`;
 
-const HELPS: Record<string, string> = { generate: GENERATE_HELP, convert: CONVERT_HELP, check: CHECK_HELP };
+const HELPS: Record<string, string> = {
+  generate: GENERATE_HELP,
+  convert: CONVERT_HELP,
+  check: CHECK_HELP,
+  bench: BENCH_HELP,
+  profile: PROFILE_HELP,
+};
 
 const out = (line: string) => process.stdout.write(line + '\n');
 /** Progress goes to a terminal only; redirected runs stay quiet. */
@@ -69,6 +79,14 @@ async function main(argv: string[]): Promise<number> {
       threshold: { type: 'string' },
       npy: { type: 'boolean' },
       resume: { type: 'boolean' },
+      variant: { type: 'string' },
+      'n-feat': { type: 'string' },
+      batches: { type: 'string' },
+      steps: { type: 'string' },
+      'time-budget': { type: 'string' },
+      json: { type: 'string' },
+      decoder: { type: 'boolean' },
+      top: { type: 'string' },
     },
   });
   if (values.help) {
@@ -88,6 +106,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'check':
       return withRuntime(flags, (rt) => checkCommand(rt, flags, out, status));
+    case 'bench':
+      return benchCommand(flags, out, status, () => createNodeRuntime({ backend: flags.backend, adapter: flags.adapter }));
+    case 'profile':
+      return withRuntime(flags, (rt) => profileCommand(rt, flags, out, status));
     default:
       throw new UsageError(`unknown command '${command}'; run mg3d help`);
   }

@@ -1,10 +1,9 @@
-import convTranspose3dWgsl from '../../shaders/conv-transpose3d.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
-import { Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
-import { CHANNELS_PER_GROUP, convGrid, relayoutWeight, uploadBias, VOXELS_PER_THREAD } from './conv3d.js';
+import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvClass } from './conv3d.js';
 
 export interface ConvTranspose3dWeights {
-  /** Re-laid out for shaders/conv-transpose3d.wgsl: [channel group][I][k][k][k][group channels]. */
+  /** [channel group][I][k][k][k][8 channels], as for conv3d (see shaders/conv3d.wgsl). */
   weight: Tensor;
   bias: Tensor | undefined;
   inChannels: number;
@@ -21,18 +20,14 @@ export interface ConvTranspose3dOptions {
 /** Uploads a PyTorch ConvTranspose3d weight (I, O, k, k, k) and optional bias (O) in the kernel's layout. */
 export function prepareConvTranspose3d(rt: Runtime, weight: HostTensor, bias?: HostTensor): ConvTranspose3dWeights {
   const [inChannels, outChannels, kernel] = weight.shape;
-  if (weight.shape.length !== 5 || weight.shape[3] !== kernel || weight.shape[4] !== kernel || kernel > 3) {
-    throw new Error(`convTranspose3d: weight must be (I, O, k, k, k) with a cubic kernel k <= 3, got [${weight.shape}]`);
-  }
+  checkWeightShape('convTranspose3d', weight, '(I, O, k, k, k)');
   const taps = kernel ** 3;
-  const reduce = inChannels * taps;
-  // Element (o, r) with r = i * taps + tap lives at (i, o, tap) in PyTorch's layout.
-  const laidOut = relayoutWeight(outChannels, reduce, (o, r) => {
-    const i = Math.floor(r / taps);
-    return weight.data[(i * outChannels + o) * taps + (r % taps)];
-  });
   return {
-    weight: rt.upload(laidOut, [laidOut.length]),
+    // Element (o, r) with r = i * taps + tap sits at (i, o, tap) in PyTorch's layout.
+    weight: uploadWeight(rt, outChannels, inChannels * taps, (o, r) => {
+      const i = Math.floor(r / taps);
+      return weight.data[(i * outChannels + o) * taps + (r % taps)];
+    }),
     bias: uploadBias(rt, 'convTranspose3d', bias, outChannels),
     inChannels,
     outChannels,
@@ -40,32 +35,13 @@ export function prepareConvTranspose3d(rt: Runtime, weight: HostTensor, bias?: H
   };
 }
 
-export function convTranspose3dOutputShape(
-  xShape: readonly number[],
-  w: ConvTranspose3dWeights,
-  opts: ConvTranspose3dOptions,
-): number[] {
-  const { stride: s, padding: p, outputPadding: op } = opts;
-  const [B, I, D, H, W] = xShape;
-  const spatial = [D, H, W].map((n) => (n - 1) * s - 2 * p + w.kernel + op);
-  const problem =
-    xShape.length !== 5 || I !== w.inChannels
-      ? `expected (B, ${w.inChannels}, D, H, W)`
-      : !((s === 1 || s === 2) && Number.isInteger(p) && p >= 0 && p <= w.kernel && Number.isInteger(op) && op >= 0 && op < s)
-        ? 'supported: stride 1 or 2, padding <= kernel, output padding < stride'
-        : spatial.some((n) => !(n >= 1))
-          ? 'the output would be empty'
-          : undefined;
-  if (problem) {
-    throw new Error(
-      `convTranspose3d: input [${xShape}] does not fit weight (${w.inChannels}, ${w.outChannels}, ` +
-        `${w.kernel}, ${w.kernel}, ${w.kernel}) with stride ${s}, padding ${p}, output padding ${op}; ${problem}`,
-    );
-  }
-  return [B, w.outChannels, ...spatial];
-}
-
-/** y = convTranspose3d(x, w) + bias, PyTorch semantics. */
+/**
+ * y = convTranspose3d(x, w) + bias with PyTorch semantics, as a gather: the
+ * output splits into stride^3 parity classes; in each, every voxel receives
+ * the same kernel taps (only those, e.g. exactly one per axis when
+ * kernel = stride = 2), so a class is a correlation with a thinned, flipped
+ * kernel, run by the Conv3d core.
+ */
 export function convTranspose3d(
   g: Graph,
   x: Tensor,
@@ -73,26 +49,54 @@ export function convTranspose3d(
   opts: ConvTranspose3dOptions,
   out?: Tensor,
 ): Tensor {
-  const outShape = convTranspose3dOutputShape(x.shape, w, opts);
-  const y = out ?? g.tensor(outShape);
-  if (y.shape.join() !== outShape.join()) {
-    throw new Error(`convTranspose3d: output tensor is [${y.shape}], expected [${outShape}]`);
+  const { stride: s, padding: p, outputPadding: op } = opts;
+  const k = w.kernel;
+  const [B, I, D, H, W] = x.shape;
+  const spatial = [D, H, W].map((n) => (n - 1) * s - 2 * p + k + op);
+  const problem =
+    x.shape.length !== 5 || I !== w.inChannels
+      ? `expected (B, ${w.inChannels}, D, H, W)`
+      : !((s === 1 || s === 2) && Number.isInteger(p) && p >= 0 && p <= k && Number.isInteger(op) && op >= 0 && op < s)
+        ? 'supported: stride 1 or 2, padding <= kernel, output padding < stride'
+        : spatial.some((n) => !(n >= 1))
+          ? 'the output would be empty'
+          : undefined;
+  if (problem) {
+    throw new Error(
+      `convTranspose3d: input [${x.shape}] does not fit weight (${w.inChannels}, ${w.outChannels}, ${k}, ${k}, ${k}) ` +
+        `with stride ${s}, padding ${p}, output padding ${op}; ${problem}`,
+    );
   }
-  const s = opts.stride;
-  const [B, , D, H, W] = x.shape;
-  const [, , Do, Ho, Wo] = outShape;
-  const [classD, classH, classW] = [Do, Ho, Wo].map((n) => Math.ceil(n / s));
-  const tilesW = Math.ceil(classW / VOXELS_PER_THREAD);
-  const tiles = B * classD * classH * tilesW;
-  const channelGroups = Math.ceil(w.outChannels / CHANNELS_PER_GROUP);
-  const { workgroupSize, workgroups } = convGrid(tiles, channelGroups * s ** 3);
-  g.add({
-    label: 'convTranspose3d',
-    shader: convTranspose3dWgsl,
-    constants: { WG: workgroupSize, K: w.kernel, S: s, P: opts.padding, HAS_BIAS: w.bias ? 1 : 0 },
-    params: new Params().u32(w.inChannels, w.outChannels, D, H, W, Do, Ho, Wo, classD, classH, tilesW, tiles).bytes(),
-    buffers: [x, w.weight, w.bias ?? w.weight, y],
-    workgroups,
-  });
-  return y;
+  const residues = Array.from({ length: s }, (_, r) => r);
+  const axes = residues.map((r) => transposedAxis(r, k, s, p));
+  // Leading zero taps give every W window the same start, hence the same vec4 alignment.
+  const startW = Math.min(...axes.filter((a) => a.count > 0).map((a) => a.start));
+  const axesW = axes.map((a) => (a.count > 0 ? { ...a, start: startW, lead: a.start - startW, count: a.count + a.start - startW } : a));
+  const classes: ConvClass[] = [];
+  for (const rz of residues) {
+    for (const ry of residues) {
+      for (const rx of residues) classes.push({ residue: [rz, ry, rx], axes: [axes[rz], axes[ry], axesW[rx]] });
+    }
+  }
+  const [Do, Ho, Wo] = spatial;
+  return runConv(g, x, w, {
+    op: 'convTranspose3d',
+    outShape: [B, w.outChannels, Do, Ho, Wo],
+    inStride: 1,
+    outStep: s,
+    grid: [Math.ceil(Do / s), Math.ceil(Ho / s), Math.ceil(Wo / s)],
+    classes,
+  }, out);
+}
+
+/**
+ * Output z = residue + s * q takes kernel tap kd from input (z + p - kd) / s
+ * when that is exact: kd = first, first + s, ..., and input q + offset - t for
+ * the t-th of them. Window tap j = count - 1 - t makes it a correlation.
+ */
+function transposedAxis(residue: number, k: number, s: number, p: number): ConvAxis {
+  const first = (residue + p) % s;
+  const count = first < k ? Math.ceil((k - first) / s) : 0;
+  const offset = Math.floor((residue + p) / s);
+  return { start: offset - count + 1, count, origin: first + (count - 1) * s, step: -s, lead: 0 };
 }

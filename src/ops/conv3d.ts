@@ -1,14 +1,21 @@
 import conv3dWgsl from '../../shaders/conv3d.wgsl';
+import convPadWgsl from '../../shaders/conv-pad.wgsl';
+import convTapsPlainWgsl from '../../shaders/conv-taps-plain.wgsl';
+import convTapsSubgroupWgsl from '../../shaders/conv-taps-subgroup.wgsl';
+import convPointwiseWgsl from '../../shaders/conv-pointwise.wgsl';
+import convPointwisePlainWgsl from '../../shaders/conv-pointwise-plain.wgsl';
+import convPointwiseSubgroupWgsl from '../../shaders/conv-pointwise-subgroup.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
-import { Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
+import { grid, Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
 
-/** Output voxels per invocation along W (VW in shaders/conv3d.wgsl and conv-transpose3d.wgsl). */
-export const VOXELS_PER_THREAD = 4;
-/** Output channels per workgroup (4 * OCV in the shaders): the weight layout's group size. */
-export const CHANNELS_PER_GROUP = 8;
+/** Output channels per workgroup of shaders/conv3d.wgsl: the weight layout's group size. */
+const CHANNELS_PER_GROUP = 8;
+/** Output voxels along W per invocation (2 segments of 4). */
+const VOXELS_PER_INVOCATION = 8;
+const MAX_CLASSES = 8;
 
 export interface Conv3dWeights {
-  /** Re-laid out for shaders/conv3d.wgsl: [channel group][I][k][k][k][group channels]. */
+  /** [channel group][I][k][k][k][8 channels], see shaders/conv3d.wgsl. */
   weight: Tensor;
   bias: Tensor | undefined;
   inChannels: number;
@@ -19,14 +26,10 @@ export interface Conv3dWeights {
 /** Uploads a PyTorch Conv3d weight (O, I, k, k, k) and optional bias (O) in the kernel's layout. */
 export function prepareConv3d(rt: Runtime, weight: HostTensor, bias?: HostTensor): Conv3dWeights {
   const [outChannels, inChannels, kernel] = weight.shape;
-  if (weight.shape.length !== 5 || weight.shape[3] !== kernel || weight.shape[4] !== kernel || kernel > 3) {
-    throw new Error(`conv3d: weight must be (O, I, k, k, k) with a cubic kernel k <= 3, got [${weight.shape}]`);
-  }
-  // PyTorch's (O, I, taps) is read as element (o, r) with r = i * taps + tap.
-  const reduce = inChannels * kernel ** 3;
-  const laidOut = relayoutWeight(outChannels, reduce, (o, r) => weight.data[o * reduce + r]);
+  checkWeightShape('conv3d', weight, '(O, I, k, k, k)');
+  const perOut = inChannels * kernel ** 3;
   return {
-    weight: rt.upload(laidOut, [laidOut.length]),
+    weight: uploadWeight(rt, outChannels, perOut, (o, r) => weight.data[o * perOut + r]),
     bias: uploadBias(rt, 'conv3d', bias, outChannels),
     inChannels,
     outChannels,
@@ -34,27 +37,7 @@ export function prepareConv3d(rt: Runtime, weight: HostTensor, bias?: HostTensor
   };
 }
 
-export function conv3dOutputShape(xShape: readonly number[], w: Conv3dWeights, stride: number, padding: number): number[] {
-  const [B, I, D, H, W] = xShape;
-  const spatial = [D, H, W].map((n) => Math.floor((n + 2 * padding - w.kernel) / stride) + 1);
-  const problem =
-    xShape.length !== 5 || I !== w.inChannels
-      ? `expected (B, ${w.inChannels}, D, H, W)`
-      : !((stride === 1 || stride === 2) && Number.isInteger(padding) && padding >= 0 && padding <= w.kernel)
-        ? 'supported: stride 1 or 2, padding <= kernel'
-        : spatial.some((n) => !(n >= 1))
-          ? 'the output would be empty'
-          : undefined;
-  if (problem) {
-    throw new Error(
-      `conv3d: input [${xShape}] does not fit weight (${w.outChannels}, ${w.inChannels}, ` +
-        `${w.kernel}, ${w.kernel}, ${w.kernel}) with stride ${stride}, padding ${padding}; ${problem}`,
-    );
-  }
-  return [B, w.outChannels, ...spatial];
-}
-
-/** y = conv3d(x, w) + bias, PyTorch semantics with zero padding. */
+/** y = conv3d(x, w) + bias with PyTorch semantics (zero padding). */
 export function conv3d(
   g: Graph,
   x: Tensor,
@@ -62,42 +45,220 @@ export function conv3d(
   opts: { stride: number; padding: number },
   out?: Tensor,
 ): Tensor {
-  const { stride, padding } = opts;
-  const outShape = conv3dOutputShape(x.shape, w, stride, padding);
-  const y = out ?? g.tensor(outShape);
-  if (y.shape.join() !== outShape.join()) {
-    throw new Error(`conv3d: output tensor is [${y.shape}], expected [${outShape}]`);
+  const { stride: s, padding: p } = opts;
+  const k = w.kernel;
+  const [B, I, D, H, W] = x.shape;
+  const spatial = [D, H, W].map((n) => Math.floor((n + 2 * p - k) / s) + 1);
+  const problem =
+    x.shape.length !== 5 || I !== w.inChannels
+      ? `expected (B, ${w.inChannels}, D, H, W)`
+      : !((s === 1 || s === 2) && Number.isInteger(p) && p >= 0 && p <= k)
+        ? 'supported: stride 1 or 2, padding <= kernel'
+        : spatial.some((n) => !(n >= 1))
+          ? 'the output would be empty'
+          : undefined;
+  if (problem) {
+    throw new Error(
+      `conv3d: input [${x.shape}] does not fit weight (${w.outChannels}, ${w.inChannels}, ${k}, ${k}, ${k}) ` +
+        `with stride ${s}, padding ${p}; ${problem}`,
+    );
   }
-  const [B, , D, H, W] = x.shape;
-  const [, , Do, Ho, Wo] = outShape;
-  const tilesW = Math.ceil(Wo / VOXELS_PER_THREAD);
-  const tiles = B * Do * Ho * tilesW;
-  const { workgroupSize, workgroups } = convGrid(tiles, Math.ceil(w.outChannels / CHANNELS_PER_GROUP));
-  g.add({
-    label: 'conv3d',
-    shader: conv3dWgsl,
-    constants: { WG: workgroupSize, K: w.kernel, S: stride, P: padding, HAS_BIAS: w.bias ? 1 : 0 },
-    params: new Params().u32(w.inChannels, w.outChannels, D, H, W, Do, Ho, Wo, tilesW, tiles).bytes(),
-    buffers: [x, w.weight, w.bias ?? w.weight, y],
-    workgroups,
-  });
+  const axis: ConvAxis = { start: -p, count: k, origin: 0, step: 1, lead: 0 };
+  return runConv(g, x, w, {
+    op: 'conv3d',
+    outShape: [B, w.outChannels, ...spatial],
+    inStride: s,
+    outStep: 1,
+    grid: [spatial[0], spatial[1], spatial[2]],
+    classes: [{ residue: [0, 0, 0], axes: [axis, axis, axis] }],
+  }, out);
+}
+
+/** The taps of one class along one axis, in original (unpadded) input coordinates. */
+export interface ConvAxis {
+  /** Input coordinate of window tap 0 for class voxel 0. */
+  start: number;
+  /** Window taps, `lead` zero ones included; 0 for a class without taps. */
+  count: number;
+  /** Kernel tap of window tap `lead`, and the kernel step per window tap. */
+  origin: number;
+  step: number;
+  /** Leading window taps with zero weight (only along W, to share the vec4 alignment). */
+  lead: number;
+}
+
+/** A set of output voxels computed as one correlation, see shaders/conv3d.wgsl. */
+export interface ConvClass {
+  residue: [number, number, number];
+  axes: [ConvAxis, ConvAxis, ConvAxis];
+}
+
+export interface ConvPlan {
+  op: string;
+  outShape: number[];
+  /** Input voxels between neighbouring class voxels (the Conv3d stride). */
+  inStride: number;
+  /** Output voxels between neighbouring class voxels (the ConvTranspose3d stride). */
+  outStep: number;
+  /** Class voxels along D, H, W, the same for every class. */
+  grid: [number, number, number];
+  classes: ConvClass[];
+}
+
+/** Runs `plan`: the pointwise kernel where it applies, else padding and the core kernel. */
+export function runConv(g: Graph, x: Tensor, w: Conv3dWeights, plan: ConvPlan, out?: Tensor): Tensor {
+  const y = out ?? g.tensor(plan.outShape);
+  if (y.shape.join() !== plan.outShape.join()) {
+    throw new Error(`${plan.op}: output tensor is [${y.shape}], expected [${plan.outShape}]`);
+  }
+  if (plan.classes.length > MAX_CLASSES) throw new Error(`${plan.op}: ${plan.classes.length} output classes`);
+  const taps = pointwiseTaps(plan, x.shape, w.kernel);
+  if (taps) addPointwise(g, x, w, plan, taps, y);
+  else addPaddedCore(g, x, w, plan, y);
   return y;
 }
 
 /**
- * Weights as [channel group][r][CHANNELS_PER_GROUP] with r the reduction index
- * (input channel, kd, kh, kw), zero-filled past the last output channel, so
- * one vec4 load gives 4 output channels. `at(o, r)` reads the PyTorch layout.
+ * The kernel tap of each class when every class reads exactly the input
+ * voxel at its own coordinates (see shaders/conv-pointwise.wgsl), else undefined.
  */
-export function relayoutWeight(outChannels: number, reduce: number, at: (o: number, r: number) => number): Float32Array {
-  const groups = Math.ceil(outChannels / CHANNELS_PER_GROUP);
-  const out = new Float32Array(groups * reduce * CHANNELS_PER_GROUP);
-  for (let o = 0; o < outChannels; o++) {
-    const group = Math.floor(o / CHANNELS_PER_GROUP);
-    const lane = o % CHANNELS_PER_GROUP;
-    for (let r = 0; r < reduce; r++) out[(group * reduce + r) * CHANNELS_PER_GROUP + lane] = at(o, r);
+function pointwiseTaps(plan: ConvPlan, xShape: readonly number[], k: number): number[] | undefined {
+  const [B, , D, H, W] = xShape;
+  const fits = plan.inStride === 1 && plan.grid.join() === [D, H, W].join() && B * Math.ceil((D * H * W) / 8) <= 65535;
+  const single = (a: ConvAxis) => a.count === 1 && a.start === 0 && a.lead === 0;
+  if (!fits || !plan.classes.every((c) => c.axes.every(single))) return undefined;
+  return plan.classes.map(({ axes: [d, h, w] }) => (d.origin * k + h.origin) * k + w.origin);
+}
+
+function addPointwise(g: Graph, x: Tensor, w: Conv3dWeights, plan: ConvPlan, taps: number[], y: Tensor): void {
+  const [B, I, D, H, W] = x.shape;
+  const [, O, Do, Ho, Wo] = plan.outShape;
+  const groups = Math.ceil(O / CHANNELS_PER_GROUP);
+  const lanes = plan.classes.length * groups;
+  const tilesPerSample = Math.ceil((D * H * W) / 8);
+  const workgroupSize = lanes >= 64 ? 64 : 8;
+  const params = new Params().u32(I, O, w.kernel ** 3, D * H * W, H, W, Do, Ho, Wo, plan.outStep, w.bias ? 1 : 0, groups);
+  params.u32(plan.classes.length, lanes, tilesPerSample, 0);
+  for (let c = 0; c < MAX_CLASSES; c++) params.u32(taps[c] ?? 0, ...(plan.classes[c]?.residue ?? [0, 0, 0]));
+  g.add({
+    label: `${plan.op} pointwise`,
+    shader: useSubgroups(g.rt) ? pointwiseSubgroupShader : pointwisePlainShader,
+    constants: { WG: workgroupSize },
+    params: params.bytes(),
+    buffers: [x, w.weight, w.bias ?? w.weight, y],
+    workgroups: [Math.ceil(lanes / workgroupSize), B * tilesPerSample, 1],
+  });
+}
+
+function addPaddedCore(g: Graph, x: Tensor, w: Conv3dWeights, plan: ConvPlan, y: Tensor): void {
+  const [B, I, D, H, W] = x.shape;
+  const [, O, Do, Ho, Wo] = plan.outShape;
+  const [gridD, gridH, gridW] = plan.grid;
+  const gridSegW = Math.ceil(gridW / 4);
+  const withTaps = plan.classes.filter((c) => c.axes.every((a) => a.count > 0));
+  const lowest = (axis: number) => Math.min(0, ...withTaps.map((c) => c.axes[axis].start));
+  // Every class starts its W windows at the same input column (leads make
+  // sure of it), so one left pad puts all of them on a vec4 boundary.
+  const startW = withTaps[0]?.axes[2].start ?? 0;
+  const lo = [-lowest(0), -lowest(1), -lowest(2) + (((-(startW - lowest(2)) % 4) + 4) % 4)];
+  const reach = (axis: number, n: number) =>
+    Math.max(0, ...withTaps.map((c) => plan.inStride * (n - 1) + c.axes[axis].start + c.axes[axis].count));
+  const windowFloats = plan.inStride === 1 ? 8 : 12;
+  const padD = lo[0] + Math.max(D, reach(0, gridD));
+  const padH = lo[1] + Math.max(H, reach(1, gridH));
+  const padW = 4 * Math.ceil((lo[2] + Math.max(W, plan.inStride * 4 * (gridSegW - 1) + startW + windowFloats)) / 4);
+
+  // Large batches run in chunks whose padded copy fits one binding.
+  const paddedSample = I * padD * padH * padW;
+  const chunk = Math.min(B, Math.floor(g.rt.limits.maxStorageBufferBindingSize / (4 * paddedSample)));
+  if (chunk < 1) throw new Error(`${plan.op}: one padded sample of input [${x.shape}] exceeds the largest binding`);
+  const padded = g.tensor([chunk, I, padD, padH, padW]);
+  const shader = useSubgroups(g.rt) ? coreSubgroupShader : corePlainShader;
+  // Rows of an even number of segments hold both segments of every invocation.
+  const adjacent = plan.inStride === 1 && gridSegW % 2 === 0;
+  for (let first = 0; first < B; first += chunk) {
+    const samples = Math.min(chunk, B - first);
+    g.add({
+      label: `${plan.op} pad`,
+      shader: convPadWgsl,
+      params: new Params().u32(samples * paddedSample, first * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
+      buffers: [x, padded],
+      workgroups: grid(samples * paddedSample, 256),
+    });
+    const segments = samples * gridD * gridH * gridSegW;
+    const tiles = Math.ceil(segments / (VOXELS_PER_INVOCATION / 4));
+    // Small layers get workgroups of one llvmpipe SIMD group, so few lanes idle.
+    const workgroupSize = tiles >= 64 ? 64 : 8;
+    const workgroups: [number, number, number] = [
+      Math.ceil(tiles / workgroupSize),
+      Math.ceil(O / CHANNELS_PER_GROUP),
+      plan.classes.length,
+    ];
+    if (workgroups[0] > 65535) throw new Error(`${plan.op}: output [${plan.outShape}] is too large for one dispatch`);
+    const params = new Params().u32(I, O, w.kernel, segments, padD, padH, padW, Do, Ho, Wo, gridD, gridH, gridSegW);
+    params.u32(plan.outStep, w.bias ? 1 : 0, first);
+    appendClasses(params, plan.classes, withTaps, lo);
+    g.add({
+      label: plan.op,
+      shader,
+      constants: { WG: workgroupSize, IN_STRIDE: plan.inStride, ADJACENT: adjacent ? 1 : 0 },
+      params: params.bytes(),
+      buffers: [padded, w.weight, w.bias ?? w.weight, y],
+      workgroups,
+    });
   }
-  return out;
+}
+
+/** The ConvClass array of shaders/conv3d.wgsl, window starts shifted by the padding `lo`. */
+function appendClasses(params: Params, classes: ConvClass[], withTaps: ConvClass[], lo: number[]): void {
+  for (let c = 0; c < MAX_CLASSES; c++) {
+    const cls = classes[c];
+    if (!cls || !withTaps.includes(cls)) {
+      // No taps: the kernel writes the bias (or, past the last class, is never dispatched).
+      params.u32(...Array<number>(16).fill(0), ...(cls?.residue ?? [0, 0, 0]), 0);
+      continue;
+    }
+    const [d, h, w] = cls.axes;
+    params
+      .u32(d.start + lo[0], h.start + lo[1], w.start + lo[2], 0)
+      .u32(d.count, h.count, w.count, 0)
+      .i32(d.origin, h.origin, w.origin, w.lead)
+      .i32(d.step, h.step, w.step, 0)
+      .u32(...cls.residue, 0);
+  }
+}
+
+const coreSubgroupShader = `${convTapsSubgroupWgsl}\n${conv3dWgsl}`;
+const corePlainShader = `${convTapsPlainWgsl}\n${conv3dWgsl}`;
+const pointwiseSubgroupShader = `${convPointwiseSubgroupWgsl}\n${convPointwiseWgsl}`;
+const pointwisePlainShader = `${convPointwisePlainWgsl}\n${convPointwiseWgsl}`;
+
+/** Whether the kernels can share loads across subgroups of at least 8 lanes. */
+function useSubgroups(rt: Runtime): boolean {
+  return rt.device.features.has('subgroups') && (rt.device.adapterInfo.subgroupMinSize ?? 0) >= 8;
+}
+
+export function checkWeightShape(op: string, weight: HostTensor, layout: string): void {
+  const [a, b, k] = weight.shape;
+  const ok =
+    weight.shape.length === 5 && weight.shape[3] === k && weight.shape[4] === k && k >= 1 && k <= 3 &&
+    weight.data.length === a * b * k ** 3;
+  if (!ok) throw new Error(`${op}: weight must be ${layout} with a cubic kernel k <= 3, got [${weight.shape}]`);
+}
+
+/**
+ * Uploads weights as [channel group][r][8 channels], r running over
+ * (input channel, kd, kh, kw), zero past the last output channel, so that one
+ * vec4 load gives 4 output channels. `at(o, r)` reads the PyTorch tensor.
+ */
+export function uploadWeight(rt: Runtime, outChannels: number, perOut: number, at: (o: number, r: number) => number): Tensor {
+  const groups = Math.ceil(outChannels / CHANNELS_PER_GROUP);
+  const data = new Float32Array(groups * perOut * CHANNELS_PER_GROUP);
+  for (let o = 0; o < outChannels; o++) {
+    const base = Math.floor(o / CHANNELS_PER_GROUP) * perOut * CHANNELS_PER_GROUP + (o % CHANNELS_PER_GROUP);
+    for (let r = 0; r < perOut; r++) data[base + r * CHANNELS_PER_GROUP] = at(o, r);
+  }
+  return rt.upload(data, [data.length]);
 }
 
 export function uploadBias(rt: Runtime, op: string, bias: HostTensor | undefined, outChannels: number): Tensor | undefined {
@@ -106,16 +267,4 @@ export function uploadBias(rt: Runtime, op: string, bias: HostTensor | undefined
     throw new Error(`${op}: bias must be (${outChannels}), got [${bias.shape}]`);
   }
   return rt.upload(bias.data, bias.shape);
-}
-
-/**
- * Workgroup size and counts for `tiles` register tiles per channel group:
- * x (folded into z past 65535) walks the tiles, y the channel groups.
- * Small layers get small workgroups so that few lanes idle.
- */
-export function convGrid(tiles: number, channelGroups: number): { workgroupSize: number; workgroups: [number, number, number] } {
-  const workgroupSize = tiles >= 64 ? 64 : Math.max(8, 2 ** Math.ceil(Math.log2(tiles)));
-  const groups = Math.ceil(tiles / workgroupSize);
-  const z = Math.ceil(groups / 65535);
-  return { workgroupSize, workgroups: [Math.ceil(groups / z), channelGroups, z] };
 }

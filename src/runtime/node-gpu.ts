@@ -29,3 +29,33 @@ export function nodeGpu(options: NodeGpuOptions = {}): GPU {
 export function releaseNodeGpu(gpu: GPU): void {
   liveInstances.delete(gpu);
 }
+
+const SPIN_MS = 0.5;
+const POLL_MS = 1;
+let waits = 0;
+let waitStart = 0;
+let realSetImmediate: typeof setImmediate = globalThis.setImmediate;
+
+const throttledSetImmediate = ((fn: (...args: unknown[]) => void, ...args: unknown[]) =>
+  performance.now() - waitStart < SPIN_MS ? realSetImmediate(fn, ...args) : setTimeout(fn, POLL_MS, ...args)) as unknown as typeof setImmediate;
+
+/**
+ * dawn.node resolves GPU promises by re-queuing a poll through
+ * globalThis.setImmediate for as long as one is pending: a busy loop that
+ * takes a whole core from CPU adapters such as lavapipe. While we wait, polls
+ * spin for SPIN_MS (short round trips stay fast) and then back off to a
+ * POLL_MS timer. Only our own waits are affected; the original is restored
+ * when the last one ends.
+ */
+export async function gentlePolling<T>(p: Promise<T>): Promise<T> {
+  if (waits++ === 0) {
+    realSetImmediate = globalThis.setImmediate;
+    waitStart = performance.now();
+    globalThis.setImmediate = throttledSetImmediate;
+  }
+  try {
+    return await p;
+  } finally {
+    if (--waits === 0 && globalThis.setImmediate === throttledSetImmediate) globalThis.setImmediate = realSetImmediate;
+  }
+}

@@ -18,6 +18,13 @@ export interface AdapterSummary {
   features: string[];
 }
 
+/** What the host environment adds to a runtime. */
+export interface RuntimeHost {
+  onDestroy?: () => void;
+  /** Wraps every wait on the GPU (Node uses it to tame Dawn's polling). */
+  wait?: <T>(p: Promise<T>) => Promise<T>;
+}
+
 /** One recorded compute dispatch: replayable as often as needed. */
 export interface Dispatch {
   label: string;
@@ -55,7 +62,7 @@ export class Runtime {
   private constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterSummary,
-    private readonly onDestroy: () => void,
+    private readonly host: RuntimeHost,
   ) {
     this.pool = new BufferPool(device);
     this.limits = device.limits;
@@ -67,7 +74,7 @@ export class Runtime {
     });
   }
 
-  static async create(gpu: GPU | undefined, onDestroy: () => void = () => {}): Promise<Runtime> {
+  static async create(gpu: GPU | undefined, host: RuntimeHost = {}): Promise<Runtime> {
     if (!gpu) throw new GpuError(NO_ADAPTER_HELP);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch((e: unknown) => {
       throw new GpuError(`${NO_ADAPTER_HELP} (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
@@ -97,7 +104,7 @@ export class Runtime {
       description: info.description,
       features: [...device.features].sort(),
     };
-    return new Runtime(device, summary, onDestroy);
+    return new Runtime(device, summary, host);
   }
 
   /** A human-readable adapter name. */
@@ -144,7 +151,7 @@ export class Runtime {
     enc.copyBufferToBuffer(t.buffer, 0, staging, 0, t.byteLength);
     this.device.queue.submit([enc.finish()]);
     try {
-      await staging.mapAsync(USAGE.MAP_READ);
+      await this.wait(staging.mapAsync(USAGE.MAP_READ));
     } catch (e) {
       this.throwIfFailed();
       throw e;
@@ -210,7 +217,7 @@ export class Runtime {
 
   /** Waits for all submitted work; surfaces validation errors and device loss. */
   async sync(): Promise<void> {
-    await this.device.queue.onSubmittedWorkDone();
+    await this.wait(this.device.queue.onSubmittedWorkDone());
     this.throwIfFailed();
   }
 
@@ -226,7 +233,11 @@ export class Runtime {
   destroy(): void {
     this.pool.trim();
     this.device.destroy();
-    this.onDestroy();
+    this.host.onDestroy?.();
+  }
+
+  private wait<T>(p: Promise<T>): Promise<T> {
+    return this.host.wait ? this.host.wait(p) : p;
   }
 
   private checkBindable(bytes: number, shape: readonly number[]): void {

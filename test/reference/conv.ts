@@ -1,12 +1,16 @@
+import type { Runtime } from '../../src/runtime/index.js';
+
 /**
  * float64 references for Conv3d and ConvTranspose3d with PyTorch semantics
  * (NCDHW, cubic kernels, zero padding). Direct loops, no cleverness: they are
  * the ground truth the kernels are judged against.
  */
 
+export type Shape5 = [number, number, number, number, number];
+
 export interface ConvCase {
   /** (B, I, D, H, W) */
-  xShape: readonly [number, number, number, number, number];
+  xShape: Readonly<Shape5>;
   x: ArrayLike<number>;
   /** Conv3d: (O, I, k, k, k); ConvTranspose3d: (I, O, k, k, k), as PyTorch stores them. */
   weight: ArrayLike<number>;
@@ -22,7 +26,7 @@ export interface ConvCase {
  * (B, channels.length, Do, Ho, Wo): large layers are checked on a subset.
  */
 export interface RefOutput {
-  shape: [number, number, number, number, number];
+  shape: Shape5;
   data: Float64Array;
 }
 
@@ -116,4 +120,58 @@ export function convTranspose3dRef(
     }
   }
   return { shape: [B, C, Do, Ho, Wo], data: out };
+}
+
+/** The (B, channels, D, H, W) part of a full (B, C, D, H, W) output, to compare with a subset reference. */
+export function pickChannels(out: Float32Array, batch: number, outChannels: number, channels?: readonly number[]): Float32Array {
+  if (!channels) return out;
+  const volume = out.length / (batch * outChannels);
+  const picked = new Float32Array(batch * channels.length * volume);
+  for (let b = 0; b < batch; b++) {
+    channels.forEach((c, i) => {
+      const from = (b * outChannels + c) * volume;
+      picked.set(out.subarray(from, from + volume), (b * channels.length + i) * volume);
+    });
+  }
+  return picked;
+}
+
+/**
+ * ||out - ref|| / ||ref||, or max |out| when the reference is all zero (a
+ * layer whose padding hides the whole input, e.g. k1 p1 s2 on a size-1 axis).
+ */
+export function convErr(out: ArrayLike<number>, ref: ArrayLike<number>): number {
+  if (out.length !== ref.length) throw new Error(`length ${out.length} vs reference ${ref.length}`);
+  let num = 0;
+  let den = 0;
+  let max = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num += (out[i] - ref[i]) ** 2;
+    den += ref[i] ** 2;
+    max = Math.max(max, Number.isNaN(out[i]) ? Infinity : Math.abs(out[i]));
+  }
+  return den > 0 ? Math.sqrt(num / den) : max;
+}
+
+/**
+ * The runtime as a device without subgroups would present it, so that the
+ * core kernel falls back to its plain weight loader (browsers, small subgroups).
+ */
+export function withoutSubgroups(rt: Runtime): Runtime {
+  const device = rt.device;
+  const features = new Set([...device.features].filter((f) => f !== 'subgroups'));
+  const plainDevice = new Proxy(device, {
+    get: (target, key) => {
+      if (key === 'features') return features;
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return new Proxy(rt, { get: (target, key) => (key === 'device' ? plainDevice : Reflect.get(target, key)) });
+}
+
+/** The runtime as a device whose bindings hold at most `bytes` would present it. */
+export function withBindingLimit(rt: Runtime, bytes: number): Runtime {
+  const limits = { maxStorageBufferBindingSize: bytes } as GPUSupportedLimits;
+  return new Proxy(rt, { get: (target, key) => (key === 'limits' ? limits : Reflect.get(target, key)) });
 }

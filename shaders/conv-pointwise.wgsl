@@ -1,0 +1,91 @@
+// Convolutions where every output class takes exactly one kernel tap per axis
+// from the input voxel at the same class coordinates: Conv3d and
+// ConvTranspose3d with kernel 1 (stride 1, no padding) and ConvTranspose3d
+// with kernel = stride (no padding, no output padding). Each class is then a
+// plain GEMM over the input voxels:
+//   y[b, o, residue + step * q] = bias[o] + sum_i x[b, i, q] * weight[i, tap(class), o]
+//
+// shaders/conv3d.wgsl tiles voxels across lanes, which leaves most lanes idle
+// on the few voxels these layers have at batch 1 (2x2x1 up to 8x8x8). Here a
+// workgroup shares 8 input voxels and its lanes own 8 output channels of one
+// class each: the 8 inputs per input channel come from load8()
+// (shaders/conv-pointwise-*.wgsl, one load per lane where subgroups allow),
+// the weights are each lane's own.
+//
+// Weights: the layout of shaders/conv3d.wgsl, [channel group][i][tap][8 channels].
+
+override WG: u32 = 64u;
+
+struct Params {
+  inChannels: u32, outChannels: u32, taps: u32, voxels: u32,
+  inH: u32, inW: u32, outD: u32, outH: u32,
+  outW: u32, step: u32, hasBias: u32, groups: u32,
+  classes: u32, lanes: u32, tilesPerSample: u32, unused: u32,
+  // Per class: kernel tap, then the output residue along d, h, w.
+  classTap: array<vec4u, 8>,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<vec4f>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+fn store(lo: vec4f, hi: vec4f, b: u32, voxel: u32, group: u32, cls: vec4u, valid: bool) {
+  if (!valid || voxel >= p.voxels) { return; }
+  let ix = voxel % p.inW;
+  let iy = (voxel / p.inW) % p.inH;
+  let iz = voxel / (p.inW * p.inH);
+  let at = ((cls.y + p.step * iz) * p.outH + cls.z + p.step * iy) * p.outW + cls.w + p.step * ix;
+  let volume = p.outD * p.outH * p.outW;
+  for (var e = 0u; e < 8u; e++) {
+    let o = group * 8u + e;
+    if (o >= p.outChannels) { return; }
+    var v = select(lo[e % 4u], hi[e % 4u], e >= 4u);
+    if (p.hasBias != 0u) { v += bias[o]; }
+    y[(b * p.outChannels + o) * volume + at] = v;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
+  // wid stays a separate parameter so that the input addresses are uniform.
+  let b = wid.y / p.tilesPerSample;
+  let first = (wid.y % p.tilesPerSample) * 8u;
+  let slot = wid.x * WG + lane.lid;
+  let valid = slot < p.lanes;
+  let owner = min(slot, p.lanes - 1u);
+  let group = owner % p.groups;
+  let cls = p.classTap[owner / p.groups];
+
+  var xi = b * p.inChannels * p.voxels + first;
+  let available = min(8u, p.voxels - first);
+  var wi = (group * p.inChannels * p.taps + cls.x) * 2u;
+  var a0 = vec4f(); var b0 = vec4f(); var a1 = vec4f(); var b1 = vec4f();
+  var a2 = vec4f(); var b2 = vec4f(); var a3 = vec4f(); var b3 = vec4f();
+  var a4 = vec4f(); var b4 = vec4f(); var a5 = vec4f(); var b5 = vec4f();
+  var a6 = vec4f(); var b6 = vec4f(); var a7 = vec4f(); var b7 = vec4f();
+  for (var i = 0u; i < p.inChannels; i++) {
+    let v = load8(lane, xi, available);
+    let lo = w[wi];
+    let hi = w[wi + 1u];
+    a0 += v[0] * lo; b0 += v[0] * hi;
+    a1 += v[1] * lo; b1 += v[1] * hi;
+    a2 += v[2] * lo; b2 += v[2] * hi;
+    a3 += v[3] * lo; b3 += v[3] * hi;
+    a4 += v[4] * lo; b4 += v[4] * hi;
+    a5 += v[5] * lo; b5 += v[5] * hi;
+    a6 += v[6] * lo; b6 += v[6] * hi;
+    a7 += v[7] * lo; b7 += v[7] * hi;
+    xi += p.voxels;
+    wi += p.taps * 2u;
+  }
+  store(a0, b0, b, first, group, cls, valid);
+  store(a1, b1, b, first + 1u, group, cls, valid);
+  store(a2, b2, b, first + 2u, group, cls, valid);
+  store(a3, b3, b, first + 3u, group, cls, valid);
+  store(a4, b4, b, first + 4u, group, cls, valid);
+  store(a5, b5, b, first + 5u, group, cls, valid);
+  store(a6, b6, b, first + 6u, group, cls, valid);
+  store(a7, b7, b, first + 7u, group, cls, valid);
+}

@@ -1,0 +1,97 @@
+import { PUBLISHED } from './bench-models.js';
+import { STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from './bench-variant.js';
+import { formatNumber, formatTable, mebibytes } from './table.js';
+
+export interface AdapterReport {
+  name: string;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+  /** A software (CPU) implementation: lavapipe / llvmpipe or SwiftShader. */
+  isCpu: boolean;
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+}
+
+export interface BenchReport {
+  format: 'mg3d-bench';
+  version: 1;
+  date: string;
+  node: string;
+  platform: string;
+  cpu: string;
+  adapter: AdapterReport;
+  settings: BenchSettings & {
+    variants: string[];
+    /** Which defaults filled the options not given: the CPU-adapter ones are smaller. */
+    defaults: 'gpu' | 'cpu-adapter';
+    stepsPerSample: number;
+  };
+  /** How each number was measured, as printed under the table. */
+  notes: string[];
+  variants: VariantResult[];
+}
+
+export function benchNotes(s: BenchSettings): string[] {
+  const k = s.steps;
+  return [
+    `step: wall time of one DDPM step (UNet + update) on the whole batch, from submit until the queue reports the work done (onSubmittedWorkDone); mean of ${k} timed step${k > 1 ? 's' : ''} after 1 untimed warm-up step`,
+    `denoise: step x ${STEPS_PER_SAMPLE} / batch, extrapolated to ${STEPS_PER_SAMPLE} steps from ${k}`,
+    `decoder: the VAE decoder on one latent (generate decodes one sample at a time); median of ${s.decoderRuns} timed run${s.decoderRuns > 1 ? 's' : ''} after 1 warm-up`,
+    `predict: the feature predictor at the batch, divided by the batch; median of ${k} run${k > 1 ? 's' : ''} after 1 warm-up`,
+    `total: denoise + decoder + predict per sample ('-' where the decoder was not measured)`,
+    `GFLOP/s: the UNet's multiply-adds x 2 over the step time; the DDPM update is not counted`,
+    `pool peak: the most bytes the engine's buffer pool had handed out at once (weights + activations, rounded up to 256 B) up to that row; idle pooled buffers and driver overhead are not counted`,
+  ];
+}
+
+const seconds = (ms: number) => formatNumber(ms / 1000);
+
+export function formatBenchReport(r: BenchReport): string[] {
+  const s = r.settings;
+  const lines = [
+    `mg3d bench  ${r.date}`,
+    `adapter: ${r.adapter.name}${r.adapter.isCpu ? ' (a CPU adapter: CPU defaults for options not given)' : ''}`,
+    `UNet n_feat ${s.nFeat} (published ${PUBLISHED.nFeat}), VAE max ${PUBLISHED.vaeMaxChannels}; batches ${s.batches.join(',')}; ` +
+      `${s.steps} timed step${s.steps > 1 ? 's' : ''} after 1 warm-up, extrapolated to ${STEPS_PER_SAMPLE} steps from ${s.steps}; ` +
+      `time budget ${s.timeBudgetSeconds} s of measuring per variant`,
+  ];
+  for (const v of r.variants) {
+    lines.push(
+      '',
+      `${v.variant}: latent ${v.latentShape.join('x')} -> volume ${v.imageShape.slice(1).join('x')}; ` +
+        `UNet ${formatNumber(v.unetGflopPerSample)} GFLOP per step and sample; weights ${mebibytes(v.weightsBytes)} MiB; setup ${formatNumber(v.setupSeconds)} s`,
+    );
+    const rows = v.batches.map((b) =>
+      'skipped' in b
+        ? [String(b.batch), `skipped: ${b.skipped}`]
+        : [
+            String(b.batch),
+            formatNumber(b.stepMs),
+            formatNumber(b.stepMs / b.batch),
+            formatNumber(b.gflopPerSecond),
+            seconds(b.denoiseMsPerSample),
+            formatNumber(b.predictMsPerSample),
+            b.totalMsPerSample === undefined ? '-' : seconds(b.totalMsPerSample),
+            mebibytes(b.poolPeakBytes),
+          ],
+    );
+    lines.push(
+      ...formatTable(
+        ['batch', 'step ms', 'step ms/sample', 'GFLOP/s', 'denoise s/sample', 'predict ms/sample', 'total s/sample', 'pool peak MiB'],
+        rows,
+        0,
+      ),
+    );
+    const d = v.decode;
+    lines.push(
+      'skipped' in d
+        ? `  decoder (batch 1): skipped: ${d.skipped}`
+        : `  decoder (batch 1): ${seconds(d.ms)} s, ${formatNumber(d.gflop)} GFLOP, ${formatNumber(d.gflop / (d.ms / 1000))} GFLOP/s, pool peak ${mebibytes(d.poolPeakBytes)} MiB`,
+    );
+  }
+  lines.push('', 'How the numbers are measured:', ...r.notes.map((n) => `  ${n}`));
+  return lines;
+}

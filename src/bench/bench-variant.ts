@@ -1,0 +1,180 @@
+import { PRESETS } from '../models/config.js';
+import { loadNetworks, type LoadedNetworks } from '../models/model.js';
+import { SamplerPlan } from '../models/sampler.js';
+import { Graph, type Runtime } from '../runtime/index.js';
+import { BENCH_VARIANTS, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from './bench-models.js';
+import { buildDecoderGraph } from './decoder-graph.js';
+import { decoderFlops, unetFlops } from './model-flops.js';
+import { TimeBudget } from './time-budget.js';
+import { median, timeRuns, timeSamplerSteps } from './timing.js';
+import { buildUnetStep } from './unet-step.js';
+
+/** Denoising steps per sample: i = n_T - 2 down to 1. */
+export const STEPS_PER_SAMPLE = PUBLISHED.timesteps - 2;
+
+export interface BenchSettings {
+  nFeat: number;
+  /** Timed denoising steps (and feature-predictor runs) per batch, after one warm-up. */
+  steps: number;
+  /** Timed decoder runs after one warm-up. */
+  decoderRuns: number;
+  batches: number[];
+  timeBudgetSeconds: number;
+}
+
+export interface BatchRow {
+  batch: number;
+  /** Wall time of one DDPM step (UNet + update) on the whole batch. */
+  stepMs: number;
+  /** The UNet's FLOP for the batch over stepMs. */
+  gflopPerSecond: number;
+  /** stepMs * 998 / batch, extrapolated from the timed steps. */
+  denoiseMsPerSample: number;
+  /** Feature predictor at this batch, divided by the batch. */
+  predictMsPerSample: number;
+  /** denoise + decode + predict per sample; absent when the decoder was not measured. */
+  totalMsPerSample?: number;
+  /** Bytes of the step graph's tensors. */
+  activationBytes: number;
+  /** The pool's peak so far: weights plus this batch's activations (batches run in ascending order). */
+  poolPeakBytes: number;
+}
+
+export interface Skipped {
+  skipped: string;
+}
+
+export interface DecodeResult {
+  /** The VAE decoder on one latent, as `generate` runs it. */
+  ms: number;
+  gflop: number;
+  poolPeakBytes: number;
+}
+
+export interface VariantResult {
+  variant: BenchVariant;
+  preset: string;
+  latentShape: number[];
+  imageShape: number[];
+  nFeat: number;
+  vaeMaxChannels: number;
+  /** Random weights, conversion to model files and loading. */
+  setupSeconds: number;
+  weightsBytes: number;
+  /** The UNet's FLOP for one sample and one step. */
+  unetGflopPerSample: number;
+  batches: (BatchRow | ({ batch: number } & Skipped))[];
+  decode: DecodeResult | Skipped;
+  poolPeakBytes: number;
+}
+
+const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchSettings, log: (line: string) => void): Promise<VariantResult> {
+  const preset = PRESETS[BENCH_VARIANTS[variant]];
+  const t0 = performance.now();
+  log(`${variant}: random weights in the published layout (UNet n_feat ${s.nFeat}, VAE max ${PUBLISHED.vaeMaxChannels})`);
+  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])));
+  const setupSeconds = (performance.now() - t0) / 1000;
+  const weightsBytes = rt.pool.stats().liveBytes;
+  const unet = unetCost(rt, nets);
+  const budget = new TimeBudget(s.timeBudgetSeconds);
+
+  const batches: VariantResult['batches'] = [];
+  let last: BatchRow | undefined;
+  for (const batch of s.batches) {
+    const largest = unet.largestBytesPerSample * batch;
+    const limit = rt.limits.maxStorageBufferBindingSize;
+    const refusal =
+      largest > limit
+        ? `largest activation ${MiB(largest)} > maxStorageBufferBindingSize ${MiB(limit)}`
+        : last && budget.refusal((((last.stepMs * batch) / last.batch) * (1 + s.steps)) / 1000);
+    if (refusal) {
+      batches.push({ batch, skipped: refusal });
+      continue;
+    }
+    log(`${variant}: batch ${batch}`);
+    last = await benchBatch(rt, nets, batch, s.steps, unet.flopPerSample);
+    batches.push(last);
+  }
+
+  const rates = batches.flatMap((b) => ('stepMs' in b ? [b.gflopPerSecond] : []));
+  const decode = await benchDecode(rt, nets, s.decoderRuns, budget, rates.length ? Math.max(...rates) : undefined, log);
+  if ('ms' in decode) {
+    for (const b of batches) if ('stepMs' in b) b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+  }
+  return {
+    variant,
+    preset: BENCH_VARIANTS[variant],
+    latentShape: [...preset.latentShape],
+    imageShape: [...preset.imageShape],
+    nFeat: s.nFeat,
+    vaeMaxChannels: PUBLISHED.vaeMaxChannels,
+    setupSeconds,
+    weightsBytes,
+    unetGflopPerSample: unet.flopPerSample / 1e9,
+    batches,
+    decode,
+    poolPeakBytes: rt.pool.stats().peakBytes,
+  };
+}
+
+/** The UNet's useful FLOP and its largest tensor for one sample; both scale with the batch. */
+function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; largestBytesPerSample: number } {
+  const unet = nets.unet!;
+  const g = new Graph(rt);
+  buildUnetStep(g, unet, nets.config.latentShape, 1);
+  const largestBytesPerSample = g.footprint().largestBytes;
+  g.release();
+  return { flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize), largestBytesPerSample };
+}
+
+async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {
+  const { config, unet, schedule, featurePredictor } = nets;
+  const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, { kind: 'philox', seed: 0 });
+  const predict = new Graph(rt);
+  try {
+    plan.start(new Float32Array(batch * config.contextAttributes.length).fill(0.5), 0);
+    const stepMs = await timeSamplerSteps(plan, steps);
+    featurePredictor!.build(predict, plan.x);
+    const predictMs = median(await timeRuns(rt, () => predict.run(), steps));
+    return {
+      batch,
+      stepMs,
+      gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
+      denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
+      predictMsPerSample: predictMs / batch,
+      activationBytes: plan.footprint().totalBytes,
+      poolPeakBytes: rt.pool.stats().peakBytes,
+    };
+  } finally {
+    predict.release();
+    plan.release();
+    rt.pool.trim();
+  }
+}
+
+/** The decoder at batch 1, as `generate` runs it. */
+async function benchDecode(
+  rt: Runtime,
+  nets: LoadedNetworks,
+  runs: number,
+  budget: TimeBudget,
+  gflopPerSecond: number | undefined,
+  log: (line: string) => void,
+): Promise<DecodeResult | Skipped> {
+  const g = buildDecoderGraph(rt, nets.decoder!, nets.config.latentShape);
+  if ('skipped' in g) return g;
+  try {
+    const gflop = decoderFlops(nets.config.latentShape, nets.config.vaeMaxChannels) / 1e9;
+    // Estimated from the UNet's achieved rate: the decoder's wide convolutions usually run faster, so this errs long.
+    const refusal = gflopPerSecond === undefined ? undefined : budget.refusal((gflop / gflopPerSecond) * (1 + runs));
+    if (refusal) return { skipped: refusal };
+    log('decoder: batch 1');
+    const ms = median(await timeRuns(rt, () => g.run(), runs));
+    return { ms, gflop, poolPeakBytes: rt.pool.stats().peakBytes };
+  } finally {
+    g.release();
+    rt.pool.trim();
+  }
+}

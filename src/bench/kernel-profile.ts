@@ -1,0 +1,74 @@
+import { profileDispatches, type ProfileMethod } from '../runtime/profiler.js';
+import type { Runtime } from '../runtime/index.js';
+import type { KernelWork, RecordingGraph } from './kernel-work.js';
+import { formatNumber, formatTable } from './table.js';
+
+export interface KernelGroup {
+  name: string;
+  calls: number;
+  ms: number;
+  /** Undefined when any kernel of the group has no FLOP count. */
+  flops: number | undefined;
+}
+
+export interface GraphProfile {
+  method: ProfileMethod;
+  dispatches: number;
+  /** Sum of the per-dispatch times. */
+  kernelMs: number;
+  /** The whole graph submitted as usual (one pass), submit to done: what the per-dispatch split is compared with. */
+  graphMs: number;
+  byOp: KernelGroup[];
+  bySignature: KernelGroup[];
+}
+
+/** Runs the graph once as a warm-up and once timed whole, then times every dispatch on its own. */
+export async function profileGraph(rt: Runtime, g: RecordingGraph): Promise<GraphProfile> {
+  g.run();
+  await rt.sync();
+  const t0 = performance.now();
+  g.run();
+  await rt.sync();
+  const graphMs = performance.now() - t0;
+  const { method, durationsMs } = await profileDispatches(rt, g.kernels.map((k) => k.dispatch));
+  const timed = g.kernels.map((k, i) => ({ ...k, ms: durationsMs[i] }));
+  return {
+    method,
+    dispatches: timed.length,
+    kernelMs: durationsMs.reduce((a, b) => a + b, 0),
+    graphMs,
+    byOp: group(timed, (k) => k.op),
+    bySignature: group(timed, (k) => k.signature),
+  };
+}
+
+function group(kernels: (KernelWork & { ms: number })[], key: (k: KernelWork) => string): KernelGroup[] {
+  const groups = new Map<string, KernelGroup>();
+  for (const k of kernels) {
+    const name = key(k);
+    const g = groups.get(name) ?? { name, calls: 0, ms: 0, flops: 0 };
+    g.calls++;
+    g.ms += k.ms;
+    g.flops = g.flops === undefined || k.flops === undefined ? undefined : g.flops + k.flops;
+    groups.set(name, g);
+  }
+  return [...groups.values()].sort((a, b) => b.ms - a.ms);
+}
+
+export function formatGroups(title: string, groups: readonly KernelGroup[], totalMs: number): string[] {
+  const rows = groups.map((g) => [
+    g.name,
+    String(g.calls),
+    formatNumber(g.ms),
+    ((100 * g.ms) / totalMs).toFixed(1),
+    g.flops === undefined ? '-' : formatNumber(g.flops / 1e9),
+    g.flops === undefined || g.ms <= 0 ? '-' : formatNumber(g.flops / g.ms / 1e6),
+  ]);
+  return formatTable([title, 'calls', 'ms', '%', 'GFLOP', 'GFLOP/s'], rows);
+}
+
+export function describeMethod(p: GraphProfile): string {
+  return p.method === 'timestamp-query'
+    ? `GPU timestamps (timestamp-query) around each of the ${p.dispatches} dispatches, each in its own compute pass`
+    : `no timestamp-query on this adapter: CPU wall time of submitting each of the ${p.dispatches} dispatches alone and waiting for it, submit overhead included`;
+}

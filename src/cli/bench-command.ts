@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
+import { adapterReport } from '../bench/adapter.js';
+import { BENCH_VARIANTS, PUBLISHED, type BenchVariant } from '../bench/bench-models.js';
+import { benchNotes, formatBenchReport, type BenchReport } from '../bench/bench-report.js';
+import { benchVariant, STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from '../bench/bench-variant.js';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/node-files.js';
+import type { Runtime } from '../runtime/index.js';
+import { parseIntList, parseNumber } from './args.js';
+
+/**
+ * Options not given take these. A full-width step takes seconds on a CPU
+ * adapter, so there the UNet is narrower and the time budget short, which
+ * keeps `npm start` to a few minutes.
+ */
+const DEFAULTS: Record<BenchReport['settings']['defaults'], BenchSettings> = {
+  gpu: { nFeat: PUBLISHED.nFeat, steps: 3, decoderRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
+  'cpu-adapter': { nFeat: 64, steps: 3, decoderRuns: 1, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
+};
+const { gpu, 'cpu-adapter': cpu } = DEFAULTS;
+
+export const BENCH_HELP = `mg3d bench [options]
+
+Measures the engine on random weights in the published shapes (nothing is
+downloaded): denoising-step latency, per-sample latency over batch sizes, the
+denoise / decode / predict split and peak GPU memory. Prints a table and writes
+JSON. On a CPU adapter (lavapipe, SwiftShader) some defaults are smaller,
+shown in brackets; there the decoder is timed ${cpu.decoderRuns} time${cpu.decoderRuns > 1 ? 's' : ''} after a warm-up run, else ${gpu.decoderRuns}.
+
+  --variant V       experimental, ch or all (default all)
+  --n-feat N        UNet width (default ${gpu.nFeat}, the published width [${cpu.nFeat}])
+  --batches B,..    batch sizes (default ${gpu.batches.join(',')})
+  --steps K         timed steps per batch after 1 warm-up step (default ${gpu.steps});
+                    per-sample denoising is extrapolated to ${STEPS_PER_SAMPLE} steps from K
+  --time-budget S   seconds of measuring per variant: a batch or the decoder estimated
+                    to end past it is skipped and marked so (default ${gpu.timeBudgetSeconds} [${cpu.timeBudgetSeconds}])
+  --json FILE       results file (default out/bench-results.json)`;
+
+export interface BenchFlags {
+  variant?: string;
+  'n-feat'?: string;
+  batches?: string;
+  steps?: string;
+  'time-budget'?: string;
+  json?: string;
+}
+
+function parseVariants(value = 'all'): BenchVariant[] {
+  const all = Object.keys(BENCH_VARIANTS) as BenchVariant[];
+  if (value === 'all') return all;
+  if ((all as string[]).includes(value)) return [value as BenchVariant];
+  throw new UsageError(`--variant wants ${all.join(', ')} or all, got '${value}'`);
+}
+
+function parseSettings(f: BenchFlags, d: BenchSettings): BenchSettings {
+  return {
+    nFeat: f['n-feat'] === undefined ? d.nFeat : parseNumber('n-feat', f['n-feat'], { min: 8, integer: true }),
+    // Ascending, so that each row's pool peak is that batch's own.
+    batches: f.batches === undefined ? d.batches : [...new Set(parseIntList('batches', f.batches))].sort((a, b) => a - b),
+    steps: f.steps === undefined ? d.steps : parseNumber('steps', f.steps, { min: 1, integer: true }),
+    decoderRuns: d.decoderRuns,
+    timeBudgetSeconds: f['time-budget'] === undefined ? d.timeBudgetSeconds : parseNumber('time-budget', f['time-budget'], { min: 0 }),
+  };
+}
+
+/** A fresh runtime per variant, so that each one's pool peak is its own. */
+export async function benchCommand(
+  f: BenchFlags,
+  out: (line: string) => void,
+  status: (line: string) => void,
+  createRuntime: () => Promise<Runtime>,
+): Promise<number> {
+  const variants = parseVariants(f.variant);
+  const probe = await createRuntime();
+  const adapter = adapterReport(probe);
+  probe.destroy();
+  const defaults = adapter.isCpu ? 'cpu-adapter' : 'gpu';
+  const settings = parseSettings(f, DEFAULTS[defaults]);
+  if (settings.steps + 1 > STEPS_PER_SAMPLE) throw new UsageError(`--steps: at most ${STEPS_PER_SAMPLE - 1} (one more runs as warm-up)`);
+  if (settings.nFeat % 8) throw new UsageError(`--n-feat wants a multiple of 8 (the UNet's GroupNorm has 8 groups), got ${settings.nFeat}`);
+
+  const results: VariantResult[] = [];
+  for (const variant of variants) {
+    const rt = await createRuntime();
+    try {
+      results.push(await benchVariant(rt, variant, settings, status));
+    } finally {
+      rt.destroy();
+    }
+  }
+  const processors = cpus();
+  const report: BenchReport = {
+    format: 'mg3d-bench',
+    version: 1,
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: `${processors.length} x ${processors[0]?.model ?? 'unknown'}`,
+    adapter,
+    settings: { ...settings, variants, defaults, stepsPerSample: STEPS_PER_SAMPLE },
+    notes: benchNotes(settings),
+    variants: results,
+  };
+  status('');
+  for (const line of formatBenchReport(report)) out(line);
+  const path = f.json ?? 'out/bench-results.json';
+  mkdirSync(dirname(path), { recursive: true });
+  await writeFileAtomic(path, JSON.stringify(report, null, 2) + '\n');
+  out(`wrote ${path}`);
+  return 0;
+}

@@ -1,0 +1,91 @@
+import { adapterReport } from '../bench/adapter.js';
+import { BENCH_VARIANTS, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from '../bench/bench-models.js';
+import { buildDecoderGraph } from '../bench/decoder-graph.js';
+import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../bench/kernel-profile.js';
+import { RecordingGraph } from '../bench/kernel-work.js';
+import { decoderFlops, unetFlops } from '../bench/model-flops.js';
+import { formatNumber } from '../bench/table.js';
+import { buildUnetStep, unetInputs, writeUnetInputs } from '../bench/unet-step.js';
+import { UsageError } from '../errors.js';
+import { loadNetworks } from '../models/model.js';
+import type { Runtime } from '../runtime/index.js';
+import { parseNumber } from './args.js';
+
+/** A full-width UNet step takes tens of seconds on a CPU adapter; the default width there is smaller. */
+const CPU_ADAPTER_N_FEAT = 64;
+
+export const PROFILE_HELP = `mg3d profile [options]
+
+Times every kernel of one UNet evaluation (and with --decoder, of the VAE
+decoder at batch 1) on random weights in the published shapes, with GPU
+timestamps where the adapter has 'timestamp-query' (else CPU timing of each
+dispatch submitted alone, stated as such). Lists GPU time per op and the top
+kernels by shape, with FLOP and achieved GFLOP/s for convolutions and linears.
+
+  --variant V   experimental or ch (default experimental)
+  --n-feat N    UNet width (default ${PUBLISHED.nFeat}, the published width; ${CPU_ADAPTER_N_FEAT} on a CPU adapter)
+  --batch B     UNet batch (default 1)
+  --decoder     also profile the VAE decoder
+  --top N       kernels listed (default 15)`;
+
+export interface ProfileFlags {
+  variant?: string;
+  'n-feat'?: string;
+  batch?: string;
+  decoder?: boolean;
+  top?: string;
+}
+
+function parseVariant(value = 'experimental'): BenchVariant {
+  if (value in BENCH_VARIANTS) return value as BenchVariant;
+  throw new UsageError(`--variant wants ${Object.keys(BENCH_VARIANTS).join(' or ')}, got '${value}'`);
+}
+
+export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: string) => void, status: (line: string) => void): Promise<number> {
+  const variant = parseVariant(f.variant);
+  const isCpu = adapterReport(rt).isCpu;
+  const nFeat = f['n-feat'] === undefined ? (isCpu ? CPU_ADAPTER_N_FEAT : PUBLISHED.nFeat) : parseNumber('n-feat', f['n-feat'], { min: 8, integer: true });
+  if (nFeat % 8) throw new UsageError(`--n-feat wants a multiple of 8 (the UNet's GroupNorm has 8 groups), got ${nFeat}`);
+  const batch = f.batch === undefined ? 1 : parseNumber('batch', f.batch, { min: 1, integer: true });
+  const top = f.top === undefined ? 15 : parseNumber('top', f.top, { min: 1, integer: true });
+
+  status(`random ${variant} weights, UNet n_feat ${nFeat}`);
+  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, nFeat, f.decoder ? ['vae', 'ddpm'] : ['ddpm'])));
+  const latent = nets.config.latentShape;
+  out(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
+
+  const unetGraph = new RecordingGraph(rt);
+  const step = buildUnetStep(unetGraph, nets.unet!, latent, batch);
+  writeUnetInputs(rt, step, unetInputs(nets.unet!, latent, batch));
+  status('profiling the UNet');
+  const unetModelFlops = batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize);
+  printProfile(out, `${variant} UNet, n_feat ${nFeat}, latent ${latent.join('x')}, batch ${batch}`, await profileGraph(rt, unetGraph), unetModelFlops, top);
+  unetGraph.release();
+
+  if (f.decoder) {
+    const decoderGraph = buildDecoderGraph(rt, nets.decoder!, latent);
+    const title = `${variant} VAE decoder, volume ${nets.config.imageShape.slice(1).join('x')}, batch 1`;
+    if ('skipped' in decoderGraph) {
+      out('');
+      out(`${title}: skipped: ${decoderGraph.skipped}`);
+    } else {
+      status('profiling the decoder');
+      printProfile(out, title, await profileGraph(rt, decoderGraph), decoderFlops(latent, nets.config.vaeMaxChannels), top);
+      decoderGraph.release();
+    }
+  }
+  return 0;
+}
+
+function printProfile(out: (line: string) => void, title: string, p: GraphProfile, modelFlops: number, top: number): void {
+  const counted = p.byOp.reduce((sum, g) => sum + (g.flops ?? 0), 0);
+  out('');
+  out(title);
+  out(`  timing: ${describeMethod(p)}`);
+  out(`  sum of kernel times ${formatNumber(p.kernelMs)} ms; the whole graph in one pass, submit to done: ${formatNumber(p.graphMs)} ms`);
+  out(`  FLOP: ${formatNumber(modelFlops / 1e9)} G by the architecture (MODEL.md's count), ${formatNumber(counted / 1e9)} G read off the kernels`);
+  out('');
+  for (const line of formatGroups('op', p.byOp, p.kernelMs)) out(line);
+  out('');
+  for (const line of formatGroups(`top ${Math.min(top, p.bySignature.length)} kernels`, p.bySignature.slice(0, top), p.kernelMs)) out(line);
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BenchReport } from '../../src/bench/bench-report.js';
+import type { BatchRow } from '../../src/bench/bench-variant.js';
+import { decoderFlops, unetFlops } from '../../src/bench/model-flops.js';
+import { benchCommand } from '../../src/cli/bench-command.js';
+import { profileCommand } from '../../src/cli/profile-command.js';
+import { PRESETS } from '../../src/models/config.js';
+import type { Dispatch, Runtime } from '../../src/runtime/index.js';
+import { createNodeRuntime } from '../../src/runtime/node.js';
+import { profileDispatches } from '../../src/runtime/profiler.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mg3d-bench-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('mg3d bench', () => {
+  it('measures a narrow UNet in the published shapes and writes the JSON report', async () => {
+    const json = join(root, 'bench.json');
+    const lines: string[] = [];
+    // A budget of seconds: both batches fit at this width, the full-size decoder does not.
+    const flags = { variant: 'experimental', 'n-feat': '8', steps: '1', batches: '2,1', 'time-budget': '5', json };
+    expect(await benchCommand(flags, (l) => lines.push(l), () => {}, () => createNodeRuntime())).toBe(0);
+
+    const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.format).toBe('mg3d-bench');
+    expect(Number.isNaN(Date.parse(report.date))).toBe(false);
+    expect(report.node).toBe(process.version);
+    expect(report.adapter.name.length).toBeGreaterThan(0);
+    expect(Array.isArray(report.adapter.features)).toBe(true);
+    expect(report.settings).toMatchObject({ nFeat: 8, steps: 1, batches: [1, 2], timeBudgetSeconds: 5, variants: ['experimental'], stepsPerSample: 998 });
+
+    const [v] = report.variants;
+    expect(v).toMatchObject({ variant: 'experimental', latentShape: [1, 8, 8, 8], imageShape: [1, 64, 64, 64], nFeat: 8, vaeMaxChannels: 512 });
+    const rows = v.batches as BatchRow[];
+    expect(rows.map((r) => r.batch)).toEqual([1, 2]);
+    for (const r of rows) {
+      expect(r.stepMs).toBeGreaterThan(0);
+      expect(r.denoiseMsPerSample).toBeCloseTo((r.stepMs * 998) / r.batch, 6);
+      expect(r.predictMsPerSample).toBeGreaterThan(0);
+      expect(r.poolPeakBytes).toBeGreaterThan(v.weightsBytes);
+    }
+    expect(v.decode).toEqual({ skipped: expect.stringMatching(/time budget/) });
+    expect(v.poolPeakBytes).toBeGreaterThanOrEqual(rows[1].poolPeakBytes);
+
+    const text = lines.join('\n');
+    expect(text).toContain('extrapolated to 998 steps from 1');
+    expect(text).toContain('decoder (batch 1): skipped: over the time budget');
+    expect(text).toContain(`wrote ${json}`);
+  });
+
+  it('counts FLOP as MODEL.md does', () => {
+    const gflop = (v: number) => Number((v / 1e9).toFixed(1));
+    const { experimental, 'ch-2phase': ch } = PRESETS;
+    expect(gflop(unetFlops(experimental.latentShape, 512, 3))).toBe(75.0);
+    expect(gflop(unetFlops(ch.latentShape, 512, 3))).toBe(37.6);
+    expect(gflop(decoderFlops(experimental.latentShape, 512))).toBe(243.7);
+    expect(gflop(decoderFlops(ch.latentShape, 512))).toBe(121.9);
+  });
+});
+
+describe('mg3d profile', () => {
+  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture', async () => {
+    const rt = await createNodeRuntime();
+    const lines: string[] = [];
+    try {
+      await profileCommand(rt, { variant: 'ch', 'n-feat': '8', top: '5' }, (l) => lines.push(l), () => {});
+    } finally {
+      rt.destroy();
+    }
+    const text = lines.join('\n');
+    expect(text).toMatch(/timing: (GPU timestamps|no timestamp-query)/);
+    const flop = text.match(/FLOP: (\S+) G by the architecture \(MODEL.md's count\), (\S+) G read off the kernels/);
+    expect(flop?.[1]).toBe(flop?.[2]);
+    expect(text).toContain('conv3d 8->8 k3 s1 -> 8x8x4 (B=1)');
+  });
+
+  it('without timestamp-query, times each dispatch submitted alone on the CPU', async () => {
+    const submitted: (readonly Dispatch[])[] = [];
+    const rt = { device: { features: new Set<string>() }, run: (d: readonly Dispatch[]) => submitted.push(d), sync: async () => {} };
+    const dispatches = [{ label: 'a' }, { label: 'b' }] as Dispatch[];
+    const times = await profileDispatches(rt as unknown as Runtime, dispatches);
+    expect(times.method).toBe('cpu-submit');
+    expect(times.durationsMs).toHaveLength(2);
+    expect(submitted).toEqual([[dispatches[0]], [dispatches[1]]]);
+  });
+});

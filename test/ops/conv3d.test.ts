@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { conv3d, prepareConv3d } from '../../src/ops/conv3d.js';
+import { Graph } from '../../src/runtime/index.js';
+import { useRuntime, runOnce } from '../helpers/gpu.js';
+import { randomArray } from '../helpers/numeric.js';
+import { conv3dOutSize, conv3dRef, convErr, pickChannels, withBindingLimit, withoutSubgroups, type Shape5 } from '../reference/conv.js';
+
+interface Case {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  size: [number, number, number];
+  kernel: number;
+  stride: number;
+  padding: number;
+  bias: boolean;
+}
+
+describe('conv3d', () => {
+  const rt = useRuntime();
+
+  /** Runs one case on the GPU and compares `channels` (all by default) with the float64 reference. */
+  async function check(c: Case, seed: number, channels?: number[], runtime = rt()): Promise<number> {
+    const xShape: Shape5 = [c.batch, c.inChannels, c.size[0], c.size[1], c.size[2]];
+    const k = c.kernel;
+    const fanIn = c.inChannels * k ** 3;
+    const x = randomArray(xShape.reduce((a, b) => a * b, 1), seed);
+    const weight = randomArray(c.outChannels * fanIn, seed + 1, 1 / Math.sqrt(fanIn));
+    const bias = c.bias ? randomArray(c.outChannels, seed + 2, 1 / Math.sqrt(fanIn)) : undefined;
+    const w = prepareConv3d(
+      runtime,
+      { shape: [c.outChannels, c.inChannels, k, k, k], data: weight },
+      bias && { shape: [c.outChannels], data: bias },
+    );
+    const out = await runOnce(runtime, (g) =>
+      conv3d(g, runtime.upload(x, xShape), w, { stride: c.stride, padding: c.padding }),
+    );
+    runtime.release(w.weight, ...(w.bias ? [w.bias] : []));
+    const ref = conv3dRef({ xShape, x, weight, bias, outChannels: c.outChannels, kernel: k, stride: c.stride, padding: c.padding }, channels);
+    return convErr(pickChannels(out, c.batch, c.outChannels, channels), ref.data);
+  }
+
+  const combos = [1, 3].flatMap((kernel) => [1, 2].flatMap((stride) => [0, 1].map((padding) => ({ kernel, stride, padding }))));
+  const sizes: [number, number, number][] = [
+    [5, 7, 3],
+    [3, 1, 6],
+    [6, 4, 9],
+  ];
+  const channelPairs = [
+    [1, 3],
+    [3, 5],
+    [5, 17],
+    [17, 1],
+  ];
+
+  for (const { kernel, stride, padding } of combos) {
+    it(`k${kernel} s${stride} p${padding} on odd sizes, batches and channel counts`, async () => {
+      let seed = 100 * kernel + 10 * stride + padding;
+      for (const [index, size] of sizes.entries()) {
+        if (size.some((n) => conv3dOutSize(n, kernel, stride, padding) < 1)) continue;
+        for (const [pair, [inChannels, outChannels]] of channelPairs.entries()) {
+          const c: Case = { batch: 1 + ((index + pair) % 3), inChannels, outChannels, size, kernel, stride, padding, bias: pair % 2 === 0 };
+          expect(await check(c, (seed += 7)), JSON.stringify(c)).toBeLessThan(1e-5);
+        }
+      }
+    });
+  }
+
+  it('covers many output tiles and channel groups', async () => {
+    const c: Case = { batch: 2, inChannels: 7, outChannels: 21, size: [9, 10, 13], kernel: 3, stride: 1, padding: 1, bias: true };
+    expect(await check(c, 5)).toBeLessThan(1e-5);
+  });
+
+  describe('published layer sizes (8 output channels checked over the full volume)', () => {
+    const real: [string, Case][] = [
+      ['512->512 on 8x8x8', { batch: 1, inChannels: 512, outChannels: 512, size: [8, 8, 8], kernel: 3, stride: 1, padding: 1, bias: true }],
+      ['512->512 on 8x8x4', { batch: 1, inChannels: 512, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true }],
+      ['1024->512 on 8x8x8', { batch: 1, inChannels: 1024, outChannels: 512, size: [8, 8, 8], kernel: 3, stride: 1, padding: 1, bias: true }],
+      ['4->512 on 8x8x4', { batch: 1, inChannels: 4, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true }],
+    ];
+    for (const [name, c] of real) {
+      it(name, async () => {
+        expect(await check(c, 11, [0, 1, 7, 8, 255, 256, 400, c.outChannels - 1])).toBeLessThan(1e-5);
+      });
+    }
+  });
+
+  it('matches with the plain weight loader (no subgroups)', async () => {
+    const plain = withoutSubgroups(rt());
+    let seed = 900;
+    for (const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [1, 1, 0], [3, 1, 0]]) {
+      const c: Case = { batch: 2, inChannels: 5, outChannels: 17, size: [5, 7, 3], kernel, stride, padding, bias: kernel === 3 };
+      expect(await check(c, (seed += 7), undefined, plain), JSON.stringify(c)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('runs a batch whose padded input exceeds one binding in chunks', async () => {
+    // One padded sample (5 channels of 7x9x8 floats) fits 16 KiB, three do not.
+    const small = withBindingLimit(rt(), 16384);
+    const c: Case = { batch: 3, inChannels: 5, outChannels: 3, size: [5, 7, 3], kernel: 3, stride: 1, padding: 1, bias: true };
+    expect(await check(c, 77, undefined, small)).toBeLessThan(1e-5);
+  });
+
+  it('writes into a given output tensor', async () => {
+    const w = prepareConv3d(rt(), { shape: [3, 2, 1, 1, 1], data: new Float32Array([1, 2, 3, 4, 5, 6]) });
+    const out = await runOnce(rt(), (g) => {
+      const y = g.tensor([1, 3, 1, 1, 2]);
+      expect(conv3d(g, rt().upload(new Float32Array([1, 10, 100, 1000]), [1, 2, 1, 1, 2]), w, { stride: 1, padding: 0 }, y)).toBe(y);
+      return y;
+    });
+    expect(Array.from(out)).toEqual([201, 2010, 403, 4030, 605, 6050]);
+  });
+
+  it('rejects inputs that do not fit the weights', () => {
+    const w = prepareConv3d(rt(), { shape: [4, 3, 3, 3, 3], data: new Float32Array(4 * 3 * 27) });
+    const x = rt().tensor([1, 5, 4, 4, 4]);
+    const g = new Graph(rt());
+    expect(() => conv3d(g, x, w, { stride: 1, padding: 1 })).toThrow(/conv3d: input \[1,5,4,4,4\].*expected \(B, 3, D, H, W\)/);
+    expect(() => conv3d(g, rt().tensor([1, 3, 1, 4, 4]), w, { stride: 1, padding: 0 })).toThrow(/output would be empty/);
+    expect(() => prepareConv3d(rt(), { shape: [4, 3, 3, 3], data: new Float32Array(4 * 3 * 9) })).toThrow(/conv3d: weight must be/);
+    rt().release(x, w.weight);
+  });
+});
