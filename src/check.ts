@@ -78,19 +78,29 @@ async function evaluate(rt: Runtime, build: (g: Graph) => Record<string, Tensor>
   return result;
 }
 
+export const FIXTURE_CASES = ['encoder', 'decoder', 'fp', 'unet', 'sample'] as const;
+
+export interface CheckOptions {
+  /** Run only these cases (default: every case present). */
+  cases?: readonly string[];
+  onResult?: (r: TensorCheck) => void;
+  onProgress?: (message: string) => void;
+}
+
 /**
  * Converts a fixture folder's .pt files, runs every case present in
- * cases.safetensors and reports each expected tensor's relative error.
+ * cases.safetensors (or the chosen ones) and reports each expected tensor's
+ * relative error.
  */
-export async function checkFixture(
-  rt: Runtime,
-  read: OptionalFileSource,
-  onResult: (r: TensorCheck) => void = () => {},
-  onProgress: (message: string) => void = () => {},
-): Promise<TensorCheck[]> {
+export async function checkFixture(rt: Runtime, read: OptionalFileSource, options: CheckOptions = {}): Promise<TensorCheck[]> {
+  const { onResult = () => {}, onProgress = () => {} } = options;
   const casesBytes = await read('cases.safetensors');
   if (!casesBytes) throw new FormatError('cases.safetensors', 'missing from the fixture folder');
   const cases = readSafetensors(casesBytes, 'cases.safetensors').tensors;
+  const present = FIXTURE_CASES.filter((c) => [...cases.keys()].some((k) => k.startsWith(`${c}.`)));
+  const unknown = (options.cases ?? []).filter((c) => !present.includes(c as (typeof FIXTURE_CASES)[number]));
+  if (unknown.length) throw new FormatError('cases.safetensors', `has no case ${unknown.join(', ')} (it has ${present.join(', ')})`);
+  const run = (c: (typeof FIXTURE_CASES)[number]) => present.includes(c) && (!options.cases || options.cases.includes(c));
   const nets = await loadFixtureNetworks(rt, read);
   const results: TensorCheck[] = [];
   const tensor = (name: string): HostTensor => {
@@ -112,25 +122,25 @@ export async function checkFixture(
     return part;
   };
 
-  if (cases.has('encoder.x')) {
+  if (run('encoder')) {
     const enc = need(nets.encoder, 'vae.pt', 'encoder');
     const r = await evaluate(rt, (g) => enc.build(g, up('encoder.x')));
     compare('encoder.mu', r.mu);
     compare('encoder.logvar', r.logvar);
   }
-  if (cases.has('decoder.z')) {
+  if (run('decoder')) {
     const dec = need(nets.decoder, 'vae.pt', 'decoder');
     compare('decoder.out', (await evaluate(rt, (g) => ({ out: dec.build(g, up('decoder.z')) }))).out);
   }
-  if (cases.has('fp.z')) {
+  if (run('fp')) {
     const fp = need(nets.featurePredictor, 'fp.pt', 'fp');
     compare('fp.out', (await evaluate(rt, (g) => ({ out: fp.build(g, up('fp.z')) }))).out);
   }
-  if (cases.has('unet.x')) {
+  if (run('unet')) {
     const unet = need(nets.unet, 'ddpm.pt', 'unet');
     compare('unet.out', (await evaluate(rt, (g) => ({ out: unet.build(g, up('unet.x'), up('unet.t'), up('unet.context')) }))).out);
   }
-  if (cases.has('sample.x_T')) await checkSample(rt, nets, tensor, up, compare, cases, onProgress);
+  if (run('sample')) await checkSample(rt, nets, tensor, up, compare, cases, onProgress);
   return results;
 }
 

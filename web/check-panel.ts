@@ -1,5 +1,4 @@
 import { checkFixture, type OptionalFileSource, type Runtime, type TensorCheck } from '../src/browser.js';
-import { onlyCases } from './cases.js';
 import { byId, errorText, setStatus } from './dom.js';
 
 /** What PyTorch's own float32 reaches on each tensor, from the fixture's config.json. */
@@ -30,12 +29,11 @@ export class CheckPanel {
     const started = performance.now();
     try {
       const floor = await torchFloor(read);
-      const results = await checkFixture(
-        this.runtime,
-        cases.length ? onlyCases(read, cases) : read,
-        (r) => this.body.append(resultRow(r, floor[r.name], tolerance)),
-        (message) => setStatus(this.status, 'running', message),
-      );
+      const results = await checkFixture(this.runtime, read, {
+        cases: cases.length ? cases : undefined,
+        onResult: (r) => this.body.append(resultRow(r, floor[r.name], tolerance)),
+        onProgress: (message) => setStatus(this.status, 'running', message),
+      });
       const max = Math.max(...results.map((r) => r.relativeError));
       const failed = results.filter((r) => !(r.relativeError <= tolerance)).length;
       const seconds = ((performance.now() - started) / 1000).toFixed(1);

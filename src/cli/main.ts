@@ -69,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       attributes: { type: 'string' },
       'context-attributes': { type: 'string' },
       tolerance: { type: 'string' },
+      cases: { type: 'string' },
       model: { type: 'string' },
       context: { type: 'string' },
       random: { type: 'string' },
