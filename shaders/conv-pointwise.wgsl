@@ -20,8 +20,8 @@ struct Params {
   inChannels: u32, outChannels: u32, taps: u32, voxels: u32,
   inH: u32, inW: u32, outD: u32, outH: u32,
   outW: u32, step: u32, hasBias: u32, groups: u32,
-  classes: u32, lanes: u32, tilesPerSample: u32, unused: u32,
-  // Per class: kernel tap, then the output residue along d, h, w.
+  lanes: u32, tilesPerSample: u32,
+  // Per class: kernel tap, then the output residue along d, h, w (16-byte aligned).
   classTap: array<vec4u, 8>,
 }
 
@@ -30,22 +30,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> w: array<vec4f>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
-
-fn store(lo: vec4f, hi: vec4f, b: u32, voxel: u32, group: u32, cls: vec4u, valid: bool) {
-  if (!valid || voxel >= p.voxels) { return; }
-  let ix = voxel % p.inW;
-  let iy = (voxel / p.inW) % p.inH;
-  let iz = voxel / (p.inW * p.inH);
-  let at = ((cls.y + p.step * iz) * p.outH + cls.z + p.step * iy) * p.outW + cls.w + p.step * ix;
-  let volume = p.outD * p.outH * p.outW;
-  for (var e = 0u; e < 8u; e++) {
-    let o = group * 8u + e;
-    if (o >= p.outChannels) { return; }
-    var v = select(lo[e % 4u], hi[e % 4u], e >= 4u);
-    if (p.hasBias != 0u) { v += bias[o]; }
-    y[(b * p.outChannels + o) * volume + at] = v;
-  }
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
@@ -80,12 +64,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
     xi += p.voxels;
     wi += p.taps * 2u;
   }
-  store(a0, b0, b, first, group, cls, valid);
-  store(a1, b1, b, first + 1u, group, cls, valid);
-  store(a2, b2, b, first + 2u, group, cls, valid);
-  store(a3, b3, b, first + 3u, group, cls, valid);
-  store(a4, b4, b, first + 4u, group, cls, valid);
-  store(a5, b5, b, first + 5u, group, cls, valid);
-  store(a6, b6, b, first + 6u, group, cls, valid);
-  store(a7, b7, b, first + 7u, group, cls, valid);
+  if (!valid) { return; }
+  // Stores in loops with data-dependent bounds: unrolled, they multiply the compile time.
+  let acc = array(a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7);
+  let channels = min(8u, p.outChannels - group * 8u);
+  let volume = p.outD * p.outH * p.outW;
+  for (var k = 0u; k < available; k++) {
+    let voxel = first + k;
+    let ix = voxel % p.inW;
+    let iy = (voxel / p.inW) % p.inH;
+    let iz = voxel / (p.inW * p.inH);
+    let at = ((cls.y + p.step * iz) * p.outH + cls.z + p.step * iy) * p.outW + cls.w + p.step * ix;
+    for (var e = 0u; e < channels; e++) {
+      let o = group * 8u + e;
+      var bo = 0.0;
+      if (p.hasBias != 0u) { bo = bias[o]; }
+      y[(b * p.outChannels + o) * volume + at] = acc[2u * k + e / 4u][e % 4u] + bo;
+    }
+  }
 }

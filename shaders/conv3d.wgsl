@@ -106,22 +106,16 @@ fn inputBase(s: Segment, cls: ConvClass) -> u32 {
   return ((s.b * p.inChannels * p.padD + z) * p.padH + row) * (p.padW / 4u) + col / 4u;
 }
 
-fn store(acc: mat4x4f, s: Segment, cls: ConvClass, firstChannel: u32) {
+// Writes one output value; a class grid slightly larger than the class or a
+// spare segment lands outside the output and is skipped.
+fn store(value: f32, s: Segment, cls: ConvClass, o: u32, v: u32) {
   let oz = cls.residue.x + p.outStep * s.zq;
   let oy = cls.residue.y + p.outStep * s.yq;
-  if (!s.valid || oz >= p.outD || oy >= p.outH) { return; }
-  let plane = p.outH * p.outW;
-  for (var e = 0u; e < 4u; e++) {
-    let o = firstChannel + e;
-    if (o >= p.outChannels) { return; }
-    var bo = 0.0;
-    if (p.hasBias != 0u) { bo = bias[o]; }
-    let base = (((p.firstSample + s.b) * p.outChannels + o) * p.outD + oz) * plane + oy * p.outW;
-    for (var v = 0u; v < 4u; v++) {
-      let ox = cls.residue.z + p.outStep * (s.xq + v);
-      if (ox < p.outW) { y[base + ox] = acc[v][e] + bo; }
-    }
-  }
+  let ox = cls.residue.z + p.outStep * (s.xq + v);
+  if (!s.valid || oz >= p.outD || oy >= p.outH || ox >= p.outW) { return; }
+  var bo = 0.0;
+  if (p.hasBias != 0u) { bo = bias[o]; }
+  y[(((p.firstSample + s.b) * p.outChannels + o) * p.outD + oz) * p.outH * p.outW + oy * p.outW + ox] = value + bo;
 }
 
 // Weight offsets (in vec4s, within one (i, kd, kh)) of the 3 window taps
@@ -197,9 +191,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
     wi += select(0u, perChannel, nextI);
   }
 
+  // One store in a loop with a data-dependent bound: unrolled, the 64
+  // per-lane stores doubled the compile time.
+  let acc = array(a00, a01, a10, a11);
+  let segments = array(s0, s1);
   let first = group * 8u;
-  store(a00, s0, cls, first);
-  store(a01, s0, cls, first + 4u);
-  store(a10, s1, cls, first);
-  store(a11, s1, cls, first + 4u);
+  let channels = min(8u, p.outChannels - first);
+  for (var t = 0u; t < channels * 8u; t++) {
+    let e = t / 8u;
+    let j = (t / 4u) % 2u;
+    let v = t % 4u;
+    store(acc[2u * j + e / 4u][v][e % 4u], segments[j], cls, first + e, v);
+  }
 }

@@ -138,10 +138,11 @@ function addPointwise(g: Graph, x: Tensor, w: Conv3dWeights, plan: ConvPlan, tap
   const tilesPerSample = Math.ceil((D * H * W) / 8);
   const workgroupSize = lanes >= 64 ? 64 : 8;
   const params = new Params().u32(I, O, w.kernel ** 3, D * H * W, H, W, Do, Ho, Wo, plan.outStep, w.bias ? 1 : 0, groups);
-  params.u32(plan.classes.length, lanes, tilesPerSample, 0);
+  // Two words of padding align the class table to 16 bytes.
+  params.u32(lanes, tilesPerSample, 0, 0);
   for (let c = 0; c < MAX_CLASSES; c++) params.u32(taps[c] ?? 0, ...(plan.classes[c]?.residue ?? [0, 0, 0]));
   g.add({
-    label: `${plan.op} pointwise`,
+    label: plan.op,
     shader: useSubgroups(g.rt) ? pointwiseSubgroupShader : pointwisePlainShader,
     constants: { WG: workgroupSize },
     params: params.bytes(),
