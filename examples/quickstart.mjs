@@ -2,18 +2,9 @@
 // published layout, generates two samples and writes the first as .vti.
 // Run from the project folder after `npm install`: node examples/quickstart.mjs
 import { writeFileSync } from 'node:fs';
-import { convertCheckpoints, loadModel, randomCheckpoints, writeVti } from 'microgen3d-webgpu';
+import { loadModel, randomModelFiles, writeVti } from 'microgen3d-webgpu';
 
-const { checkpoints, settings } = randomCheckpoints({
-  latentShape: [1, 4, 4, 4],
-  firstLayerDownsample: true,
-  vaeMaxChannels: 16,
-  nFeat: 8,
-  timesteps: 50,
-  attributes: ['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1'],
-  contextAttributes: ['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1'],
-});
-const { files } = convertCheckpoints(checkpoints, settings);
+const files = randomModelFiles(); // the tiny model: 32^3 volume, random weights
 
 const model = await loadModel(files); // a folder path, { baseUrl }, { urls } or a Map of buffers
 console.log('context attributes:', model.config.contextAttributes.join(', '));

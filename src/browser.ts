@@ -31,7 +31,7 @@ export { checkFixture, relativeError } from './check.js';
 export type { OptionalFileSource, TensorCheck } from './check.js';
 export { convertCheckpoints } from './convert.js';
 export type { CheckpointSet, ConvertSettings, ConvertedModel } from './convert.js';
-export { randomCheckpoints } from './models/random-model.js';
+export { randomCheckpoints, randomModelFiles, TINY_MODEL } from './models/random-model.js';
 export type { RandomModelShape } from './models/random-model.js';
 export { readTorchCheckpoint } from './io/torch-checkpoint.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';

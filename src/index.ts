@@ -31,7 +31,7 @@ export { createNodeRuntime } from './runtime/node.js';
 export { Runtime } from './runtime/index.js';
 export { checkFixture, relativeError } from './check.js';
 export { convertCheckpoints } from './convert.js';
-export { randomCheckpoints } from './models/random-model.js';
+export { randomCheckpoints, randomModelFiles, TINY_MODEL } from './models/random-model.js';
 export { readTorchCheckpoint } from './io/torch-checkpoint.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { writeVti, readVti } from './io/vti.js';

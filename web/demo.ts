@@ -4,13 +4,12 @@
  * check the engine against a parity fixture. Query parameters run things on
  * load: ?model=URL, ?fixture=URL (with &cases=unet,decoder).
  */
-import { createBrowserRuntime, loadModel, type MicroGen3D, type ModelSource, type Runtime } from '../src/browser.js';
+import { createBrowserRuntime, loadModel, randomModelFiles, type MicroGen3D, type ModelSource, type Runtime } from '../src/browser.js';
 import { CheckPanel } from './check-panel.js';
 import { contextSliders } from './context-sliders.js';
 import { byId, errorText, setStatus } from './dom.js';
 import { filesByName, folderUrlReader, pickedFileReader } from './files.js';
 import { SampleView } from './sample-view.js';
-import { tinyRandomModel } from './tiny-model.js';
 
 const NO_WEBGPU =
   'This browser has no WebGPU (navigator.gpu is missing), so the engine cannot run here. Use Chrome or Edge 113+ ' +
@@ -148,7 +147,7 @@ class DemoPage {
     const fixtureFiles = byId('fixture-files', HTMLInputElement);
     modelFiles.addEventListener('change', () => void this.loadPicked(modelFiles.files));
     byId('model-url-load', HTMLButtonElement).addEventListener('click', () => void this.loadUrl(byId('model-url', HTMLInputElement).value));
-    byId('random-model', HTMLButtonElement).addEventListener('click', () => void this.load(tinyRandomModel(), 'random tiny model (random weights)'));
+    byId('random-model', HTMLButtonElement).addEventListener('click', () => void this.load(randomModelFiles(), 'random tiny model (random weights)'));
     generateButton.addEventListener('click', () => void this.generate());
     cancelButton.addEventListener('click', () => this.abort?.abort());
     fixtureFiles.addEventListener('change', () => void this.check.run(pickedFileReader(filesByName(fixtureFiles.files)), 'picked fixture folder'));

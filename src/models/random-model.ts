@@ -1,4 +1,4 @@
-import type { CheckpointSet, ConvertSettings } from '../convert.js';
+import { convertCheckpoints, type CheckpointSet, type ConvertSettings } from '../convert.js';
 import type { HostTensor } from '../io/host-tensor.js';
 import type { Shape4 } from './config.js';
 import { vaeDownsampleFactor } from './config.js';
@@ -130,6 +130,27 @@ export function randomCheckpoints(s: RandomModelShape, seed = 1): { checkpoints:
   };
 }
 
+/**
+ * The smallest model the architecture allows, for CPU adapters (SwiftShader
+ * runs ~1.5 GFLOP/s): 32^3 volume, 1x4x4x4 latent, UNet width 8, 50
+ * timesteps, the experimental variant's attribute names.
+ */
+export const TINY_MODEL: RandomModelShape = {
+  latentShape: [1, 4, 4, 4],
+  firstLayerDownsample: true,
+  vaeMaxChannels: 16,
+  nFeat: 8,
+  timesteps: 50,
+  attributes: ['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1'],
+  contextAttributes: ['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1'],
+};
+
+/** A whole converted model folder with random weights, in memory (file name -> bytes). */
+export function randomModelFiles(shape: RandomModelShape = TINY_MODEL, seed = 1): Map<string, Uint8Array> {
+  const { checkpoints, settings } = randomCheckpoints(shape, seed);
+  return convertCheckpoints(checkpoints, settings).files;
+}
+
 /** The reference's float32 linear beta schedule, 1e-4 .. 0.02 scaled by 1000 / n_T. */
 export function ddpmSchedule(timesteps: number): Record<string, Float32Array> {
   const f = Math.fround;
@@ -157,7 +178,8 @@ export function ddpmSchedule(timesteps: number): Record<string, Float32Array> {
   };
 }
 
-function uniformStream(seed: number): () => number {
+/** Deterministic uniform [0, 1) stream (mulberry32), so random weights reproduce. */
+export function uniformStream(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

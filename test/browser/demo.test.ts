@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readVti } from '../../src/io/vti.js';
-import { tinyRandomModel } from '../../web/tiny-model.js';
+import { randomModelFiles } from '../../src/models/random-model.js';
 import { REPO, openDemo, settledStatus, skipBrowserTests, useDemo } from './harness.js';
 
 const SCREENSHOT = `${REPO}dist/demo.png`;
@@ -36,7 +36,7 @@ describe.skipIf(skipBrowserTests)('the demo page (Chromium, SwiftShader WebGPU)'
   let modelDir = '';
   beforeAll(() => {
     modelDir = mkdtempSync(join(tmpdir(), 'mg3d-tiny-model-'));
-    for (const [name, bytes] of tinyRandomModel()) writeFileSync(join(modelDir, name), bytes);
+    for (const [name, bytes] of randomModelFiles()) writeFileSync(join(modelDir, name), bytes);
   });
   afterAll(() => rmSync(modelDir, { recursive: true, force: true }));
   const session = useDemo(() => ['--models', modelDir]);

@@ -20,8 +20,8 @@ describe('mg3d generate', () => {
   it('writes volumes, phases, CSVs and run.json, and reproduces itself bit for bit', async () => {
     const a = join(root, 'a');
     const b = join(root, 'b');
-    expect(await run({ out: a, random: 'vol_frac=0.3:0.6,tort_D=0.1:0.2,tort_A=0.5:0.9', samples: '2', batch: '1', seed: '7', npy: true })).toBe(0);
-    expect(await run({ out: b, random: 'vol_frac=0.3:0.6,tort_D=0.1:0.2,tort_A=0.5:0.9', samples: '2', batch: '2', seed: '7', npy: true })).toBe(0);
+    expect(await run({ out: a, random: 'ABS_f_D=0.3:0.6,CT_f_D_tort1=0.1:0.2,CT_f_A_tort1=0.5:0.9', samples: '2', batch: '1', seed: '7', npy: true })).toBe(0);
+    expect(await run({ out: b, random: 'ABS_f_D=0.3:0.6,CT_f_D_tort1=0.1:0.2,CT_f_A_tort1=0.5:0.9', samples: '2', batch: '2', seed: '7', npy: true })).toBe(0);
     const fa = files(a);
     expect(Object.keys(fa).sort()).toEqual(
       ['inputs_context.csv', 'outputs_predicted.csv']
@@ -37,9 +37,9 @@ describe('mg3d generate', () => {
     const phases = readVti(fa['sample_00000_phases.vti'], 'phases');
     expect(phases.data.every((v, i) => v === (volume.data[i] > 0.5 ? 1 : 0))).toBe(true);
     const csv = fa['inputs_context.csv'].toString().trim().split('\n');
-    expect(csv[0]).toBe('vol_frac,tort_D,tort_A');
+    expect(csv[0]).toBe('ABS_f_D,CT_f_D_tort1,CT_f_A_tort1');
     expect(csv).toHaveLength(3);
-    expect(fa['outputs_predicted.csv'].toString().split('\n')[0]).toBe('vol_frac,tort_D,tort_A,extra');
+    expect(fa['outputs_predicted.csv'].toString().split('\n')[0]).toBe('ABS_f_D,CT_f_D_tort1,CT_f_A_tort1,extra');
     const record = JSON.parse(readFileSync(join(a, 'run.json'), 'utf8'));
     expect(record.complete).toBe(true);
     expect(record.model.hash).toMatch(/^[0-9a-f]{64}$/);
@@ -68,8 +68,8 @@ describe('mg3d generate', () => {
 
   it('rejects bad arguments with one-line errors', async () => {
     const out = join(root, 'bad');
-    await expect(run({ out, context: '0.5,0.2' })).rejects.toThrow(/context needs 3 values \(vol_frac, tort_D, tort_A\) or all 4 attributes/);
-    await expect(run({ out, random: 'vol_frac=0.3:0.6' })).rejects.toThrow(/no range for tort_D, tort_A/);
+    await expect(run({ out, context: '0.5,0.2' })).rejects.toThrow(/context needs 3 values \(ABS_f_D, CT_f_D_tort1, CT_f_A_tort1\) or all 4 attributes/);
+    await expect(run({ out, random: 'ABS_f_D=0.3:0.6' })).rejects.toThrow(/no range for CT_f_D_tort1, CT_f_A_tort1/);
     await expect(run({ out, context: '1,2,3', samples: '0' })).rejects.toThrow(/--samples wants an integer >= 1/);
     await expect(run({ out, context: '1,2,3', threshold: '0.7,0.2' })).rejects.toThrow(/two ascending values/);
     await expect(run({ out })).rejects.toThrow(/exactly one of --context, --random, --from/);

@@ -1,14 +1,6 @@
-/** Deterministic uniform generator (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniformStream as rng } from '../../src/models/random-model.js';
+
+export { rng };
 
 /** Values in [-scale, scale] never closer to zero than 1e-3 * scale. */
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {

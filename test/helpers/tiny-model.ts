@@ -1,19 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { convertCheckpoints } from '../../src/convert.js';
-import { randomCheckpoints } from '../../src/models/random-model.js';
+import { randomModelFiles, TINY_MODEL } from '../../src/models/random-model.js';
 
-/** A random-weight model folder in the published layout, small enough for lavapipe. */
+/**
+ * The tiny random model as a folder, with few timesteps (fast) and one
+ * attribute beyond the context ones (so full vectors get sliced).
+ */
 export function writeTinyModel(dir: string): void {
-  const { checkpoints, settings } = randomCheckpoints({
-    latentShape: [1, 4, 4, 4],
-    firstLayerDownsample: true,
-    vaeMaxChannels: 16,
-    nFeat: 8,
-    timesteps: 12,
-    attributes: ['vol_frac', 'tort_D', 'tort_A', 'extra'],
-    contextAttributes: ['vol_frac', 'tort_D', 'tort_A'],
-  });
+  const files = randomModelFiles({ ...TINY_MODEL, timesteps: 12, attributes: [...TINY_MODEL.attributes, 'extra'] });
   mkdirSync(dir, { recursive: true });
-  for (const [name, bytes] of convertCheckpoints(checkpoints, settings).files) writeFileSync(join(dir, name), bytes);
+  for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
 }
