@@ -6,19 +6,20 @@
  *                                 [--time-budget 150] [--json out/compare-results.json]
  *
  * Each width's model folder (as `mg3d convert` writes it) goes to a temporary
- * folder. The engine runs first, every case, and writes its inputs and output
- * as .npy; its device is destroyed before bench/torch_peer.py starts, so the
- * two never share the CPU. The peer checks its output against the engine's
- * and times PyTorch stock and at its best (see that file). A case whose
- * engine time is estimated (from batch 1 at that width) past --time-budget
- * seconds is skipped.
+ * folder. Per width, the engine runs every batch and writes its inputs and
+ * output as .npy; its device is destroyed before bench/torch_peer.py starts,
+ * so the two never share the CPU, and each width's pair runs close together in
+ * time, so that both see much the same background load. The peer checks its
+ * output against the engine's and times PyTorch stock and at its best (see
+ * that file). A case whose engine time is estimated (from the first batch at
+ * that width) past --time-budget seconds is skipped.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { memorySource, randomModelFiles } from '../src/bench/bench-models.js';
+import { checkUnetWidth, memorySource, randomModelFiles } from '../src/bench/bench-models.js';
 import { unetFlops } from '../src/bench/model-flops.js';
 import { formatNumber } from '../src/bench/table.js';
 import { median, timeRuns } from '../src/bench/timing.js';
@@ -54,6 +55,12 @@ interface PeerResult {
   bestMedianMs: number;
 }
 
+interface PeerReport {
+  torch: string;
+  threads: number;
+  cases: PeerResult[];
+}
+
 interface CaseResult {
   nFeat: number;
   batch: number;
@@ -73,7 +80,7 @@ const { values } = parseArgs({
     json: { type: 'string', default: 'out/compare-results.json' },
   },
 });
-const widths = parseIntList('n-feat', values['n-feat']);
+const widths = parseIntList('n-feat', values['n-feat']).map(checkUnetWidth);
 const batches = parseIntList('batches', values.batches).sort((a, b) => a - b);
 const repeats = parseNumber('repeats', values.repeats, { min: 1, integer: true });
 const budgetSeconds = parseNumber('time-budget', values['time-budget'], { min: 0 });
@@ -100,12 +107,60 @@ async function engineCase(rt: Runtime, nets: LoadedNetworks, batch: number, dir:
   }
 }
 
+/** Every batch of one width on the engine, on a device of its own that is destroyed at the end. */
+async function engineWidth(model: string, files: Map<string, Uint8Array>, nFeat: number): Promise<{ adapter: string; results: CaseResult[]; peerCases: PeerCase[] }> {
+  const rt = await createNodeRuntime();
+  try {
+    const nets = await loadNetworks(rt, memorySource(files));
+    const gflopPerSample = unetFlops(nets.config.latentShape, nFeat, nets.unet!.shape.contextSize) / 1e9;
+    const results: CaseResult[] = [];
+    const peerCases: PeerCase[] = [];
+    let msPerSample: number | undefined;
+    for (const batch of batches) {
+      const r: CaseResult = { nFeat, batch, gflop: gflopPerSample * batch };
+      results.push(r);
+      const estimate = msPerSample === undefined ? 0 : (msPerSample * batch * (1 + repeats)) / 1000;
+      if (estimate > budgetSeconds) {
+        r.skipped = `engine estimated at ${estimate.toFixed(0)} s, over --time-budget ${budgetSeconds} s`;
+        continue;
+      }
+      console.error(`engine: n_feat ${nFeat}, batch ${batch}`);
+      const name = caseName(nFeat, batch);
+      const dir = join(dirname(model), name);
+      r.engineMs = await engineCase(rt, nets, batch, dir);
+      r.engineMedianMs = median(r.engineMs);
+      msPerSample ??= r.engineMedianMs / batch;
+      const npy = (k: string) => join(dir, `${k}.npy`);
+      peerCases.push({ name, model, batch, x: npy('x'), t: npy('t'), c: npy('c'), eps: npy('eps') });
+    }
+    return { adapter: rt.adapterName, results, peerCases };
+  } finally {
+    rt.destroy();
+  }
+}
+
+function runPeer(cases: PeerCase[], manifest: string): PeerReport {
+  writeFileSync(manifest, JSON.stringify({ repeats, cases }));
+  const peer = spawnSync(PYTHON, [PEER, manifest], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 2 ** 26 });
+  if (peer.status !== 0) throw new Error(`${PYTHON} ${PEER} failed (exit ${peer.status}${peer.error ? `: ${peer.error.message}` : ''})`);
+  return JSON.parse(peer.stdout) as PeerReport;
+}
+
+const caseName = (nFeat: number, batch: number) => `n${nFeat}-b${batch}`;
+
 function command(file: string, args: string[]): string {
   try {
     return execFileSync(file, args, { encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
+}
+
+/** The commit the engine was measured at; the kernels change often, so say when the working tree differs. */
+function engineSource(): string {
+  const commit = command('git', ['rev-parse', '--short', 'HEAD']);
+  const changed = command('git', ['status', '--porcelain', '--', 'shaders', 'src']);
+  return changed ? `${commit} with uncommitted changes in shaders/ or src/` : commit;
 }
 
 function machine(): Record<string, string | number> {
@@ -116,64 +171,37 @@ function machine(): Record<string, string | number> {
     cpu,
     mesaVulkanDrivers: command('dpkg-query', ['-W', '-f', '${Version}', 'mesa-vulkan-drivers']),
     node: process.version,
+    engineSource: engineSource(),
   };
 }
 
 const root = mkdtempSync(join(tmpdir(), 'mg3d-compare-'));
 const results: CaseResult[] = [];
-const peerCases: PeerCase[] = [];
+/** The 1-minute load average before each engine and each PyTorch run: the background load the numbers carry. */
+const loads: number[] = [];
 let adapter = 'unknown';
-const load = { atStart: loadavg()[0], beforeTorch: NaN, atEnd: NaN };
+let torch: PeerReport | undefined;
 try {
   for (const nFeat of widths) {
     const model = join(root, `n${nFeat}`);
     mkdirSync(model, { recursive: true });
     const files = randomModelFiles('ch', nFeat, ['ddpm']);
     for (const [name, bytes] of files) writeFileSync(join(model, name), bytes);
-    const rt = await createNodeRuntime();
-    try {
-      adapter = rt.adapterName;
-      const nets = await loadNetworks(rt, memorySource(files));
-      const gflopPerSample = unetFlops(nets.config.latentShape, nFeat, nets.unet!.shape.contextSize) / 1e9;
-      let msPerSample: number | undefined;
-      for (const batch of batches) {
-        const r: CaseResult = { nFeat, batch, gflop: gflopPerSample * batch };
-        results.push(r);
-        const estimate = msPerSample === undefined ? 0 : (msPerSample * batch * (1 + repeats)) / 1000;
-        if (estimate > budgetSeconds) {
-          r.skipped = `engine estimated at ${estimate.toFixed(0)} s, over --time-budget ${budgetSeconds} s`;
-          continue;
-        }
-        console.error(`engine: n_feat ${nFeat}, batch ${batch}`);
-        const name = `n${nFeat}-b${batch}`;
-        const dir = join(root, name);
-        r.engineMs = await engineCase(rt, nets, batch, dir);
-        r.engineMedianMs = median(r.engineMs);
-        msPerSample ??= r.engineMedianMs / batch;
-        const npy = (k: string) => join(dir, `${k}.npy`);
-        peerCases.push({ name, model, batch, x: npy('x'), t: npy('t'), c: npy('c'), eps: npy('eps') });
-      }
-    } finally {
-      rt.destroy();
-    }
+    loads.push(loadavg()[0]);
+    const engine = await engineWidth(model, files, nFeat);
+    adapter = engine.adapter;
+    results.push(...engine.results);
+    loads.push(loadavg()[0]);
+    torch = runPeer(engine.peerCases, join(root, `manifest-n${nFeat}.json`));
+    for (const r of engine.results) r.torch = torch.cases.find((c) => c.name === caseName(r.nFeat, r.batch));
   }
-
-  // Only now, with every engine device destroyed: PyTorch gets the CPU to itself.
-  load.beforeTorch = loadavg()[0];
-  const manifest = join(root, 'manifest.json');
-  writeFileSync(manifest, JSON.stringify({ repeats, cases: peerCases }));
-  const peer = spawnSync(PYTHON, [PEER, manifest], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 2 ** 26 });
-  if (peer.status !== 0) throw new Error(`${PYTHON} ${PEER} failed (exit ${peer.status}${peer.error ? `: ${peer.error.message}` : ''})`);
-  const torch = JSON.parse(peer.stdout) as { torch: string; threads: number; cases: PeerResult[] };
-  for (const r of results) r.torch = torch.cases.find((c) => c.name === `n${r.nFeat}-b${r.batch}`);
-  load.atEnd = loadavg()[0];
 
   const report = {
     format: 'mg3d-compare',
     version: 1,
     date: new Date().toISOString(),
-    machine: { ...machine(), adapter, torch: torch.torch, torchThreads: torch.threads },
-    loadAverage1min: load,
+    machine: { ...machine(), adapter, torch: torch?.torch ?? 'unknown', torchThreads: torch?.threads ?? 0 },
+    loadAverage1min: loads,
     settings: { latent: 'CH 4x8x8x4', widths, batches, repeats, budgetSeconds },
     cases: results,
   };
@@ -190,26 +218,28 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 
+/** Medians, with the fastest run in brackets: background load only ever adds time, so the minimum shows the least disturbed run. */
 function printMarkdown(m: Record<string, string | number>, cases: CaseResult[]): void {
-  const ms = (v: number | undefined) => (v === undefined ? '-' : formatNumber(v));
-  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2));
+  const ms = (runs: number[] | undefined) => (runs ? `${formatNumber(median(runs))} (${formatNumber(Math.min(...runs))})` : '-');
+  const ratio = (a: number[] | undefined, b: number[] | undefined) =>
+    a && b ? `${(median(a) / median(b)).toFixed(2)} (${(Math.min(...a) / Math.min(...b)).toFixed(2)})` : '-';
   console.log(`${new Date().toISOString().slice(0, 10)}; ${m.nproc} CPUs (${m.cpu}); ${m.adapter}; mesa-vulkan-drivers ${m.mesaVulkanDrivers}; torch ${m.torch}, ${m.torchThreads} threads`);
-  console.log(`1-minute load average: ${load.atStart.toFixed(1)} at the start, ${load.beforeTorch.toFixed(1)} before PyTorch, ${load.atEnd.toFixed(1)} at the end`);
-  console.log(`UNet evaluation on the CH latent 4x8x8x4; medians of ${repeats} runs after 1 warm-up; ratio = engine ms / PyTorch ms (above 1: the engine is slower)\n`);
+  console.log(`engine at ${m.engineSource}; 1-minute load average before the runs: ${loads.map((l) => l.toFixed(1)).join(', ')}`);
   console.log(
-    '| n_feat | batch | GFLOP | engine ms | stock ms | best ms | engine/stock | engine/best | engine GFLOP/s | best GFLOP/s | engine vs stock (rel. err.) | best vs stock |',
+    `UNet evaluation on the CH latent 4x8x8x4; median of ${repeats} runs after 1 warm-up (fastest run in brackets); ` +
+      'ratio = engine ms / PyTorch ms (above 1: the engine is slower)\n',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| n_feat | batch | GFLOP | engine ms | stock ms | best ms | engine/stock | engine/best | engine vs stock (rel. err.) | best vs stock |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of cases) {
     if (c.skipped) {
-      console.log(`| ${c.nFeat} | ${c.batch} | ${formatNumber(c.gflop)} | skipped: ${c.skipped} | | | | | | | | |`);
+      console.log(`| ${c.nFeat} | ${c.batch} | ${formatNumber(c.gflop)} | skipped: ${c.skipped} | | | | | | |`);
       continue;
     }
     const t = c.torch;
-    const rate = (v: number | undefined) => (v === undefined ? '-' : formatNumber(c.gflop / (v / 1000)));
     console.log(
-      `| ${c.nFeat} | ${c.batch} | ${formatNumber(c.gflop)} | ${ms(c.engineMedianMs)} | ${ms(t?.stockMedianMs)} | ${ms(t?.bestMedianMs)} | ` +
-        `${ratio(c.engineMedianMs, t?.stockMedianMs)} | ${ratio(c.engineMedianMs, t?.bestMedianMs)} | ${rate(c.engineMedianMs)} | ${rate(t?.bestMedianMs)} | ` +
+      `| ${c.nFeat} | ${c.batch} | ${formatNumber(c.gflop)} | ${ms(c.engineMs)} | ${ms(t?.stockMs)} | ${ms(t?.bestMs)} | ` +
+        `${ratio(c.engineMs, t?.stockMs)} | ${ratio(c.engineMs, t?.bestMs)} | ` +
         `${t ? t.engineVsStock.toExponential(1) : '-'} | ${t ? t.bestVsStock.toExponential(1) : '-'} |`,
     );
   }

@@ -1,4 +1,5 @@
 import { convertCheckpoints, type CheckpointSet } from '../convert.js';
+import { UsageError } from '../errors.js';
 import { PRESETS } from '../models/config.js';
 import type { FileSource } from '../models/model.js';
 import { randomCheckpoints } from '../models/random-model.js';
@@ -9,6 +10,12 @@ export type BenchVariant = keyof typeof BENCH_VARIANTS;
 
 /** Widths of the published checkpoints (MODEL.md). */
 export const PUBLISHED = { nFeat: 512, vaeMaxChannels: 512, timesteps: 1000 } as const;
+
+/** A --n-feat value: the UNet's GroupNorm splits n_feat channels into 8 groups. */
+export function checkUnetWidth(nFeat: number): number {
+  if (nFeat % 8) throw new UsageError(`--n-feat wants a multiple of 8 (the UNet's GroupNorm has 8 groups), got ${nFeat}`);
+  return nFeat;
+}
 
 /**
  * A model folder's files, in memory, holding random weights in the published

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import { adapterReport } from '../bench/adapter.js';
-import { BENCH_VARIANTS, PUBLISHED, type BenchVariant } from '../bench/bench-models.js';
+import { BENCH_VARIANTS, checkUnetWidth, PUBLISHED, type BenchVariant } from '../bench/bench-models.js';
 import { benchNotes, formatBenchReport, type BenchReport } from '../bench/bench-report.js';
 import { benchVariant, STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from '../bench/bench-variant.js';
 import { UsageError } from '../errors.js';
@@ -27,7 +27,8 @@ Measures the engine on random weights in the published shapes (nothing is
 downloaded): denoising-step latency, per-sample latency over batch sizes, the
 denoise / decode / predict split and peak GPU memory. Prints a table and writes
 JSON. On a CPU adapter (lavapipe, SwiftShader) some defaults are smaller,
-shown in brackets; there the decoder is timed ${cpu.decoderRuns} time${cpu.decoderRuns > 1 ? 's' : ''} after a warm-up run, else ${gpu.decoderRuns}.
+shown in brackets, and the decoder is timed ${cpu.decoderRuns} time(s) after a warm-up
+run instead of ${gpu.decoderRuns}.
 
   --variant V       experimental, ch or all (default all)
   --n-feat N        UNet width (default ${gpu.nFeat}, the published width [${cpu.nFeat}])
@@ -55,11 +56,13 @@ function parseVariants(value = 'all'): BenchVariant[] {
 }
 
 function parseSettings(f: BenchFlags, d: BenchSettings): BenchSettings {
+  const steps = f.steps === undefined ? d.steps : parseNumber('steps', f.steps, { min: 1, integer: true });
+  if (steps + 1 > STEPS_PER_SAMPLE) throw new UsageError(`--steps: at most ${STEPS_PER_SAMPLE - 1} (one more runs as warm-up)`);
   return {
-    nFeat: f['n-feat'] === undefined ? d.nFeat : parseNumber('n-feat', f['n-feat'], { min: 8, integer: true }),
+    nFeat: f['n-feat'] === undefined ? d.nFeat : checkUnetWidth(parseNumber('n-feat', f['n-feat'], { min: 8, integer: true })),
     // Ascending, so that each row's pool peak is that batch's own.
     batches: f.batches === undefined ? d.batches : [...new Set(parseIntList('batches', f.batches))].sort((a, b) => a - b),
-    steps: f.steps === undefined ? d.steps : parseNumber('steps', f.steps, { min: 1, integer: true }),
+    steps,
     decoderRuns: d.decoderRuns,
     timeBudgetSeconds: f['time-budget'] === undefined ? d.timeBudgetSeconds : parseNumber('time-budget', f['time-budget'], { min: 0 }),
   };
@@ -78,8 +81,6 @@ export async function benchCommand(
   probe.destroy();
   const defaults = adapter.isCpu ? 'cpu-adapter' : 'gpu';
   const settings = parseSettings(f, DEFAULTS[defaults]);
-  if (settings.steps + 1 > STEPS_PER_SAMPLE) throw new UsageError(`--steps: at most ${STEPS_PER_SAMPLE - 1} (one more runs as warm-up)`);
-  if (settings.nFeat % 8) throw new UsageError(`--n-feat wants a multiple of 8 (the UNet's GroupNorm has 8 groups), got ${settings.nFeat}`);
 
   const results: VariantResult[] = [];
   for (const variant of variants) {

@@ -1,5 +1,5 @@
 import { adapterReport } from '../bench/adapter.js';
-import { BENCH_VARIANTS, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from '../bench/bench-models.js';
+import { BENCH_VARIANTS, checkUnetWidth, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from '../bench/bench-models.js';
 import { buildDecoderGraph } from '../bench/decoder-graph.js';
 import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../bench/kernel-profile.js';
 import { RecordingGraph } from '../bench/kernel-work.js';
@@ -37,15 +37,15 @@ export interface ProfileFlags {
 }
 
 function parseVariant(value = 'experimental'): BenchVariant {
-  if (value in BENCH_VARIANTS) return value as BenchVariant;
+  if (Object.hasOwn(BENCH_VARIANTS, value)) return value as BenchVariant;
   throw new UsageError(`--variant wants ${Object.keys(BENCH_VARIANTS).join(' or ')}, got '${value}'`);
 }
 
 export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: string) => void, status: (line: string) => void): Promise<number> {
   const variant = parseVariant(f.variant);
   const isCpu = adapterReport(rt).isCpu;
-  const nFeat = f['n-feat'] === undefined ? (isCpu ? CPU_ADAPTER_N_FEAT : PUBLISHED.nFeat) : parseNumber('n-feat', f['n-feat'], { min: 8, integer: true });
-  if (nFeat % 8) throw new UsageError(`--n-feat wants a multiple of 8 (the UNet's GroupNorm has 8 groups), got ${nFeat}`);
+  const nFeat =
+    f['n-feat'] === undefined ? (isCpu ? CPU_ADAPTER_N_FEAT : PUBLISHED.nFeat) : checkUnetWidth(parseNumber('n-feat', f['n-feat'], { min: 8, integer: true }));
   const batch = f.batch === undefined ? 1 : parseNumber('batch', f.batch, { min: 1, integer: true });
   const top = f.top === undefined ? 15 : parseNumber('top', f.top, { min: 1, integer: true });
 

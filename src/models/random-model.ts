@@ -26,7 +26,11 @@ export function randomCheckpoints(s: RandomModelShape, seed = 1): { checkpoints:
   const put = (name: string, shape: number[], fill: (n: number) => Float32Array) => {
     dict.set(name, { shape, data: fill(shape.reduce((a, b) => a * b, 1)) });
   };
-  const rand = (bound: number) => (n: number) => Float32Array.from({ length: n }, () => (2 * r() - 1) * bound);
+  const rand = (bound: number) => (n: number) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = (2 * r() - 1) * bound;
+    return a;
+  };
   const constant = (v: number) => (n: number) => new Float32Array(n).fill(v);
   const conv = (name: string, o: number, i: number, k: number) => {
     const bound = 1 / Math.sqrt(i * k ** 3);

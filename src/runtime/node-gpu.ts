@@ -15,7 +15,8 @@ export interface NodeGpuOptions {
 
 export function nodeGpu(options: NodeGpuOptions = {}): GPU {
   Object.assign(globalThis, globals);
-  const flags: string[] = [];
+  // Dawn rounds timestamp queries to 65.536 us (a web timing guard); mg3d profile needs real values.
+  const flags: string[] = ['disable-dawn-features=timestamp_quantization'];
   const backend = options.backend ?? process.env.MG3D_BACKEND;
   const adapter = options.adapter ?? process.env.MG3D_ADAPTER;
   if (backend) flags.push(`backend=${backend}`);
