@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCommand, type GenerateFlags } from '../../src/cli/generate-command.js';
-import { readVti } from '../../src/io/vti.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { readVti, writeVti } from '../../src/io/vti.js';
 import { useRuntime } from '../helpers/gpu.js';
 import { writeTinyModel } from '../helpers/tiny-model.js';
 
@@ -50,7 +51,8 @@ describe('mg3d generate', () => {
     const full = join(root, 'full');
     const cut = join(root, 'cut');
     const spec = { context: '0.5,0.2,0.7', samples: '2', seed: '3' };
-    await run({ out: full, ...spec });
+    await run({ out: full, ...spec, batch: 'auto' });
+    expect(JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')).batch).toBe(2);
     const stop = new AbortController();
     const interrupted = generateCommand(rt(), { model, out: cut, ...spec }, (line) => {
       if (line.startsWith('adapter')) setTimeout(() => stop.abort(), 0);
@@ -64,6 +66,26 @@ describe('mg3d generate', () => {
     expect(await run({ out: cut, ...spec, resume: true })).toBe(0);
     expect(files(cut)).toEqual(files(full));
     expect(JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8')).samples).toHaveLength(2);
+  });
+
+  it('conditions on the feature predictor reading of a volume (--from)', async () => {
+    const volume = join(root, 'volume.npy');
+    writeFileSync(volume, writeNpy([32, 32, 32], Float32Array.from({ length: 32 ** 3 }, (_, i) => (i % 7 < 3 ? 1 : 0))));
+    const out = join(root, 'from');
+    const lines: string[] = [];
+    expect(await generateCommand(rt(), { model, out, from: volume, seed: '2' }, (l) => lines.push(l), new AbortController().signal)).toBe(0);
+    expect(lines[0]).toMatch(/^--from .*volume\.npy: predicted ABS_f_D=\S+, CT_f_D_tort1=\S+, CT_f_A_tort1=\S+, extra=\S+$/);
+    const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(record.settings.context.mode).toBe('from');
+    // The context is the reading's context attributes, in context order.
+    expect(record.samples[0].context).toHaveLength(3);
+    // The same volume as .vti reads to the same context.
+    const vti = join(root, 'volume.vti');
+    writeFileSync(vti, writeVti([32, 32, 32], Float32Array.from({ length: 32 ** 3 }, (_, i) => (i % 7 < 3 ? 1 : 0)), 'volume'));
+    await run({ out: join(root, 'from-vti'), from: vti, seed: '2' });
+    expect(JSON.parse(readFileSync(join(root, 'from-vti', 'run.json'), 'utf8')).samples[0].context).toEqual(record.samples[0].context);
+    writeFileSync(join(root, 'small.npy'), writeNpy([8, 8, 8], new Float32Array(512)));
+    await expect(run({ out: join(root, 'from-small'), from: join(root, 'small.npy') })).rejects.toThrow(/small\.npy has shape \[8,8,8\], the model takes volumes of \[32,32,32\]/);
   });
 
   it('rejects bad arguments with one-line errors', async () => {
