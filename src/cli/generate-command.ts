@@ -142,6 +142,11 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
 
     const progress = new ProgressLine();
     const started = performance.now();
+    const previousTotal = record.timingsMs.total;
+    const save = () => {
+      record.timingsMs.total = previousTotal + performance.now() - started;
+      return saveRun(f.out!, record, config);
+    };
     try {
       for await (const s of model.generate({
         context: contextOf,
@@ -163,23 +168,21 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
         }
         record.samples.push({ index: s.index, context: s.context, features: s.features, files, timingsMs: s.timings });
         record.complete = record.samples.length === settings.samples;
-        await saveRun(f.out, record, config);
+        await save();
       }
     } catch (e) {
       progress.done();
       if (signal.aborted) {
-        await saveRun(f.out, record, config);
+        await save();
         log(`interrupted: ${record.samples.length} of ${settings.samples} samples complete in ${f.out}; continue with --resume`);
         return 130;
       }
       if (record.samples.length) log(`failed after ${record.samples.length} complete samples, kept in ${f.out}; continue with --resume`);
       throw e;
-    } finally {
-      record.timingsMs.total += performance.now() - started;
     }
     progress.done();
     record.complete = true;
-    await saveRun(f.out, record, config);
+    await save();
     log(`wrote ${settings.samples} samples to ${f.out}`);
     return 0;
   } finally {
