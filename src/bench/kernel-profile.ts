@@ -1,13 +1,12 @@
 import { profileDispatches, type ProfileMethod } from '../runtime/profiler.js';
-import type { Runtime } from '../runtime/index.js';
-import type { KernelWork, RecordingGraph } from './kernel-work.js';
+import type { Dispatch, Graph, Runtime } from '../runtime/index.js';
 import { formatNumber, formatTable } from './table.js';
 
 export interface KernelGroup {
   name: string;
   calls: number;
   ms: number;
-  /** Undefined when any kernel of the group has no FLOP count. */
+  /** Undefined when any kernel of the group declares no FLOP. */
   flops: number | undefined;
 }
 
@@ -23,35 +22,36 @@ export interface GraphProfile {
 }
 
 /** Runs the graph once as a warm-up and once timed whole, then times every dispatch on its own. */
-export async function profileGraph(rt: Runtime, g: RecordingGraph): Promise<GraphProfile> {
+export async function profileGraph(rt: Runtime, g: Graph): Promise<GraphProfile> {
   g.run();
   await rt.sync();
   const t0 = performance.now();
   g.run();
   await rt.sync();
   const graphMs = performance.now() - t0;
-  const { method, durationsMs } = await profileDispatches(rt, g.kernels.map((k) => k.dispatch));
-  const timed = g.kernels.map((k, i) => ({ ...k, ms: durationsMs[i] }));
+  const { method, durationsMs } = await profileDispatches(rt, g.dispatches);
   return {
     method,
-    dispatches: timed.length,
+    dispatches: g.dispatches.length,
     kernelMs: durationsMs.reduce((a, b) => a + b, 0),
     graphMs,
-    byOp: group(timed, (k) => k.op),
-    bySignature: group(timed, (k) => k.signature),
+    byOp: group(g.dispatches, durationsMs, (d) => d.label),
+    // A kernel that declares no work is known by its op alone.
+    bySignature: group(g.dispatches, durationsMs, (d) => d.work?.signature ?? d.label),
   };
 }
 
-function group(kernels: (KernelWork & { ms: number })[], key: (k: KernelWork) => string): KernelGroup[] {
+function group(dispatches: readonly Dispatch[], durationsMs: readonly number[], key: (d: Dispatch) => string): KernelGroup[] {
   const groups = new Map<string, KernelGroup>();
-  for (const k of kernels) {
-    const name = key(k);
+  dispatches.forEach((d, i) => {
+    const name = key(d);
     const g = groups.get(name) ?? { name, calls: 0, ms: 0, flops: 0 };
     g.calls++;
-    g.ms += k.ms;
-    g.flops = g.flops === undefined || k.flops === undefined ? undefined : g.flops + k.flops;
+    g.ms += durationsMs[i];
+    const flops = d.work?.flops;
+    g.flops = g.flops === undefined || flops === undefined ? undefined : g.flops + flops;
     groups.set(name, g);
-  }
+  });
   return [...groups.values()].sort((a, b) => b.ms - a.ms);
 }
 

@@ -2,13 +2,12 @@ import { adapterReport } from '../bench/adapter.js';
 import { BENCH_VARIANTS, checkUnetWidth, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from '../bench/bench-models.js';
 import { buildDecoderGraph } from '../bench/decoder-graph.js';
 import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../bench/kernel-profile.js';
-import { RecordingGraph } from '../bench/kernel-work.js';
 import { decoderFlops, unetFlops } from '../bench/model-flops.js';
 import { formatNumber } from '../bench/table.js';
 import { buildUnetStep, unetInputs, writeUnetInputs } from '../bench/unet-step.js';
 import { UsageError } from '../errors.js';
 import { loadNetworks } from '../models/model.js';
-import type { Runtime } from '../runtime/index.js';
+import { Graph, type Runtime } from '../runtime/index.js';
 import { parseNumber } from './args.js';
 
 /** A full-width UNet step takes tens of seconds on a CPU adapter; the default width there is smaller. */
@@ -54,7 +53,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
   const latent = nets.config.latentShape;
   out(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
 
-  const unetGraph = new RecordingGraph(rt);
+  const unetGraph = new Graph(rt);
   const step = buildUnetStep(unetGraph, nets.unet!, latent, batch);
   writeUnetInputs(rt, step, unetInputs(nets.unet!, latent, batch));
   status('profiling the UNet');

@@ -13,6 +13,11 @@ export const Act = {
 } as const;
 export type Act = (typeof Act)[keyof typeof Act];
 
+/** The activation's key in Act, e.g. 'gelu', for kernel signatures. */
+export function activationName(act: Act): string {
+  return Object.entries(Act).find(([, code]) => code === act)?.[0] ?? `activation ${act}`;
+}
+
 /** Prepends the shared activation code to a kernel that fuses one. */
 export function withActivation(kernel: string): string {
   return `${activationWgsl}\n${kernel}`;

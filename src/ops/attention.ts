@@ -20,6 +20,8 @@ export function attention(g: Graph, q: Tensor, k: Tensor, v: Tensor, out?: Tenso
   if (workgroups > 65535) throw new Error(`${where}: over 65535 workgroups of ${QUERIES_PER_WORKGROUP} queries`);
   g.add({
     label: 'attention',
+    // q k^T and softmax(..) v are each L x L x d multiply-adds per head; the softmax is left out.
+    work: { signature: `attention ${heads} heads L${len} d${dim} (B=${batch})`, flops: 2 * 2 * batch * heads * len * len * dim },
     shader: attentionWgsl,
     constants: { D: dim },
     params: new Params().u32(batch * heads, len, queryBlocks).f32(1 / Math.sqrt(dim)).bytes(),

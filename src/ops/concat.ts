@@ -24,6 +24,7 @@ export function concatChannels(g: Graph, inputs: Tensor[], out?: Tensor): Tensor
     const inLen = x.size / batch;
     g.add({
       label: 'concatChannels',
+      work: { signature: `concatChannels [${x.shape}] into [${y.shape}]` },
       shader: concatWgsl,
       params: new Params().u32(x.size, inLen, outLen, offsetLen).bytes(),
       buffers: [x, y],

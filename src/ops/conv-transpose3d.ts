@@ -1,15 +1,9 @@
 import type { HostTensor } from '../io/host-tensor.js';
 import type { Graph, Runtime, Tensor } from '../runtime/index.js';
-import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvClass } from './conv3d.js';
+import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvClass, type ConvWeights } from './conv-core.js';
 
-export interface ConvTranspose3dWeights {
-  /** [channel group][I][k][k][k][8 channels], as for conv3d (see shaders/conv3d.wgsl). */
-  weight: Tensor;
-  bias: Tensor | undefined;
-  inChannels: number;
-  outChannels: number;
-  kernel: number;
-}
+/** Laid out as for conv3d (see ConvWeights): prepareConvTranspose3d swaps PyTorch's I and O. */
+export type ConvTranspose3dWeights = ConvWeights;
 
 export interface ConvTranspose3dOptions {
   stride: number;

@@ -63,6 +63,7 @@ export function timeFromStep(g: Graph, state: GPUBuffer, t: Tensor, timesteps: n
   if (t.shape.length !== 1) throw new Error(`timeFromStep: t [${t.shape}] must be (B)`);
   g.add({
     label: 'timeFromStep',
+    work: { signature: `timeFromStep [${t.shape}]` },
     shader: kernel('time-from-step'),
     params: new Params().u32(t.size, timesteps).bytes(),
     buffers: [state, t],
@@ -109,6 +110,7 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule,
   }
   g.add({
     label: 'ddpmUpdate',
+    work: { signature: `ddpmUpdate [${x.shape}] ${noise.kind} noise` },
     shader: kernel('update'),
     constants: { PHILOX_NOISE: noise.kind === 'philox' ? 1 : 0 },
     params: new Params().u32(x.size, perSample, batch, schedule.timesteps, ...key, firstStep, steps).f32(NaN).bytes(),
@@ -131,6 +133,7 @@ export function fillNormal(g: Graph, x: Tensor, state: GPUBuffer, seed: number):
   const batch = x.shape[0];
   g.add({
     label: 'fillNormal',
+    work: { signature: `fillNormal [${x.shape}]` },
     shader: kernel('fill-normal'),
     params: new Params().u32(x.size, x.size / batch, ...philoxKey('fillNormal', seed)).bytes(),
     buffers: [state, x],

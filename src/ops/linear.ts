@@ -1,7 +1,7 @@
 import linearWgsl from '../../shaders/linear.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
 import { Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
-import { Act, withActivation } from './activation.js';
+import { Act, activationName, withActivation } from './activation.js';
 
 const shader = withActivation(linearWgsl);
 const OUTPUTS_PER_WORKGROUP = 64;
@@ -51,8 +51,10 @@ export function linear(g: Graph, x: Tensor, w: LinearWeights, act: Act = Act.non
   if (y.buffer === x.buffer) throw new Error(`${where}: out must not share x's buffer`);
   const rowBlocks = Math.ceil(batch / ROWS_PER_WORKGROUP);
   if (rowBlocks > 65535) throw new Error(`${where}: batch over ${65535 * ROWS_PER_WORKGROUP}`);
+  const fused = act === Act.none ? '' : ` ${activationName(act)}`;
   g.add({
     label: 'linear',
+    work: { signature: `linear ${w.inFeatures}->${w.outFeatures}${fused} (B=${batch})`, flops: 2 * batch * w.inFeatures * w.outFeatures },
     shader,
     constants: { ACT: act, HAS_BIAS: w.bias ? 1 : 0 },
     params: new Params().u32(batch, w.inFeatures, w.outFeatures, w.weight.shape[1] / 4).bytes(),

@@ -1,6 +1,6 @@
 import unaryWgsl from '../../shaders/unary.wgsl';
 import { grid, Params, type Graph, type Tensor } from '../runtime/index.js';
-import { type Act, withActivation } from './activation.js';
+import { activationName, type Act, withActivation } from './activation.js';
 
 const shader = withActivation(unaryWgsl);
 
@@ -8,6 +8,7 @@ const shader = withActivation(unaryWgsl);
 export function unary(g: Graph, x: Tensor, act: Act, out: Tensor = g.tensor(x.shape)): Tensor {
   g.add({
     label: 'unary',
+    work: { signature: `unary ${activationName(act)} [${x.shape}]` },
     shader,
     constants: { ACT: act },
     params: new Params().u32(x.size).bytes(),

@@ -25,16 +25,26 @@ export interface RuntimeHost {
   wait?: <T>(p: Promise<T>) => Promise<T>;
 }
 
+/** What one dispatch computes, declared by its op so that profiles need not guess it from the bindings. */
+export interface KernelWork {
+  /** The op with its shapes, e.g. 'conv3d 512->512 k3 s1 -> 8x8x4 (B=1)'. */
+  signature: string;
+  /** Multiply-adds counted as 2 FLOP; left out for memory-bound kernels. */
+  flops?: number;
+}
+
 /** One recorded compute dispatch: replayable as often as needed. */
 export interface Dispatch {
   label: string;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: [number, number, number];
+  work?: KernelWork;
 }
 
 export interface KernelSpec {
   label: string;
+  work?: KernelWork;
   /** Full WGSL source; identical sources share one compiled pipeline. */
   shader: string;
   constants?: Record<string, number>;
@@ -196,7 +206,7 @@ export class Runtime {
       entries.push({ binding: binding++, resource: { buffer } });
     }
     const bindGroup = this.device.createBindGroup({ label: spec.label, layout: pipeline.getBindGroupLayout(0), entries });
-    return { label: spec.label, pipeline, bindGroup, workgroups: spec.workgroups };
+    return { label: spec.label, pipeline, bindGroup, workgroups: spec.workgroups, work: spec.work };
   }
 
   /** Encodes the dispatches `repeat` times into one command buffer and submits it. */

@@ -1,0 +1,254 @@
+// The core shared by conv3d and convTranspose3d: each wrapper turns its layer
+// into a ConvPlan of output classes, every class a correlation run by
+// shaders/conv3d.wgsl (or shaders/conv-pointwise.wgsl where it applies).
+import conv3dWgsl from '../../shaders/conv3d.wgsl';
+import convPadWgsl from '../../shaders/conv-pad.wgsl';
+import convTapsPlainWgsl from '../../shaders/conv-taps-plain.wgsl';
+import convTapsSubgroupWgsl from '../../shaders/conv-taps-subgroup.wgsl';
+import convPointwiseWgsl from '../../shaders/conv-pointwise.wgsl';
+import convPointwisePlainWgsl from '../../shaders/conv-pointwise-plain.wgsl';
+import convPointwiseSubgroupWgsl from '../../shaders/conv-pointwise-subgroup.wgsl';
+import type { HostTensor } from '../io/host-tensor.js';
+import { grid, Params, type Graph, type KernelWork, type Runtime, type Tensor } from '../runtime/index.js';
+
+/** Output channels per workgroup of shaders/conv3d.wgsl: the weight layout's group size. */
+const CHANNELS_PER_GROUP = 8;
+/** Output voxels along W per invocation (2 segments of 4). */
+const VOXELS_PER_INVOCATION = 8;
+const MAX_CLASSES = 8;
+
+/** Uploaded weights of either conv, in the kernel's layout. */
+export interface ConvWeights {
+  /** [channel group][I][k][k][k][8 channels], see shaders/conv3d.wgsl. */
+  weight: Tensor;
+  bias: Tensor | undefined;
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+}
+
+/** The taps of one class along one axis, in original (unpadded) input coordinates. */
+export interface ConvAxis {
+  /** Input coordinate of window tap 0 for class voxel 0. */
+  start: number;
+  /** Window taps, `lead` zero ones included; 0 for a class without taps. */
+  count: number;
+  /** Kernel tap of window tap `lead`, and the kernel step per window tap. */
+  origin: number;
+  step: number;
+  /** Leading window taps with zero weight (only along W, to share the vec4 alignment). */
+  lead: number;
+}
+
+/** A set of output voxels computed as one correlation, see shaders/conv3d.wgsl. */
+export interface ConvClass {
+  residue: [number, number, number];
+  axes: [ConvAxis, ConvAxis, ConvAxis];
+}
+
+export interface ConvPlan {
+  op: string;
+  outShape: number[];
+  /** Input voxels between neighbouring class voxels (the Conv3d stride). */
+  inStride: number;
+  /** Output voxels between neighbouring class voxels (the ConvTranspose3d stride). */
+  outStep: number;
+  /** Class voxels along D, H, W, the same for every class. */
+  grid: [number, number, number];
+  classes: ConvClass[];
+}
+
+/** Runs `plan`: the pointwise kernel where it applies, else padding and the core kernel. */
+export function runConv(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, out?: Tensor): Tensor {
+  const y = out ?? g.tensor(plan.outShape);
+  if (y.shape.join() !== plan.outShape.join()) {
+    throw new Error(`${plan.op}: output tensor is [${y.shape}], expected [${plan.outShape}]`);
+  }
+  if (plan.classes.length > MAX_CLASSES) throw new Error(`${plan.op}: ${plan.classes.length} output classes`);
+  const taps = pointwiseTaps(plan, x.shape, w.kernel);
+  if (taps) addPointwise(g, x, w, plan, taps, y);
+  else addPaddedCore(g, x, w, plan, y);
+  return y;
+}
+
+/**
+ * The kernel tap of each class when every class reads exactly the input
+ * voxel at its own coordinates (see shaders/conv-pointwise.wgsl), else undefined.
+ */
+function pointwiseTaps(plan: ConvPlan, xShape: readonly number[], k: number): number[] | undefined {
+  const [B, , D, H, W] = xShape;
+  const fits = plan.inStride === 1 && plan.grid.join() === [D, H, W].join() && B * Math.ceil((D * H * W) / 8) <= 65535;
+  const single = (a: ConvAxis) => a.count === 1 && a.start === 0 && a.lead === 0;
+  if (!fits || !plan.classes.every((c) => c.axes.every(single))) return undefined;
+  return plan.classes.map(({ axes: [d, h, w] }) => (d.origin * k + h.origin) * k + w.origin);
+}
+
+function addPointwise(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, taps: number[], y: Tensor): void {
+  const [B, I, D, H, W] = x.shape;
+  const [, O, Do, Ho, Wo] = plan.outShape;
+  const groups = Math.ceil(O / CHANNELS_PER_GROUP);
+  const lanes = plan.classes.length * groups;
+  const tilesPerSample = Math.ceil((D * H * W) / 8);
+  const workgroupSize = lanes >= 64 ? 64 : 8;
+  const params = new Params().u32(I, O, w.kernel ** 3, D * H * W, H, W, Do, Ho, Wo, plan.outStep, w.bias ? 1 : 0, groups);
+  // Two words of padding align the class table to 16 bytes.
+  params.u32(lanes, tilesPerSample, 0, 0);
+  for (let c = 0; c < MAX_CLASSES; c++) params.u32(taps[c] ?? 0, ...(plan.classes[c]?.residue ?? [0, 0, 0]));
+  g.add({
+    label: plan.op,
+    work: convWork(plan, w, B),
+    shader: useSubgroups(g.rt) ? pointwiseSubgroupShader : pointwisePlainShader,
+    constants: { WG: workgroupSize },
+    params: params.bytes(),
+    buffers: [x, w.weight, w.bias ?? w.weight, y],
+    workgroups: [Math.ceil(lanes / workgroupSize), B * tilesPerSample, 1],
+  });
+}
+
+function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: Tensor): void {
+  const [B, I, D, H, W] = x.shape;
+  const [, O, Do, Ho, Wo] = plan.outShape;
+  const [gridD, gridH, gridW] = plan.grid;
+  const gridSegW = Math.ceil(gridW / 4);
+  const withTaps = plan.classes.filter((c) => c.axes.every((a) => a.count > 0));
+  const lowest = (axis: number) => Math.min(0, ...withTaps.map((c) => c.axes[axis].start));
+  // Every class starts its W windows at the same input column (leads make
+  // sure of it), so one left pad puts all of them on a vec4 boundary.
+  const startW = withTaps[0]?.axes[2].start ?? 0;
+  const lo = [-lowest(0), -lowest(1), -lowest(2) + (((-(startW - lowest(2)) % 4) + 4) % 4)];
+  const reach = (axis: number, n: number) =>
+    Math.max(0, ...withTaps.map((c) => plan.inStride * (n - 1) + c.axes[axis].start + c.axes[axis].count));
+  const windowFloats = plan.inStride === 1 ? 8 : 12;
+  const padD = lo[0] + Math.max(D, reach(0, gridD));
+  const padH = lo[1] + Math.max(H, reach(1, gridH));
+  const padW = 4 * Math.ceil((lo[2] + Math.max(W, plan.inStride * 4 * (gridSegW - 1) + startW + windowFloats)) / 4);
+
+  // Large batches run in chunks whose padded copy fits one binding.
+  const paddedSample = I * padD * padH * padW;
+  const chunk = Math.min(B, Math.floor(g.rt.limits.maxStorageBufferBindingSize / (4 * paddedSample)));
+  if (chunk < 1) throw new Error(`${plan.op}: one padded sample of input [${x.shape}] exceeds the largest binding`);
+  const padded = g.tensor([chunk, I, padD, padH, padW]);
+  const shader = useSubgroups(g.rt) ? coreSubgroupShader : corePlainShader;
+  // Rows of an even number of segments hold both segments of every invocation.
+  const adjacent = plan.inStride === 1 && gridSegW % 2 === 0;
+  for (let first = 0; first < B; first += chunk) {
+    const samples = Math.min(chunk, B - first);
+    g.add({
+      label: `${plan.op} pad`,
+      work: { signature: `${plan.op} pad [${samples},${I},${D},${H},${W}] -> [${samples},${I},${padD},${padH},${padW}]` },
+      shader: convPadWgsl,
+      params: new Params().u32(samples * paddedSample, first * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
+      buffers: [x, padded],
+      workgroups: grid(samples * paddedSample, 256),
+    });
+    const segments = samples * gridD * gridH * gridSegW;
+    const tiles = Math.ceil(segments / (VOXELS_PER_INVOCATION / 4));
+    // Small layers get workgroups of one llvmpipe SIMD group, so few lanes idle.
+    const workgroupSize = tiles >= 64 ? 64 : 8;
+    const workgroups: [number, number, number] = [
+      Math.ceil(tiles / workgroupSize),
+      Math.ceil(O / CHANNELS_PER_GROUP),
+      plan.classes.length,
+    ];
+    if (workgroups[0] > 65535) throw new Error(`${plan.op}: output [${plan.outShape}] is too large for one dispatch`);
+    const params = new Params().u32(I, O, w.kernel, segments, padD, padH, padW, Do, Ho, Wo, gridD, gridH, gridSegW);
+    params.u32(plan.outStep, w.bias ? 1 : 0, first);
+    appendClasses(params, plan.classes, withTaps, lo);
+    g.add({
+      label: plan.op,
+      work: convWork(plan, w, samples),
+      shader,
+      constants: { WG: workgroupSize, IN_STRIDE: plan.inStride, ADJACENT: adjacent ? 1 : 0 },
+      params: params.bytes(),
+      buffers: [padded, w.weight, w.bias ?? w.weight, y],
+      workgroups,
+    });
+  }
+}
+
+/** What one dispatch of `plan` over `samples` samples computes, e.g. 'conv3d 512->512 k3 s1 -> 8x8x4 (B=1)'. */
+function convWork(plan: ConvPlan, w: ConvWeights, samples: number): KernelWork {
+  // One of the two is 1: a conv strides over its input, a transposed conv over its output.
+  const stride = plan.inStride * plan.outStep;
+  const [, , ...outSpatial] = plan.outShape;
+  return {
+    signature: `${plan.op} ${w.inChannels}->${w.outChannels} k${w.kernel} s${stride} -> ${outSpatial.join('x')} (B=${samples})`,
+    flops: samples * flopsPerSample(plan, w),
+  };
+}
+
+/**
+ * 2 FLOP per multiply-add of a tap that carries a kernel weight, so a
+ * transposed conv counts neither the zero taps that align its classes (leads)
+ * nor the class voxels past the output. Taps reading zero padding count, as
+ * in the architecture's count (src/bench/model-flops.ts).
+ */
+function flopsPerSample(plan: ConvPlan, w: ConvWeights): number {
+  const [, , ...outSpatial] = plan.outShape;
+  const multiplyAdds = plan.classes.reduce((sum, { residue, axes }) => {
+    const voxels = axes.reduce((n, _, a) => n * Math.max(0, Math.ceil((outSpatial[a] - residue[a]) / plan.outStep)), 1);
+    const taps = axes.reduce((n, axis) => n * (axis.count - axis.lead), 1);
+    return sum + voxels * taps;
+  }, 0);
+  return 2 * w.inChannels * w.outChannels * multiplyAdds;
+}
+
+/** The ConvClass array of shaders/conv3d.wgsl, window starts shifted by the padding `lo`. */
+function appendClasses(params: Params, classes: ConvClass[], withTaps: ConvClass[], lo: number[]): void {
+  for (let c = 0; c < MAX_CLASSES; c++) {
+    const cls = classes[c];
+    if (!cls || !withTaps.includes(cls)) {
+      // No taps: the kernel writes the bias (or, past the last class, is never dispatched).
+      params.u32(...Array<number>(16).fill(0), ...(cls?.residue ?? [0, 0, 0]), 0);
+      continue;
+    }
+    const [d, h, w] = cls.axes;
+    params
+      .u32(d.start + lo[0], h.start + lo[1], w.start + lo[2], 0)
+      .u32(d.count, h.count, w.count, 0)
+      .i32(d.origin, h.origin, w.origin, w.lead)
+      .i32(d.step, h.step, w.step, 0)
+      .u32(...cls.residue, 0);
+  }
+}
+
+const coreSubgroupShader = `${convTapsSubgroupWgsl}\n${conv3dWgsl}`;
+const corePlainShader = `${convTapsPlainWgsl}\n${conv3dWgsl}`;
+const pointwiseSubgroupShader = `${convPointwiseSubgroupWgsl}\n${convPointwiseWgsl}`;
+const pointwisePlainShader = `${convPointwisePlainWgsl}\n${convPointwiseWgsl}`;
+
+/** Whether the kernels can share loads across subgroups of at least 8 lanes. */
+function useSubgroups(rt: Runtime): boolean {
+  return rt.device.features.has('subgroups') && (rt.device.adapterInfo.subgroupMinSize ?? 0) >= 8;
+}
+
+export function checkWeightShape(op: string, weight: HostTensor, layout: string): void {
+  const [a, b, k] = weight.shape;
+  const ok =
+    weight.shape.length === 5 && weight.shape[3] === k && weight.shape[4] === k && k >= 1 && k <= 3 &&
+    weight.data.length === a * b * k ** 3;
+  if (!ok) throw new Error(`${op}: weight must be ${layout} with a cubic kernel k <= 3, got [${weight.shape}]`);
+}
+
+/**
+ * Uploads weights as [channel group][r][8 channels], r running over
+ * (input channel, kd, kh, kw), zero past the last output channel, so that one
+ * vec4 load gives 4 output channels. `at(o, r)` reads the PyTorch tensor.
+ */
+export function uploadWeight(rt: Runtime, outChannels: number, perOut: number, at: (o: number, r: number) => number): Tensor {
+  const groups = Math.ceil(outChannels / CHANNELS_PER_GROUP);
+  const data = new Float32Array(groups * perOut * CHANNELS_PER_GROUP);
+  for (let o = 0; o < outChannels; o++) {
+    const base = Math.floor(o / CHANNELS_PER_GROUP) * perOut * CHANNELS_PER_GROUP + (o % CHANNELS_PER_GROUP);
+    for (let r = 0; r < perOut; r++) data[base + r * CHANNELS_PER_GROUP] = at(o, r);
+  }
+  return rt.upload(data, [data.length]);
+}
+
+export function uploadBias(rt: Runtime, op: string, bias: HostTensor | undefined, outChannels: number): Tensor | undefined {
+  if (!bias) return undefined;
+  if (bias.shape.length !== 1 || bias.shape[0] !== outChannels) {
+    throw new Error(`${op}: bias must be (${outChannels}), got [${bias.shape}]`);
+  }
+  return rt.upload(bias.data, bias.shape);
+}
