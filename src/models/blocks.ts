@@ -1,5 +1,4 @@
 import { Act } from '../ops/activation.js';
-import { addScale } from '../ops/add-scale.js';
 import { conv3d, prepareConv3d, type Conv3dWeights } from '../ops/conv3d.js';
 import { instanceNorm, type Affine } from '../ops/norm.js';
 import type { Graph, Runtime, Tensor } from '../runtime/index.js';
@@ -40,8 +39,7 @@ export function resBlock(g: Graph, x: Tensor, p: ResBlock): Tensor {
   let h = conv3d(g, x, p.conv0, SAME3);
   h = instanceNorm(g, h, { affine: p.norm1, act: Act.relu });
   h = conv3d(g, h, p.conv3, SAME3);
-  h = instanceNorm(g, h, { affine: p.norm4 });
-  return addScale(g, x, h, 1, Act.relu);
+  return instanceNorm(g, h, { affine: p.norm4, act: Act.relu, residual: { tensor: x, scale: 1, order: 'add-then-act' } });
 }
 
 /**
@@ -67,6 +65,6 @@ const RESIDUAL_SCALE = 1 / 1.414;
 
 export function residualConvBlock(g: Graph, x: Tensor, p: ResidualConvBlock): Tensor {
   const x1 = instanceNorm(g, conv3d(g, x, p.conv1, SAME3), { act: Act.gelu });
-  const x2 = instanceNorm(g, conv3d(g, x1, p.conv2, SAME3), { act: Act.gelu });
-  return addScale(g, p.sameChannels ? x : x1, x2, RESIDUAL_SCALE);
+  const residual = { tensor: p.sameChannels ? x : x1, scale: RESIDUAL_SCALE, order: 'act-then-add' } as const;
+  return instanceNorm(g, conv3d(g, x1, p.conv2, SAME3), { act: Act.gelu, residual });
 }
