@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FormatError, GpuError, UsageError } from '../errors.js';
 import { createNodeRuntime } from '../runtime/node.js';
 import type { Runtime } from '../runtime/index.js';
@@ -44,75 +44,82 @@ async function withRuntime<T>(flags: { backend?: string; adapter?: string }, fn:
   }
 }
 
+const text = { type: 'string' } as const;
+const flag = { type: 'boolean' } as const;
+const COMMON_OPTIONS = { backend: text, adapter: text } as const;
+
+/** Each command's own flags: a flag of another command is an error, not silently ignored. */
+const COMMAND_OPTIONS = {
+  convert: {
+    out: text,
+    vae: text,
+    fp: text,
+    ddpm: text,
+    preset: text,
+    'image-shape': text,
+    'latent-shape': text,
+    'first-layer-downsample': text,
+    attributes: text,
+    'context-attributes': text,
+  },
+  generate: {
+    model: text,
+    context: text,
+    random: text,
+    from: text,
+    samples: text,
+    batch: text,
+    seed: text,
+    threshold: text,
+    npy: flag,
+    resume: flag,
+    out: text,
+  },
+  check: { tolerance: text, cases: text },
+  bench: { variant: text, 'n-feat': text, batches: text, steps: text, 'time-budget': text, json: text },
+  profile: { variant: text, 'n-feat': text, batch: text, decoder: flag, top: text },
+} as const;
+type Command = keyof typeof COMMAND_OPTIONS;
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], own: O) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...own } });
+  return { ...values, positional: positionals };
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     out(HELPS[rest[0] ?? ''] ?? HELP);
     return 0;
   }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      backend: { type: 'string' },
-      adapter: { type: 'string' },
-      out: { type: 'string' },
-      vae: { type: 'string' },
-      fp: { type: 'string' },
-      ddpm: { type: 'string' },
-      preset: { type: 'string' },
-      'image-shape': { type: 'string' },
-      'latent-shape': { type: 'string' },
-      'first-layer-downsample': { type: 'string' },
-      attributes: { type: 'string' },
-      'context-attributes': { type: 'string' },
-      tolerance: { type: 'string' },
-      cases: { type: 'string' },
-      model: { type: 'string' },
-      context: { type: 'string' },
-      random: { type: 'string' },
-      from: { type: 'string' },
-      samples: { type: 'string' },
-      batch: { type: 'string' },
-      seed: { type: 'string' },
-      threshold: { type: 'string' },
-      npy: { type: 'boolean' },
-      resume: { type: 'boolean' },
-      variant: { type: 'string' },
-      'n-feat': { type: 'string' },
-      batches: { type: 'string' },
-      steps: { type: 'string' },
-      'time-budget': { type: 'string' },
-      json: { type: 'string' },
-      decoder: { type: 'boolean' },
-      top: { type: 'string' },
-    },
-  });
-  if (values.help) {
+  if (!(command in COMMAND_OPTIONS)) throw new UsageError(`unknown command '${command}'; run mg3d help`);
+  if (rest.includes('--help') || rest.includes('-h')) {
     out(HELPS[command] ?? HELP);
     return 0;
   }
-  const flags = { ...values, positional: positionals };
-  switch (command) {
+  switch (command as Command) {
     case 'convert':
-      await convertCommand(flags, out);
+      await convertCommand(parse(rest, COMMAND_OPTIONS.convert), out);
       return 0;
     case 'generate': {
+      const flags = parse(rest, COMMAND_OPTIONS.generate);
       // First Ctrl-C: finish cleanly (only complete samples stay); second: exit now.
       const stop = new AbortController();
       process.on('SIGINT', () => (stop.signal.aborted ? process.exit(130) : stop.abort(new Error('interrupted'))));
       return withRuntime(flags, (rt) => generateCommand(rt, flags, out, stop.signal));
     }
-    case 'check':
+    case 'check': {
+      const flags = parse(rest, COMMAND_OPTIONS.check);
       return withRuntime(flags, (rt) => checkCommand(rt, flags, out, status));
-    case 'bench':
+    }
+    case 'bench': {
+      const flags = parse(rest, COMMAND_OPTIONS.bench);
       return benchCommand(flags, out, status, () => createNodeRuntime({ backend: flags.backend, adapter: flags.adapter }));
-    case 'profile':
+    }
+    case 'profile': {
+      const flags = parse(rest, COMMAND_OPTIONS.profile);
       return withRuntime(flags, (rt) => profileCommand(rt, flags, out, status));
-    default:
-      throw new UsageError(`unknown command '${command}'; run mg3d help`);
+    }
   }
 }
 
