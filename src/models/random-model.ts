@@ -1,18 +1,13 @@
 import { convertCheckpoints, type CheckpointSet, type ConvertSettings } from '../convert.js';
 import type { HostTensor } from '../io/host-tensor.js';
-import type { Shape4 } from './config.js';
-import { vaeDownsampleFactor } from './config.js';
+import { vaeDownsampleFactor, type ModelConfig } from './config.js';
 import { WeightSet } from './weights.js';
 
-export interface RandomModelShape {
-  latentShape: Shape4;
-  firstLayerDownsample: boolean;
-  vaeMaxChannels: number;
-  nFeat: number;
-  timesteps: number;
-  attributes: string[];
-  contextAttributes: string[];
-}
+/** Everything of a model.json that the weights' shapes depend on. */
+export type RandomModelShape = Pick<
+  ModelConfig,
+  'latentShape' | 'firstLayerDownsample' | 'vaeMaxChannels' | 'nFeat' | 'timesteps' | 'attributes' | 'contextAttributes'
+>;
 
 /**
  * State dicts in exactly the published layout, filled like PyTorch's default
