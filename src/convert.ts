@@ -20,6 +20,7 @@ export interface ConvertSettings {
   firstLayerDownsample?: boolean;
   attributes?: string[];
   contextAttributes?: string[];
+  attributeRanges?: Record<string, [number, number]>;
 }
 
 export interface ConvertedModel {
@@ -100,6 +101,9 @@ export function convertCheckpoints(ckpt: CheckpointSet, s: ConvertSettings): Con
     );
   }
 
+  const unknownRanges = Object.keys(s.attributeRanges ?? {}).filter((a) => !attributes.includes(a));
+  if (unknownRanges.length) throw new UsageError(`convert: ranges given for ${unknownRanges.join(', ')}, which are not attributes (${attributes.join(', ')})`);
+
   const files = new Map<string, Uint8Array>();
   const names: ModelConfig['files'] = {};
   for (const part of ['vae', 'fp', 'ddpm'] as const) {
@@ -121,6 +125,7 @@ export function convertCheckpoints(ckpt: CheckpointSet, s: ConvertSettings): Con
     timesteps,
     attributes,
     contextAttributes,
+    ...(s.attributeRanges && { attributeRanges: s.attributeRanges }),
     files: names,
   };
   files.set('model.json', new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n'));

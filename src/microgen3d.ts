@@ -1,6 +1,6 @@
 import { UsageError } from './errors.js';
 import type { HostTensor } from './io/host-tensor.js';
-import { contextIndices, type ModelConfig } from './models/config.js';
+import { contextIndices, rangeWarnings, type ModelConfig } from './models/config.js';
 import { loadNetworks, type FileSource, type LoadedNetworks } from './models/model.js';
 import { SamplerPlan } from './models/sampler.js';
 import { Stage } from './models/stage.js';
@@ -96,6 +96,11 @@ export class MicroGen3D {
         (c.attributes.length !== c.contextAttributes.length ? ` or all ${c.attributes.length} attributes (${c.attributes.join(', ')})` : '') +
         `, got ${values.length}`,
     );
+  }
+
+  /** One line per context value outside the range seen in training (model.json's attributeRanges). */
+  contextWarnings(values: readonly number[]): string[] {
+    return rangeWarnings(this.config, this.contextVector(values));
   }
 
   async *generate(o: GenerateOptions): AsyncGenerator<GeneratedSample> {

@@ -7,22 +7,26 @@ export interface ContextRange {
   high: number;
 }
 
-/** Parses "A=0.4:0.6,B=0.1:0.3" into one range per context attribute, in context order. */
-export function parseRandomSpec(spec: string, config: ModelConfig): ContextRange[] {
+/** Parses "A=0.4:0.6,B=0.1:0.3" for the flag `flag`, accepting only names in `allowed`. */
+export function parseRanges(flag: string, spec: string, allowed: readonly string[]): Map<string, [number, number]> {
   const given = new Map<string, [number, number]>();
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^([^=]+)=([^:]+):(.+)$/.exec(part);
     const low = m ? Number(m[2]) : NaN;
     const high = m ? Number(m[3]) : NaN;
     if (!m || !Number.isFinite(low) || !Number.isFinite(high) || low > high) {
-      throw new UsageError(`--random: '${part}' is not NAME=LOW:HIGH with LOW <= HIGH`);
+      throw new UsageError(`--${flag}: '${part}' is not NAME=LOW:HIGH with LOW <= HIGH`);
     }
     const name = m[1].trim();
-    if (!config.contextAttributes.includes(name)) {
-      throw new UsageError(`--random: '${name}' is not a context attribute; expected ${config.contextAttributes.join(', ')}`);
-    }
+    if (!allowed.includes(name)) throw new UsageError(`--${flag}: '${name}' is not one of ${allowed.join(', ')}`);
     given.set(name, [low, high]);
   }
+  return given;
+}
+
+/** Parses --random into one range per context attribute, in context order. */
+export function parseRandomSpec(spec: string, config: ModelConfig): ContextRange[] {
+  const given = parseRanges('random', spec, config.contextAttributes);
   const missing = config.contextAttributes.filter((a) => !given.has(a));
   if (missing.length) throw new UsageError(`--random: no range for ${missing.join(', ')}; expected NAME=LOW:HIGH for ${config.contextAttributes.join(', ')}`);
   return config.contextAttributes.map((name) => ({ name, low: given.get(name)![0], high: given.get(name)![1] }));

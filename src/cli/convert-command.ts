@@ -7,6 +7,7 @@ import { readFileBytes, writeFileAtomic } from '../io/node-files.js';
 import { PRESETS, type Shape4 } from '../models/config.js';
 import { WeightSet } from '../models/weights.js';
 import { parseBoolean, parseIntList, parseNameList } from './args.js';
+import { parseRanges } from './context-spec.js';
 
 export const CONVERT_HELP = `mg3d convert [CHECKPOINT_DIR] --out MODEL_DIR [--preset NAME] [options]
 
@@ -22,7 +23,8 @@ from the tensors and cross-checked against the preset or flags.
   --latent-shape C,D,H,W    latent shape (custom models)
   --first-layer-downsample true|false
   --attributes a,b,c        feature-predictor output names, in order
-  --context-attributes a,b  UNet conditioning names, in order`;
+  --context-attributes a,b  UNet conditioning names, in order
+  --attribute-ranges "a=LOW:HIGH,..."  ranges seen in training; generate warns outside them`;
 
 export interface ConvertFlags {
   positional: string[];
@@ -36,6 +38,7 @@ export interface ConvertFlags {
   'first-layer-downsample'?: string;
   attributes?: string;
   'context-attributes'?: string;
+  'attribute-ranges'?: string;
 }
 
 export async function convertCommand(f: ConvertFlags, log: (line: string) => void): Promise<void> {
@@ -60,6 +63,10 @@ export async function convertCommand(f: ConvertFlags, log: (line: string) => voi
   if (f['first-layer-downsample']) settings.firstLayerDownsample = parseBoolean('first-layer-downsample', f['first-layer-downsample']);
   if (f.attributes) settings.attributes = parseNameList(f.attributes);
   if (f['context-attributes']) settings.contextAttributes = parseNameList(f['context-attributes']);
+  if (f['attribute-ranges']) {
+    const names = settings.attributes ?? parseNameList(f['attribute-ranges']).map((part) => part.split('=')[0].trim());
+    settings.attributeRanges = Object.fromEntries(parseRanges('attribute-ranges', f['attribute-ranges'], names));
+  }
 
   const { config, files } = convertCheckpoints(ckpt, settings);
   mkdirSync(f.out, { recursive: true });

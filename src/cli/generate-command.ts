@@ -96,14 +96,18 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
     const config = model.config;
     let contextOf: (i: number) => number[];
     let context: RunSettings['context'];
+    let warnings: string[];
     if (f.context !== undefined) {
       const values = model.contextVector(parseContextValues(f.context));
       contextOf = () => values;
       context = { mode: 'fixed', values };
+      warnings = model.contextWarnings(values);
     } else if (f.random !== undefined) {
       const ranges = parseRandomSpec(f.random, config);
       contextOf = (i) => randomContext(ranges, base.seed, i);
       context = { mode: 'random', spec: f.random };
+      // Both ends of each range, so a draw can never leave the training range unannounced.
+      warnings = [...model.contextWarnings(ranges.map((r) => r.low)), ...model.contextWarnings(ranges.map((r) => r.high))];
     } else {
       const volume = await readVolume(f.from!, config.imageShape);
       const { z } = await model.encode(volume, base.seed);
@@ -112,7 +116,9 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
       log(`--from ${f.from}: predicted ${config.attributes.map((a, i) => `${a}=${reading[i].toPrecision(4)}`).join(', ')}`);
       contextOf = () => values;
       context = { mode: 'from', volume: resolve(f.from!), values };
+      warnings = model.contextWarnings(values);
     }
+    for (const w of warnings) log(`warning: ${w}`);
     const settings: RunSettings = { ...base, context };
     const hash = reader.digest();
 

@@ -61,6 +61,7 @@ const COMMAND_OPTIONS = {
     'first-layer-downsample': text,
     attributes: text,
     'context-attributes': text,
+    'attribute-ranges': text,
   },
   generate: {
     model: text,

@@ -20,6 +20,8 @@ export interface ModelConfig {
   attributes: string[];
   /** The UNet's conditioning attributes, a subset of `attributes`, in conditioning order. */
   contextAttributes: string[];
+  /** Per attribute, the range seen in training, where known: contexts outside it are warned about. */
+  attributeRanges?: Record<string, [number, number]>;
   /** Weight files (safetensors) present in the folder. */
   files: { vae?: string; fp?: string; ddpm?: string };
 }
@@ -69,6 +71,16 @@ export function contextIndices(config: ModelConfig): number[] {
 /** The VAE's spatial reduction from volume to latent: 8 with a stride-1 first layer, else 16. */
 export function vaeDownsampleFactor(firstLayerDownsample: boolean): number {
   return firstLayerDownsample ? 8 : 16;
+}
+
+/** Warnings for context values (context order) outside the ranges seen in training. */
+export function rangeWarnings(config: ModelConfig, context: readonly number[]): string[] {
+  const ranges = config.attributeRanges ?? {};
+  return config.contextAttributes.flatMap((name, k) => {
+    const r = ranges[name];
+    const v = context[k];
+    return r && (v < r[0] || v > r[1]) ? [`${name} = ${v} is outside the range seen in training [${r[0]}, ${r[1]}]`] : [];
+  });
 }
 
 export function validateConfig(c: ModelConfig, file: string): void {

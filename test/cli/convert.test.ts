@@ -32,6 +32,15 @@ describe.skipIf(!present)('mg3d convert', () => {
     model.dispose();
   });
 
+  it('records the attribute ranges seen in training', async () => {
+    const out = join(root, 'ranged');
+    await convertCommand({ positional: [FIXTURE], out, ...custom, 'attribute-ranges': 'a=0.1:0.9,c=1:3' }, () => {});
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).attributeRanges).toEqual({ a: [0.1, 0.9], c: [1, 3] });
+    await expect(convertCommand({ positional: [FIXTURE], out, ...custom, 'attribute-ranges': 'z=0:1' }, () => {})).rejects.toThrow(
+      /--attribute-ranges: 'z' is not one of a, b, c/,
+    );
+  });
+
   it('refuses a preset whose shapes the weights contradict, naming the tensor', async () => {
     await expect(convertCommand({ positional: [FIXTURE], out: join(root, 'bad'), preset: 'experimental' }, () => {})).rejects.toThrow(
       /fp\.pt: tensor 'fc1\.weight' takes 64 inputs, the latent \[1,8,8,8\] has 512/,

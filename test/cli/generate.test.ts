@@ -88,6 +88,21 @@ describe('mg3d generate', () => {
     await expect(run({ out: join(root, 'from-small'), from: join(root, 'small.npy') })).rejects.toThrow(/small\.npy has shape \[8,8,8\], the model takes volumes of \[32,32,32\]/);
   });
 
+  it('warns about contexts outside the ranges seen in training, and still generates', async () => {
+    const ranged = join(root, 'ranged');
+    writeTinyModel(ranged);
+    const config = JSON.parse(readFileSync(join(ranged, 'model.json'), 'utf8'));
+    config.attributeRanges = { ABS_f_D: [0.3, 0.6], CT_f_A_tort1: [0, 1] };
+    writeFileSync(join(ranged, 'model.json'), JSON.stringify(config));
+    const lines: string[] = [];
+    const go = (flags: GenerateFlags) => generateCommand(rt(), { model: ranged, ...flags }, (l) => lines.push(l), new AbortController().signal);
+    expect(await go({ out: join(root, 'ranged-out'), context: '0.9,0.2,0.5' })).toBe(0);
+    expect(lines.filter((l) => l.startsWith('warning:'))).toEqual(['warning: ABS_f_D = 0.9 is outside the range seen in training [0.3, 0.6]']);
+    lines.length = 0;
+    await go({ out: join(root, 'ranged-random'), random: 'ABS_f_D=0.4:0.5,CT_f_D_tort1=0:9,CT_f_A_tort1=0.5:1.5', samples: '1' });
+    expect(lines.filter((l) => l.startsWith('warning:'))).toEqual(['warning: CT_f_A_tort1 = 1.5 is outside the range seen in training [0, 1]']);
+  });
+
   it('rejects bad arguments with one-line errors', async () => {
     const out = join(root, 'bad');
     await expect(run({ out, context: '0.5,0.2' })).rejects.toThrow(/context needs 3 values \(ABS_f_D, CT_f_D_tort1, CT_f_A_tort1\) or all 4 attributes/);
