@@ -10,10 +10,6 @@ export class WeightSet {
     private readonly tensors: Map<string, HostTensor>,
   ) {}
 
-  has(name: string): boolean {
-    return this.tensors.has(name);
-  }
-
   names(): string[] {
     return [...this.tensors.keys()];
   }

@@ -23,11 +23,6 @@ export class Graph {
     this.dispatches.push(this.rt.kernel(spec));
   }
 
-  /** Appends another graph's dispatches (it keeps its own tensors). */
-  append(other: Graph): void {
-    this.dispatches.push(...other.dispatches);
-  }
-
   /** Bytes of the tensors this graph owns, in total and the largest one. */
   footprint(): { totalBytes: number; largestBytes: number } {
     const sizes = this.owned.map((t) => t.byteLength);
