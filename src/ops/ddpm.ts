@@ -1,24 +1,19 @@
-import ddpmWgsl from '../../shaders/ddpm.wgsl';
+import advanceStepWgsl from '../../shaders/ddpm-advance-step.wgsl';
+import fillNormalWgsl from '../../shaders/ddpm-fill-normal.wgsl';
+import stateWgsl from '../../shaders/ddpm-state.wgsl';
+import timeFromStepWgsl from '../../shaders/ddpm-time-from-step.wgsl';
+import updateWgsl from '../../shaders/ddpm-update.wgsl';
 import philoxWgsl from '../../shaders/philox.wgsl';
 import { grid, Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
 
-const KERNEL_MARK = /^\/\/ ==== kernel: ([\w-]+)\n/m;
-
-/** ddpm.wgsl's modules by name, each prefixed with Philox and the file's shared head. */
-function splitKernels(source: string): Map<string, string> {
-  const [shared, ...parts] = source.split(KERNEL_MARK);
-  const kernels = new Map<string, string>();
-  for (let k = 0; k < parts.length; k += 2) kernels.set(parts[k], `${philoxWgsl}\n${shared}\n${parts[k + 1]}`);
-  return kernels;
-}
-
-const kernels = splitKernels(ddpmWgsl);
-
-function kernel(name: string): string {
-  const source = kernels.get(name);
-  if (!source) throw new Error(`ddpm.wgsl has no kernel "${name}"`);
-  return source;
-}
+/** Each sampler kernel with the step state and Philox in front of it. */
+const withState = (kernel: string) => `${philoxWgsl}\n${stateWgsl}\n${kernel}`;
+const kernels = {
+  timeFromStep: withState(timeFromStepWgsl),
+  advanceStep: withState(advanceStepWgsl),
+  update: withState(updateWgsl),
+  fillNormal: withState(fillNormalWgsl),
+};
 
 const STATE_USAGE = 0x80 | 0x8 | 0x4; // STORAGE | COPY_DST | COPY_SRC, constants not global in every host
 
@@ -64,7 +59,7 @@ export function timeFromStep(g: Graph, state: GPUBuffer, t: Tensor, timesteps: n
   g.add({
     label: 'timeFromStep',
     work: { signature: `timeFromStep [${t.shape}]` },
-    shader: kernel('time-from-step'),
+    shader: kernels.timeFromStep,
     params: new Params().u32(t.size, timesteps).bytes(),
     buffers: [state, t],
     workgroups: grid(t.size, 64),
@@ -111,7 +106,7 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule,
   g.add({
     label: 'ddpmUpdate',
     work: { signature: `ddpmUpdate [${x.shape}] ${noise.kind} noise` },
-    shader: kernel('update'),
+    shader: kernels.update,
     constants: { PHILOX_NOISE: noise.kind === 'philox' ? 1 : 0 },
     params: new Params().u32(x.size, perSample, batch, schedule.timesteps, ...key, firstStep, steps).f32(NaN).bytes(),
     buffers: [state, schedule.table, x, eps, noise.kind === 'buffer' ? noise.noise : eps],
@@ -121,7 +116,7 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule,
 
 /** i -= 1, on the GPU, after the step's update. */
 export function advanceStep(g: Graph, state: GPUBuffer): void {
-  g.add({ label: 'advanceStep', shader: kernel('advance-step'), buffers: [state], workgroups: [1, 1, 1] });
+  g.add({ label: 'advanceStep', shader: kernels.advanceStep, buffers: [state], workgroups: [1, 1, 1] });
 }
 
 /**
@@ -134,7 +129,7 @@ export function fillNormal(g: Graph, x: Tensor, state: GPUBuffer, seed: number):
   g.add({
     label: 'fillNormal',
     work: { signature: `fillNormal [${x.shape}]` },
-    shader: kernel('fill-normal'),
+    shader: kernels.fillNormal,
     params: new Params().u32(x.size, x.size / batch, ...philoxKey('fillNormal', seed)).bytes(),
     buffers: [state, x],
     workgroups: grid(x.size, 256),

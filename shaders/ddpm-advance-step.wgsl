@@ -1,0 +1,6 @@
+@group(0) @binding(0) var<storage, read_write> state: StepState;
+
+@compute @workgroup_size(1)
+fn main() {
+  state.i -= 1u;
+}
