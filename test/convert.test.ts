@@ -31,6 +31,7 @@ describe('convert', () => {
   it('writes model.json and safetensors that read back tensor for tensor', () => {
     const { config, files } = convertCheckpoints(checkpoints, settings);
     expect(config).toMatchObject({ imageShape: [1, 64, 64, 64], latentShape: [4, 4, 4, 4], vaeMaxChannels: 8, nFeat: 8, timesteps: 10 });
+    expect([...files.keys()].sort()).toEqual(['ddpm.safetensors', 'fp.safetensors', 'model.json', 'vae.safetensors']);
     const vae = readSafetensors(files.get('vae.safetensors')!, 'vae.safetensors').tensors;
     const w = checkpoints.vae!;
     expect([...vae.keys()]).toEqual(w.names());
