@@ -12,7 +12,9 @@
  * time, so that both see much the same background load. The peer checks its
  * output against the engine's and times PyTorch stock and at its best (see
  * that file). A case whose engine time is estimated (from the first batch at
- * that width) past --time-budget seconds is skipped.
+ * that width) past --time-budget seconds is skipped. Where the adapter has
+ * 'shader-f16', the engine's f16 mode is timed on the same cases too, and its
+ * output compared with the engine's f32 output.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { median, timeRuns } from '../src/bench/timing.js';
 import { buildUnetStep, unetInputs, writeUnetInputs } from '../src/bench/unet-step.js';
 import { parseIntList, parseNumber } from '../src/cli/args.js';
 import { writeNpy } from '../src/io/npy.js';
+import { relativeError } from '../src/check.js';
 import { loadNetworks, type LoadedNetworks } from '../src/models/model.js';
 import { Graph, type Runtime } from '../src/runtime/index.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
@@ -67,6 +70,9 @@ interface CaseResult {
   gflop: number;
   engineMs?: number[];
   engineMedianMs?: number;
+  /** The f16 mode on the same inputs, and its relative error against the f32 engine. */
+  f16Ms?: number[];
+  f16VsF32?: number;
   torch?: PeerResult;
   skipped?: string;
 }
@@ -85,8 +91,11 @@ const batches = parseIntList('batches', values.batches).sort((a, b) => a - b);
 const repeats = parseNumber('repeats', values.repeats, { min: 1, integer: true });
 const budgetSeconds = parseNumber('time-budget', values['time-budget'], { min: 0 });
 
-/** Times the engine's UNet on one batch and leaves its inputs and output in `dir` for the peer. */
-async function engineCase(rt: Runtime, nets: LoadedNetworks, batch: number, dir: string): Promise<number[]> {
+/**
+ * Times the engine's UNet on one batch. With `dir`, leaves its inputs and
+ * output there for the peer. Returns the times and the output.
+ */
+async function engineCase(rt: Runtime, nets: LoadedNetworks, batch: number, dir?: string): Promise<{ ms: number[]; eps: Float32Array }> {
   const unet = nets.unet!;
   const latent = nets.config.latentShape;
   const g = new Graph(rt);
@@ -96,12 +105,14 @@ async function engineCase(rt: Runtime, nets: LoadedNetworks, batch: number, dir:
     writeUnetInputs(rt, step, inputs);
     g.run();
     const eps = await rt.download(step.eps);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'x.npy'), writeNpy(step.x.shape, inputs.x));
-    writeFileSync(join(dir, 't.npy'), writeNpy(step.t.shape, inputs.t));
-    writeFileSync(join(dir, 'c.npy'), writeNpy(step.c.shape, inputs.c));
-    writeFileSync(join(dir, 'eps.npy'), writeNpy(step.eps.shape, eps));
-    return await timeRuns(rt, () => g.run(), repeats);
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'x.npy'), writeNpy(step.x.shape, inputs.x));
+      writeFileSync(join(dir, 't.npy'), writeNpy(step.t.shape, inputs.t));
+      writeFileSync(join(dir, 'c.npy'), writeNpy(step.c.shape, inputs.c));
+      writeFileSync(join(dir, 'eps.npy'), writeNpy(step.eps.shape, eps));
+    }
+    return { ms: await timeRuns(rt, () => g.run(), repeats), eps };
   } finally {
     g.release();
   }
@@ -116,6 +127,7 @@ async function engineWidth(model: string, files: Map<string, Uint8Array>, nFeat:
     const results: CaseResult[] = [];
     const peerCases: PeerCase[] = [];
     let msPerSample: number | undefined;
+    const f32Eps = new Map<CaseResult, Float32Array>();
     for (const batch of batches) {
       const r: CaseResult = { nFeat, batch, gflop: gflopPerSample * batch };
       results.push(r);
@@ -127,11 +139,22 @@ async function engineWidth(model: string, files: Map<string, Uint8Array>, nFeat:
       console.error(`engine: n_feat ${nFeat}, batch ${batch}`);
       const name = caseName(nFeat, batch);
       const dir = join(dirname(model), name);
-      r.engineMs = await engineCase(rt, nets, batch, dir);
+      const run = await engineCase(rt, nets, batch, dir);
+      r.engineMs = run.ms;
       r.engineMedianMs = median(r.engineMs);
+      f32Eps.set(r, run.eps);
       msPerSample ??= r.engineMedianMs / batch;
       const npy = (k: string) => join(dir, `${k}.npy`);
       peerCases.push({ name, model, batch, x: npy('x'), t: npy('t'), c: npy('c'), eps: npy('eps') });
+    }
+    if (rt.device.features.has('shader-f16')) {
+      const f16 = await loadNetworks(rt, memorySource(files), 'f16');
+      for (const [r, eps] of f32Eps) {
+        console.error(`engine f16: n_feat ${nFeat}, batch ${r.batch}`);
+        const run = await engineCase(rt, f16, r.batch);
+        r.f16Ms = run.ms;
+        r.f16VsF32 = relativeError(run.eps, eps);
+      }
     }
     return { adapter: rt.adapterName, results, peerCases };
   } finally {
@@ -229,18 +252,22 @@ function printMarkdown(m: Record<string, string | number>, cases: CaseResult[]):
     `UNet evaluation on the CH latent 4x8x8x4; median of ${repeats} runs after 1 warm-up (fastest run in brackets); ` +
       'ratio = engine ms / PyTorch ms (above 1: the engine is slower)\n',
   );
-  console.log('| n_feat | batch | GFLOP | engine ms | stock ms | best ms | engine/stock | engine/best | engine vs stock (rel. err.) | best vs stock |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    '| n_feat | batch | GFLOP | engine ms | stock ms | best ms | engine/stock | engine/best | engine vs stock (rel. err.) | best vs stock ' +
+      '| engine f16 ms | f16/stock | f16/best | f16 vs f32 (rel. err.) |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of cases) {
     if (c.skipped) {
-      console.log(`| ${c.nFeat} | ${c.batch} | ${formatNumber(c.gflop)} | skipped: ${c.skipped} | | | | | | |`);
+      console.log(`| ${c.nFeat} | ${c.batch} | ${formatNumber(c.gflop)} | skipped: ${c.skipped} | | | | | | | | | | |`);
       continue;
     }
     const t = c.torch;
     console.log(
       `| ${c.nFeat} | ${c.batch} | ${formatNumber(c.gflop)} | ${ms(c.engineMs)} | ${ms(t?.stockMs)} | ${ms(t?.bestMs)} | ` +
         `${ratio(c.engineMs, t?.stockMs)} | ${ratio(c.engineMs, t?.bestMs)} | ` +
-        `${t ? t.engineVsStock.toExponential(1) : '-'} | ${t ? t.bestVsStock.toExponential(1) : '-'} |`,
+        `${t ? t.engineVsStock.toExponential(1) : '-'} | ${t ? t.bestVsStock.toExponential(1) : '-'} | ` +
+        `${ms(c.f16Ms)} | ${ratio(c.f16Ms, t?.stockMs)} | ${ratio(c.f16Ms, t?.bestMs)} | ${c.f16VsF32?.toExponential(1) ?? '-'} |`,
     );
   }
 }

@@ -26,6 +26,9 @@
 // shares them across a subgroup where it can.
 //
 // Weights (src/ops/conv3d.ts): [channel group][i][kd][kh][kw][8 channels].
+//
+// Elem, the storage type of weights and padded input, is f32, or f16 in the
+// f16 mode (src/ops/conv-core.ts declares it); arithmetic is f32 either way.
 
 const SEG = 2u;
 
@@ -64,8 +67,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4f>;
-@group(0) @binding(2) var<storage, read> w: array<vec4f>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<Elem>>;
+@group(0) @binding(2) var<storage, read> w: array<vec4<Elem>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
@@ -90,12 +93,12 @@ fn toeplitz(a: vec4f, b: vec4f) -> mat4x3f {
 
 // The window of the segment whose inputs start at vec4 `at`.
 fn window(at: u32) -> mat4x3f {
-  let a = x[at];
-  let b = x[at + 1u];
+  let a = vec4f(x[at]);
+  let b = vec4f(x[at + 1u]);
   if (IN_STRIDE == 1u) {
     return toeplitz(a, b);
   }
-  let c = x[at + 2u];
+  let c = vec4f(x[at + 2u]);
   return mat4x3f(a.xyz, vec3f(a.zw, b.x), b.xyz, vec3f(b.zw, c.x));
 }
 
@@ -168,9 +171,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
     var X0: mat4x3f;
     var X1: mat4x3f;
     if (ADJACENT) {
-      let a = x[at];
-      let b = x[at + 1u];
-      let c = x[at + 2u];
+      let a = vec4f(x[at]);
+      let b = vec4f(x[at + 1u]);
+      let c = vec4f(x[at + 2u]);
       X0 = toeplitz(a, b);
       X1 = toeplitz(b, c);
     } else {

@@ -6,22 +6,26 @@
 import { MicroGen3D } from './microgen3d.js';
 import { createBrowserRuntime } from './runtime/browser.js';
 import type { Runtime } from './runtime/index.js';
+import type { Precision } from './models/precision.js';
 import { fileSource, type ModelSource } from './sources.js';
 
 export interface BrowserLoadOptions {
   /** Share a runtime between models; by default each model gets its own and dispose() destroys it. */
   runtime?: Runtime;
+  /** 'f16': the UNet's convolutions store weights and inputs as f16 (needs 'shader-f16'). Default 'f32'. */
+  precision?: Precision;
 }
 
 /** Loads a converted model from URLs or file buffers (e.g. from a file picker). */
 export async function loadModel(source: ModelSource, options: BrowserLoadOptions = {}): Promise<MicroGen3D> {
   const runtime = options.runtime ?? (await createBrowserRuntime());
-  return MicroGen3D.load(runtime, fileSource(source), !options.runtime);
+  return MicroGen3D.load(runtime, fileSource(source), { ownsRuntime: !options.runtime, precision: options.precision });
 }
 
 export { MicroGen3D, consecutiveGroups, threshold } from './microgen3d.js';
 export type { GenerateOptions, GenerateProgress, GeneratedSample } from './microgen3d.js';
 export type { ModelConfig } from './models/config.js';
+export type { Precision } from './models/precision.js';
 export type { HostTensor } from './io/host-tensor.js';
 export type { ModelSource } from './sources.js';
 export { createBrowserRuntime } from './runtime/browser.js';

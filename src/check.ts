@@ -5,6 +5,7 @@ import { readSafetensors } from './io/safetensors.js';
 import { readTorchCheckpoint } from './io/torch-checkpoint.js';
 import type { Shape4 } from './models/config.js';
 import { loadNetworks, type LoadedNetworks } from './models/model.js';
+import type { Precision } from './models/precision.js';
 import { SamplerPlan } from './models/sampler.js';
 import { WeightSet } from './models/weights.js';
 import { Graph, type Runtime, type Tensor } from './runtime/index.js';
@@ -39,7 +40,7 @@ interface FixtureConfig {
   ddpm_context_indices?: number[];
 }
 
-async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource): Promise<LoadedNetworks> {
+async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource, precision: Precision): Promise<LoadedNetworks> {
   const configBytes = await read('config.json');
   if (!configBytes) throw new FormatError('config.json', 'missing from the fixture folder');
   const cfg = JSON.parse(new TextDecoder().decode(configBytes)) as FixtureConfig;
@@ -60,11 +61,15 @@ async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource): Promi
     attributes: cfg.fp_output_size !== undefined ? attributes : undefined,
     contextAttributes: contextIdx?.map((i) => attributes[i]),
   });
-  return loadNetworks(rt, async (name) => {
-    const f = converted.files.get(name);
-    if (!f) throw new FormatError(name, 'not produced by conversion');
-    return f;
-  });
+  return loadNetworks(
+    rt,
+    async (name) => {
+      const f = converted.files.get(name);
+      if (!f) throw new FormatError(name, 'not produced by conversion');
+      return f;
+    },
+    precision,
+  );
 }
 
 /** Records `build`, runs it, downloads the named outputs. */
@@ -83,6 +88,8 @@ export const FIXTURE_CASES = ['encoder', 'decoder', 'fp', 'unet', 'sample'] as c
 export interface CheckOptions {
   /** Run only these cases (default: every case present). */
   cases?: readonly string[];
+  /** How the UNet runs (default f32). */
+  precision?: Precision;
   onResult?: (r: TensorCheck) => void;
   onProgress?: (message: string) => void;
 }
@@ -101,7 +108,7 @@ export async function checkFixture(rt: Runtime, read: OptionalFileSource, option
   const unknown = (options.cases ?? []).filter((c) => !present.includes(c as (typeof FIXTURE_CASES)[number]));
   if (unknown.length) throw new FormatError('cases.safetensors', `has no case ${unknown.join(', ')} (it has ${present.join(', ')})`);
   const run = (c: (typeof FIXTURE_CASES)[number]) => present.includes(c) && (!options.cases || options.cases.includes(c));
-  const nets = await loadFixtureNetworks(rt, read);
+  const nets = await loadFixtureNetworks(rt, read, options.precision ?? 'f32');
   const results: TensorCheck[] = [];
   const tensor = (name: string): HostTensor => {
     const t = cases.get(name);

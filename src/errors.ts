@@ -14,7 +14,7 @@ export class UsageError extends Error {
   }
 }
 
-/** No usable WebGPU adapter or a lost device. */
+/** No usable WebGPU adapter, a lost device, or a GPU computation that produced non-finite values. */
 export class GpuError extends Error {
   constructor(message: string) {
     super(message);

@@ -8,23 +8,27 @@ import { MicroGen3D } from './microgen3d.js';
 import { createNodeRuntime } from './runtime/node.js';
 import type { NodeGpuOptions } from './runtime/node-gpu.js';
 import type { Runtime } from './runtime/index.js';
+import type { Precision } from './models/precision.js';
 import { fileSource, type ModelSource } from './sources.js';
 
 export interface LoadOptions extends NodeGpuOptions {
   /** Share a runtime between models; by default each model gets its own and dispose() destroys it. */
   runtime?: Runtime;
+  /** 'f16': the UNet's convolutions store weights and inputs as f16 (needs 'shader-f16'). Default 'f32'. */
+  precision?: Precision;
 }
 
 /** Loads a converted model from a folder path, URLs, or file buffers. */
 export async function loadModel(source: string | ModelSource, options: LoadOptions = {}): Promise<MicroGen3D> {
   const read = typeof source === 'string' ? (name: string) => readFileBytes(join(source, name)) : fileSource(source);
   const runtime = options.runtime ?? (await createNodeRuntime(options));
-  return MicroGen3D.load(runtime, read, !options.runtime);
+  return MicroGen3D.load(runtime, read, { ownsRuntime: !options.runtime, precision: options.precision });
 }
 
 export { MicroGen3D, consecutiveGroups, threshold } from './microgen3d.js';
 export type { GenerateOptions, GenerateProgress, GeneratedSample } from './microgen3d.js';
 export type { ModelConfig } from './models/config.js';
+export type { Precision } from './models/precision.js';
 export type { HostTensor } from './io/host-tensor.js';
 export type { ModelSource } from './sources.js';
 export { createNodeRuntime } from './runtime/node.js';

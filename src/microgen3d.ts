@@ -1,7 +1,8 @@
-import { UsageError } from './errors.js';
+import { GpuError, UsageError } from './errors.js';
 import type { HostTensor } from './io/host-tensor.js';
 import { contextIndices, rangeWarnings, type ModelConfig } from './models/config.js';
 import { loadNetworks, type FileSource, type LoadedNetworks } from './models/model.js';
+import type { Precision } from './models/precision.js';
 import { SamplerPlan } from './models/sampler.js';
 import { Stage } from './models/stage.js';
 import type { Runtime } from './runtime/index.js';
@@ -59,6 +60,8 @@ export class MicroGen3D {
     readonly runtime: Runtime,
     private readonly nets: LoadedNetworks,
     private readonly ownsRuntime: boolean,
+    /** How the UNet stores its convolutions (see src/models/precision.ts). */
+    readonly precision: Precision,
   ) {
     const { config } = nets;
     const latent = config.latentShape;
@@ -69,9 +72,10 @@ export class MicroGen3D {
   }
 
   /** With `ownsRuntime`, dispose() also destroys the runtime. */
-  static async load(runtime: Runtime, read: FileSource, ownsRuntime = false): Promise<MicroGen3D> {
+  static async load(runtime: Runtime, read: FileSource, options: { ownsRuntime?: boolean; precision?: Precision } = {}): Promise<MicroGen3D> {
+    const { ownsRuntime = false, precision = 'f32' } = options;
     try {
-      return new MicroGen3D(runtime, await loadNetworks(runtime, read), ownsRuntime);
+      return new MicroGen3D(runtime, await loadNetworks(runtime, read, precision), ownsRuntime, precision);
     } catch (e) {
       if (ownsRuntime) runtime.destroy();
       throw e;
@@ -136,6 +140,7 @@ export class MicroGen3D {
         o.signal,
       );
       const latents = await this.runtime.download(plan.x);
+      this.assertFinite(latents, group, latentSize);
       const t1 = performance.now();
       const features = this.predictor ? (await this.predictor.runHost(latents, n)).features : new Float32Array(0);
       const t2 = performance.now();
@@ -157,6 +162,16 @@ export class MicroGen3D {
         };
       }
     }
+  }
+
+  /** Later stages launder NaN (ReLU, clamps), so a broken latent must be caught here. */
+  private assertFinite(latents: Float32Array, group: readonly number[], latentSize: number): void {
+    const bad = latents.findIndex((v) => !Number.isFinite(v));
+    if (bad < 0) return;
+    throw new GpuError(
+      `denoising produced non-finite latent values (sample ${group[Math.floor(bad / latentSize)]}): the model's noise ` +
+        `schedule or weights are invalid${this.precision === 'f16' ? ', or f16 overflowed (try precision f32)' : ''}`,
+    );
   }
 
   /**

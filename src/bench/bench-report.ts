@@ -54,7 +54,7 @@ export function formatBenchReport(r: BenchReport): string[] {
   const lines = [
     `mg3d bench  ${r.date}`,
     `adapter: ${r.adapter.name}${r.adapter.isCpu ? ' (a CPU adapter: CPU defaults for options not given)' : ''}`,
-    `UNet n_feat ${s.nFeat} (published ${PUBLISHED.nFeat}), VAE max ${PUBLISHED.vaeMaxChannels}; batches ${s.batches.join(',')}; ` +
+    `UNet n_feat ${s.nFeat} (published ${PUBLISHED.nFeat}) in ${s.precision}, VAE max ${PUBLISHED.vaeMaxChannels}; batches ${s.batches.join(',')}; ` +
       `${s.steps} timed step${s.steps > 1 ? 's' : ''} after 1 warm-up, extrapolated to ${STEPS_PER_SAMPLE} steps from ${s.steps}; ` +
       `time budget ${s.timeBudgetSeconds} s of measuring per variant`,
   ];

@@ -1,5 +1,6 @@
 import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
+import type { Precision } from '../models/precision.js';
 import { SamplerPlan } from '../models/sampler.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from './bench-models.js';
@@ -14,6 +15,8 @@ export const STEPS_PER_SAMPLE = PUBLISHED.timesteps - 2;
 
 export interface BenchSettings {
   nFeat: number;
+  /** How the UNet stores its convolutions. */
+  precision: Precision;
   /** Timed denoising steps (and feature-predictor runs) per batch, after one warm-up. */
   steps: number;
   /** Timed decoder runs after one warm-up. */
@@ -73,8 +76,8 @@ const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchSettings, log: (line: string) => void): Promise<VariantResult> {
   const preset = PRESETS[BENCH_VARIANTS[variant]];
   const t0 = performance.now();
-  log(`${variant}: random weights in the published layout (UNet n_feat ${s.nFeat}, VAE max ${PUBLISHED.vaeMaxChannels})`);
-  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])));
+  log(`${variant}: random weights in the published layout (UNet n_feat ${s.nFeat} in ${s.precision}, VAE max ${PUBLISHED.vaeMaxChannels})`);
+  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])), s.precision);
   const setupSeconds = (performance.now() - t0) / 1000;
   const weightsBytes = rt.pool.stats().liveBytes;
   const unet = unetCost(rt, nets);

@@ -7,6 +7,7 @@ import { benchNotes, formatBenchReport, type BenchReport } from '../bench/bench-
 import { benchVariant, STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from '../bench/bench-variant.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/node-files.js';
+import { parsePrecision } from '../models/precision.js';
 import type { Runtime } from '../runtime/index.js';
 import { parseIntList, parseNumber } from './args.js';
 
@@ -16,8 +17,8 @@ import { parseIntList, parseNumber } from './args.js';
  * keeps `npm start` to a few minutes.
  */
 const DEFAULTS: Record<BenchReport['settings']['defaults'], BenchSettings> = {
-  gpu: { nFeat: PUBLISHED.nFeat, steps: 3, decoderRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
-  'cpu-adapter': { nFeat: 64, steps: 3, decoderRuns: 1, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
+  gpu: { nFeat: PUBLISHED.nFeat, precision: 'f32', steps: 3, decoderRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
+  'cpu-adapter': { nFeat: 64, precision: 'f32', steps: 3, decoderRuns: 1, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
 };
 const { gpu, 'cpu-adapter': cpu } = DEFAULTS;
 
@@ -32,6 +33,7 @@ run instead of ${gpu.decoderRuns}.
 
   --variant V       experimental, ch or all (default all)
   --n-feat N        UNet width (default ${gpu.nFeat}, the published width [${cpu.nFeat}])
+  --precision P     f32 or f16 UNet convolutions (default f32; mg3d help generate)
   --batches B,..    batch sizes (default ${gpu.batches.join(',')})
   --steps K         timed steps per batch after 1 warm-up step (default ${gpu.steps});
                     per-sample denoising is extrapolated to ${STEPS_PER_SAMPLE} steps from K
@@ -42,6 +44,7 @@ run instead of ${gpu.decoderRuns}.
 export interface BenchFlags {
   variant?: string;
   'n-feat'?: string;
+  precision?: string;
   batches?: string;
   steps?: string;
   'time-budget'?: string;
@@ -60,6 +63,7 @@ function parseSettings(f: BenchFlags, d: BenchSettings): BenchSettings {
   if (steps + 1 > STEPS_PER_SAMPLE) throw new UsageError(`--steps: at most ${STEPS_PER_SAMPLE - 1} (one more runs as warm-up)`);
   return {
     nFeat: f['n-feat'] === undefined ? d.nFeat : checkUnetWidth(parseNumber('n-feat', f['n-feat'], { min: 8, integer: true })),
+    precision: f.precision === undefined ? d.precision : parsePrecision(f.precision),
     // Ascending, so that each row's pool peak is that batch's own.
     batches: f.batches === undefined ? d.batches : [...new Set(parseIntList('batches', f.batches))].sort((a, b) => a - b),
     steps,

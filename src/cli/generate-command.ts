@@ -7,6 +7,7 @@ import { readFileBytes, writeFileAtomic } from '../io/node-files.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { MicroGen3D } from '../microgen3d.js';
+import { parsePrecision } from '../models/precision.js';
 import type { Runtime } from '../runtime/index.js';
 import { parseNumber } from './args.js';
 import { parseContextValues, parseRandomSpec, randomContext } from './context-spec.js';
@@ -26,6 +27,8 @@ Generates microstructures conditioned on target descriptors.
   --batch B|auto     samples denoised together (default 1; auto: the largest that fits, <= 32)
   --seed S           integer seed (default 0); same seed and adapter -> same output
   --threshold T[,T2] phase threshold(s) (default 0.5; two for three phases)
+  --precision P      f32 (default) or f16: the UNet's convolutions store weights and inputs
+                     as f16 with f32 sums (needs the adapter feature shader-f16)
   --npy              also write .npy volumes
   --resume           continue a stopped run in --out without redoing finished samples
   --out DIR          output folder: sample_NNNNN.vti (float32), sample_NNNNN_phases.vti
@@ -40,6 +43,7 @@ export interface GenerateFlags {
   batch?: string;
   seed?: string;
   threshold?: string;
+  precision?: string;
   npy?: boolean;
   resume?: boolean;
   out?: string;
@@ -79,7 +83,8 @@ function parseSettings(f: GenerateFlags): { settings: Omit<RunSettings, 'context
   if (thresholds.length > 2 || (thresholds.length === 2 && !(thresholds[0] < thresholds[1]))) {
     throw new UsageError(`--threshold wants one value, or two ascending values for three phases, got '${f.threshold}'`);
   }
-  return { settings: { seed, samples, thresholds, npy: Boolean(f.npy) }, batch };
+  const precision = f.precision === undefined ? 'f32' : parsePrecision(f.precision);
+  return { settings: { seed, samples, thresholds, npy: Boolean(f.npy), precision }, batch };
 }
 
 export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line: string) => void, signal: AbortSignal): Promise<number> {
@@ -91,7 +96,7 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
 
   const t0 = performance.now();
   const reader = hashingReader(f.model);
-  const model = await MicroGen3D.load(rt, reader.read);
+  const model = await MicroGen3D.load(rt, reader.read, { precision: base.precision });
   try {
     const config = model.config;
     let contextOf: (i: number) => number[];

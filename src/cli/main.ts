@@ -72,13 +72,14 @@ const COMMAND_OPTIONS = {
     batch: text,
     seed: text,
     threshold: text,
+    precision: text,
     npy: flag,
     resume: flag,
     out: text,
   },
-  check: { tolerance: text, cases: text },
-  bench: { variant: text, 'n-feat': text, batches: text, steps: text, 'time-budget': text, json: text },
-  profile: { variant: text, 'n-feat': text, batch: text, decoder: flag, top: text },
+  check: { tolerance: text, cases: text, precision: text },
+  bench: { variant: text, 'n-feat': text, precision: text, batches: text, steps: text, 'time-budget': text, json: text },
+  profile: { variant: text, 'n-feat': text, precision: text, batch: text, decoder: flag, top: text },
 } as const;
 type Command = keyof typeof COMMAND_OPTIONS;
 

@@ -7,6 +7,7 @@ import { formatNumber } from '../bench/table.js';
 import { buildUnetStep, unetInputs, writeUnetInputs } from '../bench/unet-step.js';
 import { UsageError } from '../errors.js';
 import { loadNetworks } from '../models/model.js';
+import { parsePrecision } from '../models/precision.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { parseNumber } from './args.js';
 
@@ -23,6 +24,7 @@ kernels by shape, with FLOP and achieved GFLOP/s for convolutions and linears.
 
   --variant V   experimental or ch (default experimental)
   --n-feat N    UNet width (default ${PUBLISHED.nFeat}, the published width; ${CPU_ADAPTER_N_FEAT} on a CPU adapter)
+  --precision P f32 or f16 UNet convolutions (default f32; mg3d help generate)
   --batch B     UNet batch (default 1)
   --decoder     also profile the VAE decoder
   --top N       kernels listed (default 15)`;
@@ -30,6 +32,7 @@ kernels by shape, with FLOP and achieved GFLOP/s for convolutions and linears.
 export interface ProfileFlags {
   variant?: string;
   'n-feat'?: string;
+  precision?: string;
   batch?: string;
   decoder?: boolean;
   top?: string;
@@ -47,9 +50,10 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
     f['n-feat'] === undefined ? (isCpu ? CPU_ADAPTER_N_FEAT : PUBLISHED.nFeat) : checkUnetWidth(parseNumber('n-feat', f['n-feat'], { min: 8, integer: true }));
   const batch = f.batch === undefined ? 1 : parseNumber('batch', f.batch, { min: 1, integer: true });
   const top = f.top === undefined ? 15 : parseNumber('top', f.top, { min: 1, integer: true });
+  const precision = f.precision === undefined ? 'f32' : parsePrecision(f.precision);
 
   status(`random ${variant} weights, UNet n_feat ${nFeat}`);
-  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, nFeat, f.decoder ? ['vae', 'ddpm'] : ['ddpm'])));
+  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, nFeat, f.decoder ? ['vae', 'ddpm'] : ['ddpm'])), precision);
   const latent = nets.config.latentShape;
   out(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
 
@@ -58,7 +62,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
   writeUnetInputs(rt, step, unetInputs(nets.unet!, latent, batch));
   status('profiling the UNet');
   const unetModelFlops = batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize);
-  printProfile(out, `${variant} UNet, n_feat ${nFeat}, latent ${latent.join('x')}, batch ${batch}`, await profileGraph(rt, unetGraph), unetModelFlops, top);
+  printProfile(out, `${variant} UNet, n_feat ${nFeat} in ${precision}, latent ${latent.join('x')}, batch ${batch}`, await profileGraph(rt, unetGraph), unetModelFlops, top);
   unetGraph.release();
 
   if (f.decoder) {

@@ -4,6 +4,7 @@ import { FormatError, UsageError } from '../errors.js';
 import { formatCsv } from '../io/csv.js';
 import { writeFileAtomic } from '../io/node-files.js';
 import type { ModelConfig } from '../models/config.js';
+import type { Precision } from '../models/precision.js';
 
 /** What makes two runs produce the same samples; a resume must match it. */
 export interface RunSettings {
@@ -12,6 +13,7 @@ export interface RunSettings {
   thresholds: number[];
   context: { mode: 'fixed'; values: number[] } | { mode: 'random'; spec: string } | { mode: 'from'; volume: string; values: number[] };
   npy: boolean;
+  precision: Precision;
 }
 
 export interface SampleRecord {

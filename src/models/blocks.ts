@@ -1,13 +1,13 @@
 import { Act } from '../ops/activation.js';
 import { conv3d, prepareConv3d, type Conv3dWeights } from '../ops/conv3d.js';
 import { instanceNorm, type Affine } from '../ops/norm.js';
-import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
 import type { WeightSet } from './weights.js';
 
 const SAME3 = { stride: 1, padding: 1 };
 
-export function loadConv3d(rt: Runtime, w: WeightSet, prefix: string, shape: readonly number[]): Conv3dWeights {
-  return prepareConv3d(rt, w.get(`${prefix}.weight`, shape), w.get(`${prefix}.bias`, [shape[0]]));
+export function loadConv3d(rt: Runtime, w: WeightSet, prefix: string, shape: readonly number[], dtype: DType = 'f32'): Conv3dWeights {
+  return prepareConv3d(rt, w.get(`${prefix}.weight`, shape), w.get(`${prefix}.bias`, [shape[0]]), dtype);
 }
 
 export function loadAffine(rt: Runtime, w: WeightSet, prefix: string, channels: number): Affine {
@@ -52,10 +52,10 @@ export interface ResidualConvBlock {
   sameChannels: boolean;
 }
 
-export function loadResidualConvBlock(rt: Runtime, w: WeightSet, prefix: string, inCh: number, outCh: number): ResidualConvBlock {
+export function loadResidualConvBlock(rt: Runtime, w: WeightSet, prefix: string, inCh: number, outCh: number, dtype: DType): ResidualConvBlock {
   return {
-    conv1: loadConv3d(rt, w, `${prefix}.conv1.0`, [outCh, inCh, 3, 3, 3]),
-    conv2: loadConv3d(rt, w, `${prefix}.conv2.0`, [outCh, outCh, 3, 3, 3]),
+    conv1: loadConv3d(rt, w, `${prefix}.conv1.0`, [outCh, inCh, 3, 3, 3], dtype),
+    conv2: loadConv3d(rt, w, `${prefix}.conv2.0`, [outCh, outCh, 3, 3, 3], dtype),
     sameChannels: inCh === outCh,
   };
 }

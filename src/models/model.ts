@@ -1,6 +1,7 @@
 import { FormatError, UsageError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { Runtime } from '../runtime/index.js';
+import type { Precision } from './precision.js';
 import type { Schedule } from '../ops/ddpm.js';
 import { validateConfig, type ModelConfig } from './config.js';
 import { FeaturePredictor } from './feature-predictor.js';
@@ -38,7 +39,8 @@ async function weightSet(read: FileSource, file: string): Promise<WeightSet> {
   return new WeightSet(file, readSafetensors(await read(file), file).tensors);
 }
 
-export async function loadNetworks(rt: Runtime, read: FileSource): Promise<LoadedNetworks> {
+/** `precision` applies to the UNet, the denoiser that takes ~99.5% of the time; the VAE and FP stay f32. */
+export async function loadNetworks(rt: Runtime, read: FileSource, precision: Precision = 'f32'): Promise<LoadedNetworks> {
   const config = await readModelConfig(read);
   const out: LoadedNetworks = { config };
   const { files } = config;
@@ -56,7 +58,7 @@ export async function loadNetworks(rt: Runtime, read: FileSource): Promise<Loade
   }
   if (files.ddpm) {
     const w = await weightSet(read, files.ddpm);
-    out.unet = UNet.load(rt, w);
+    out.unet = UNet.load(rt, w, precision);
     out.schedule = loadSchedule(rt, w);
     if (out.unet.shape.contextSize !== config.contextAttributes.length) {
       throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);

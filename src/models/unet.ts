@@ -7,7 +7,7 @@ import { linear, prepareLinear, type LinearWeights } from '../ops/linear.js';
 import { maxPool3d } from '../ops/maxpool3d.js';
 import { groupNorm, type Affine } from '../ops/norm.js';
 import { unary } from '../ops/unary.js';
-import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
 import { loadAffine, loadConv3d, loadResidualConvBlock, residualConvBlock, type ResidualConvBlock } from './blocks.js';
 import type { WeightSet } from './weights.js';
 
@@ -65,13 +65,17 @@ export class UNet {
     return { nFeat: init.shape[0], latentChannels: init.shape[1], contextSize: ctx.shape[1] };
   }
 
-  static load(rt: Runtime, w: WeightSet): UNet {
+  /**
+   * `dtype` f16 stores every conv's weights (and padded input) as f16 with f32
+   * sums; norms, embeddings and everything between layers stay f32.
+   */
+  static load(rt: Runtime, w: WeightSet, dtype: DType = 'f32'): UNet {
     const s = UNet.inferShape(w);
     const { nFeat: n, latentChannels: C, contextSize: K } = s;
     const m = 'nn_model';
-    const rcb = (prefix: string, i: number, o: number) => loadResidualConvBlock(rt, w, `${m}.${prefix}`, i, o);
+    const rcb = (prefix: string, i: number, o: number) => loadResidualConvBlock(rt, w, `${m}.${prefix}`, i, o, dtype);
     const convT = (prefix: string, i: number, o: number, k: number) =>
-      prepareConvTranspose3d(rt, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), w.get(`${m}.${prefix}.bias`, [o]));
+      prepareConvTranspose3d(rt, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), w.get(`${m}.${prefix}.bias`, [o]), dtype);
     return new UNet(s, {
       init: rcb('init_conv', C, n),
       down1: rcb('down1.model.0', n, n),
@@ -86,9 +90,9 @@ export class UNet {
       up1Blocks: [rcb('up1.model.1', n, n), rcb('up1.model.2', n, n)],
       up2: convT('up2.model.0', 2 * n, n, 2),
       up2Blocks: [rcb('up2.model.1', n, n), rcb('up2.model.2', n, n)],
-      out0: loadConv3d(rt, w, `${m}.out.0`, [n, 2 * n, 3, 3, 3]),
+      out0: loadConv3d(rt, w, `${m}.out.0`, [n, 2 * n, 3, 3, 3], dtype),
       out1: loadAffine(rt, w, `${m}.out.1`, n),
-      out3: loadConv3d(rt, w, `${m}.out.3`, [C, n, 3, 3, 3]),
+      out3: loadConv3d(rt, w, `${m}.out.3`, [C, n, 3, 3, 3], dtype),
     });
   }
 

@@ -9,7 +9,7 @@ import convPointwiseWgsl from '../../shaders/conv-pointwise.wgsl';
 import convPointwisePlainWgsl from '../../shaders/conv-pointwise-plain.wgsl';
 import convPointwiseSubgroupWgsl from '../../shaders/conv-pointwise-subgroup.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
-import { grid, Params, type Graph, type KernelWork, type Runtime, type Tensor } from '../runtime/index.js';
+import { grid, Params, Tensor, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
 
 /** Output channels per workgroup of shaders/conv3d.wgsl: the weight layout's group size. */
 const CHANNELS_PER_GROUP = 8;
@@ -19,7 +19,10 @@ const MAX_CLASSES = 8;
 
 /** Uploaded weights of either conv, in the kernel's layout. */
 export interface ConvWeights {
-  /** [channel group][I][k][k][k][8 channels], see shaders/conv3d.wgsl. */
+  /**
+   * [channel group][I][k][k][k][8 channels], see shaders/conv3d.wgsl. Its
+   * dtype is the conv's storage type: f16 weights also store the padded input as f16.
+   */
   weight: Tensor;
   bias: Tensor | undefined;
   inChannels: number;
@@ -97,7 +100,7 @@ function addPointwise(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, taps:
   g.add({
     label: plan.op,
     work: convWork(plan, w, B),
-    shader: useSubgroups(g.rt) ? pointwiseSubgroupShader : pointwisePlainShader,
+    shader: withElem(w.weight.dtype, useSubgroups(g.rt) ? convPointwiseSubgroupWgsl : convPointwisePlainWgsl, convPointwiseWgsl),
     constants: { WG: workgroupSize },
     params: params.bytes(),
     buffers: [x, w.weight, w.bias ?? w.weight, y],
@@ -125,10 +128,11 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
 
   // Large batches run in chunks whose padded copy fits one binding.
   const paddedSample = I * padD * padH * padW;
-  const chunk = Math.min(B, Math.floor(g.rt.limits.maxStorageBufferBindingSize / (4 * paddedSample)));
+  const elem = w.weight.dtype;
+  const chunk = Math.min(B, Math.floor(g.rt.limits.maxStorageBufferBindingSize / Tensor.bytesFor(paddedSample, elem)));
   if (chunk < 1) throw new Error(`${plan.op}: one padded sample of input [${x.shape}] exceeds the largest binding`);
-  const padded = g.tensor([chunk, I, padD, padH, padW]);
-  const shader = useSubgroups(g.rt) ? coreSubgroupShader : corePlainShader;
+  const padded = g.tensor([chunk, I, padD, padH, padW], elem);
+  const shader = withElem(elem, useSubgroups(g.rt) ? convTapsSubgroupWgsl : convTapsPlainWgsl, conv3dWgsl);
   // Rows of an even number of segments hold both segments of every invocation.
   const adjacent = plan.inStride === 1 && gridSegW % 2 === 0;
   for (let first = 0; first < B; first += chunk) {
@@ -136,10 +140,10 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
     g.add({
       label: `${plan.op} pad`,
       work: { signature: `${plan.op} pad [${samples},${I},${D},${H},${W}] -> [${samples},${I},${padD},${padH},${padW}]` },
-      shader: convPadWgsl,
-      params: new Params().u32(samples * paddedSample, first * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
+      shader: withElem(elem, convPadWgsl),
+      params: new Params().u32((samples * paddedSample) / 4, first * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
       buffers: [x, padded],
-      workgroups: grid(samples * paddedSample, 256),
+      workgroups: grid((samples * paddedSample) / 4, 256),
     });
     const segments = samples * gridD * gridH * gridSegW;
     const tiles = Math.ceil(segments / (VOXELS_PER_INVOCATION / 4));
@@ -212,10 +216,11 @@ function appendClasses(params: Params, classes: ConvClass[], withTaps: ConvClass
   }
 }
 
-const coreSubgroupShader = `${convTapsSubgroupWgsl}\n${conv3dWgsl}`;
-const corePlainShader = `${convTapsPlainWgsl}\n${conv3dWgsl}`;
-const pointwiseSubgroupShader = `${convPointwiseSubgroupWgsl}\n${convPointwiseWgsl}`;
-const pointwisePlainShader = `${convPointwisePlainWgsl}\n${convPointwiseWgsl}`;
+/** The WGSL `parts` with Elem, the storage type of weights and padded inputs, declared as `dtype`. */
+function withElem(dtype: DType, ...parts: string[]): string {
+  // Directives such as `enable subgroups;` open some parts, so `enable f16;` goes first and the alias last.
+  return `${dtype === 'f16' ? 'enable f16;\n' : ''}${parts.join('\n')}\nalias Elem = ${dtype};\n`;
+}
 
 /** Whether the kernels can share loads across subgroups of at least 8 lanes. */
 function useSubgroups(rt: Runtime): boolean {
@@ -235,14 +240,14 @@ export function checkWeightShape(op: string, weight: HostTensor, layout: string)
  * (input channel, kd, kh, kw), zero past the last output channel, so that one
  * vec4 load gives 4 output channels. `at(o, r)` reads the PyTorch tensor.
  */
-export function uploadWeight(rt: Runtime, outChannels: number, perOut: number, at: (o: number, r: number) => number): Tensor {
+export function uploadWeight(rt: Runtime, outChannels: number, perOut: number, at: (o: number, r: number) => number, dtype: DType): Tensor {
   const groups = Math.ceil(outChannels / CHANNELS_PER_GROUP);
   const data = new Float32Array(groups * perOut * CHANNELS_PER_GROUP);
   for (let o = 0; o < outChannels; o++) {
     const base = Math.floor(o / CHANNELS_PER_GROUP) * perOut * CHANNELS_PER_GROUP + (o % CHANNELS_PER_GROUP);
     for (let r = 0; r < perOut; r++) data[base + r * CHANNELS_PER_GROUP] = at(o, r);
   }
-  return rt.upload(data, [data.length]);
+  return rt.upload(data, [data.length], dtype);
 }
 
 export function uploadBias(rt: Runtime, op: string, bias: HostTensor | undefined, outChannels: number): Tensor | undefined {

@@ -1,5 +1,5 @@
 import type { HostTensor } from '../io/host-tensor.js';
-import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
 import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvClass, type ConvWeights } from './conv-core.js';
 
 /** Laid out as for conv3d (see ConvWeights): prepareConvTranspose3d swaps PyTorch's I and O. */
@@ -11,8 +11,11 @@ export interface ConvTranspose3dOptions {
   outputPadding: number;
 }
 
-/** Uploads a PyTorch ConvTranspose3d weight (I, O, k, k, k) and optional bias (O) in the kernel's layout. */
-export function prepareConvTranspose3d(rt: Runtime, weight: HostTensor, bias?: HostTensor): ConvTranspose3dWeights {
+/**
+ * Uploads a PyTorch ConvTranspose3d weight (I, O, k, k, k) and optional bias (O)
+ * in the kernel's layout; `dtype` as for prepareConv3d.
+ */
+export function prepareConvTranspose3d(rt: Runtime, weight: HostTensor, bias?: HostTensor, dtype: DType = 'f32'): ConvTranspose3dWeights {
   const [inChannels, outChannels, kernel] = weight.shape;
   checkWeightShape('convTranspose3d', weight, '(I, O, k, k, k)');
   const taps = kernel ** 3;
@@ -21,7 +24,7 @@ export function prepareConvTranspose3d(rt: Runtime, weight: HostTensor, bias?: H
     weight: uploadWeight(rt, outChannels, inChannels * taps, (o, r) => {
       const i = Math.floor(r / taps);
       return weight.data[(i * outChannels + o) * taps + (r % taps)];
-    }),
+    }, dtype),
     bias: uploadBias(rt, 'convTranspose3d', bias, outChannels),
     inChannels,
     outChannels,

@@ -1,5 +1,5 @@
 import type { Dispatch, KernelSpec, Runtime } from './runtime.js';
-import type { Tensor } from './tensor.js';
+import type { DType, Tensor } from './tensor.js';
 
 /**
  * A recorded list of dispatches over tensors allocated once. Models build a
@@ -13,8 +13,8 @@ export class Graph {
   constructor(readonly rt: Runtime) {}
 
   /** A tensor owned by this graph, freed by release(). */
-  tensor(shape: readonly number[]): Tensor {
-    const t = this.rt.tensor(shape);
+  tensor(shape: readonly number[], dtype: DType = 'f32'): Tensor {
+    const t = this.rt.tensor(shape, dtype);
     this.owned.push(t);
     return t;
   }

@@ -1,6 +1,7 @@
 import { GpuError } from '../errors.js';
 import { BufferPool } from './buffer-pool.js';
-import { Tensor } from './tensor.js';
+import { fromHalfBits, toHalfBits } from './half.js';
+import { Tensor, type DType } from './tensor.js';
 
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 
@@ -124,24 +125,30 @@ export class Runtime {
   }
 
   /** An uninitialised tensor from the pool. */
-  tensor(shape: readonly number[]): Tensor {
+  tensor(shape: readonly number[], dtype: DType = 'f32'): Tensor {
     const size = shape.reduce((a, b) => a * b, 1);
-    this.checkBindable(size * 4, shape);
-    const t = new Tensor(this.pool.acquire(size * 4), shape);
+    const bytes = Tensor.bytesFor(size, dtype);
+    this.checkBindable(bytes, shape);
+    if (dtype === 'f16' && !this.device.features.has('shader-f16')) {
+      throw new GpuError(`f16 tensors need the adapter feature 'shader-f16', which ${this.adapterName} lacks; use f32`);
+    }
+    const t = new Tensor(this.pool.acquire(bytes), shape, dtype);
     if (this.poisonNewTensors) this.write(t, new Float32Array(size).fill(NaN));
     return t;
   }
 
-  upload(data: Float32Array, shape: readonly number[]): Tensor {
-    const t = this.tensor(shape);
+  /** A tensor holding `data`, stored as `dtype` (f16 rounds to nearest even). */
+  upload(data: Float32Array, shape: readonly number[], dtype: DType = 'f32'): Tensor {
+    const t = this.tensor(shape, dtype);
     if (data.length !== t.size) throw new Error(`upload: ${data.length} values for shape [${shape}]`);
-    this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.write(t, data);
     return t;
   }
 
   write(t: Tensor, data: Float32Array): void {
     if (data.length !== t.size) throw new Error(`write: ${data.length} values for shape [${t.shape}]`);
-    this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    const stored = t.dtype === 'f16' ? wordAligned(toHalfBits(data)) : data;
+    this.device.queue.writeBuffer(t.buffer, 0, stored.buffer, stored.byteOffset, stored.byteLength);
   }
 
   /** GPU-side copy of `count` elements from src[srcOffset..] to dst[dstOffset..]. */
@@ -166,7 +173,8 @@ export class Runtime {
       this.throwIfFailed();
       throw e;
     }
-    const out = new Float32Array(staging.getMappedRange().slice(0));
+    const bytes = staging.getMappedRange().slice(0);
+    const out = t.dtype === 'f16' ? fromHalfBits(new Uint16Array(bytes, 0, t.size)) : new Float32Array(bytes);
     staging.unmap();
     staging.destroy();
     this.throwIfFailed();
@@ -267,4 +275,12 @@ export function grid(threads: number, size: number): [number, number, number] {
   if (groups <= 65535) return [groups, 1, 1];
   const y = Math.ceil(groups / 65535);
   return [Math.ceil(groups / y), y, 1];
+}
+
+/** writeBuffer copies whole 4-byte words: an odd count of halves gets one zero half. */
+function wordAligned(halves: Uint16Array): Uint16Array {
+  if (halves.length % 2 === 0) return halves;
+  const padded = new Uint16Array(halves.length + 1);
+  padded.set(halves);
+  return padded;
 }

@@ -1,4 +1,7 @@
-export type DType = 'f32';
+/** Element type in GPU memory: f16 holds the UNet's conv weights and padded inputs in the f16 mode. */
+export type DType = 'f32' | 'f16';
+
+const BYTES: Record<DType, number> = { f32: 4, f16: 2 };
 
 /** A GPU buffer viewed as a dense row-major tensor. */
 export class Tensor {
@@ -10,13 +13,18 @@ export class Tensor {
     readonly dtype: DType = 'f32',
   ) {
     this.size = shape.reduce((a, b) => a * b, 1);
-    if (this.size * 4 > buffer.size) {
-      throw new Error(`tensor of shape [${shape}] needs ${this.size * 4} bytes, buffer has ${buffer.size}`);
+    if (this.byteLength > buffer.size) {
+      throw new Error(`${dtype} tensor of shape [${shape}] needs ${this.byteLength} bytes, buffer has ${buffer.size}`);
     }
   }
 
+  /** Rounded up to whole 4-byte words, as bindings and copies require. */
   get byteLength(): number {
-    return this.size * 4;
+    return Tensor.bytesFor(this.size, this.dtype);
+  }
+
+  static bytesFor(size: number, dtype: DType): number {
+    return Math.ceil((size * BYTES[dtype]) / 4) * 4;
   }
 
   /** Same storage, new shape of equal size (like torch.view). */

@@ -103,6 +103,25 @@ describe('mg3d generate', () => {
     expect(lines.filter((l) => l.startsWith('warning:'))).toEqual(['warning: CT_f_A_tort1 = 1.5 is outside the range seen in training [0, 1]']);
   });
 
+  it('runs the UNet in f16 with --precision f16, close to f32, and resumes only at the same precision', async () => {
+    const spec = { context: '0.5,0.2,0.7', samples: '1', seed: '5' };
+    await run({ out: join(root, 'p32'), ...spec });
+    await run({ out: join(root, 'p16'), ...spec, precision: 'f16' });
+    const record = JSON.parse(readFileSync(join(root, 'p16', 'run.json'), 'utf8'));
+    expect(record.settings.precision).toBe('f16');
+    const volume = (dir: string) => readVti(readFileSync(join(root, dir, 'sample_00000.vti')), dir).data;
+    const [a, b] = [volume('p32'), volume('p16')];
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < a.length; i++) {
+      num += (a[i] - b[i]) ** 2;
+      den += a[i] ** 2;
+    }
+    expect(Math.sqrt(num / den)).toBeGreaterThan(0);
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-2);
+    await expect(run({ out: join(root, 'p16'), ...spec, resume: true })).rejects.toThrow(/settings differ.*"precision":"f16".*"precision":"f32"/);
+  });
+
   it('rejects bad arguments with one-line errors', async () => {
     const out = join(root, 'bad');
     await expect(run({ out, context: '0.5,0.2' })).rejects.toThrow(/context needs 3 values \(ABS_f_D, CT_f_D_tort1, CT_f_A_tort1\) or all 4 attributes/);
@@ -110,6 +129,7 @@ describe('mg3d generate', () => {
     await expect(run({ out, context: '1,2,3', samples: '0' })).rejects.toThrow(/--samples wants an integer >= 1/);
     await expect(run({ out, context: '1,2,3', threshold: '0.7,0.2' })).rejects.toThrow(/two ascending values/);
     await expect(run({ out })).rejects.toThrow(/exactly one of --context, --random, --from/);
+    await expect(run({ out, context: '1,2,3', precision: 'f64' })).rejects.toThrow(/--precision must be f32 or f16, got 'f64'/);
     await expect(run({ out, from: join(root, 'missing.npy') })).rejects.toThrow(/missing\.npy/);
     expect(existsSync(join(out, 'run.json'))).toBe(false);
   });

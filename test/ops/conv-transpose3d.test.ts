@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { convTranspose3d, prepareConvTranspose3d } from '../../src/ops/conv-transpose3d.js';
-import { Graph } from '../../src/runtime/index.js';
+import { Graph, type DType } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
 import { randomArray } from '../helpers/numeric.js';
 import { convErr, convTranspose3dOutSize, convTranspose3dRef, pickChannels, withoutSubgroups, type Shape5 } from '../reference/conv.js';
@@ -20,7 +20,7 @@ interface Case {
 describe('convTranspose3d', () => {
   const rt = useRuntime();
 
-  async function check(c: Case, seed: number, channels?: number[], runtime = rt()): Promise<number> {
+  async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32'): Promise<number> {
     const xShape: Shape5 = [c.batch, c.inChannels, c.size[0], c.size[1], c.size[2]];
     const k = c.kernel;
     // PyTorch's fan-in for ConvTranspose3d weights (I, O, k, k, k) is O * k^3.
@@ -32,6 +32,7 @@ describe('convTranspose3d', () => {
       runtime,
       { shape: [c.inChannels, c.outChannels, k, k, k], data: weight },
       bias && { shape: [c.outChannels], data: bias },
+      dtype,
     );
     const opts = { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding };
     const out = await runOnce(runtime, (g) => convTranspose3d(g, runtime.upload(x, xShape), w, opts));
@@ -112,6 +113,19 @@ describe('convTranspose3d', () => {
     for (const [kernel, stride, padding, outputPadding] of [[3, 2, 1, 1], [2, 2, 0, 0], [3, 2, 0, 1], [3, 1, 1, 0]]) {
       const c: Case = { batch: 2, inChannels: 5, outChannels: 17, size: [5, 7, 3], kernel, stride, padding, outputPadding, bias: true };
       expect(await check(c, (seed += 7), undefined, plain), JSON.stringify(c)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('stores weights (and padded input) as f16 with f32 sums, with and without subgroups', async () => {
+    let seed = 1500;
+    for (const runtime of [rt(), withoutSubgroups(rt())]) {
+      // [2, 2, 0, 0] runs the pointwise kernel (f16 weights only), the others the padded core.
+      for (const [kernel, stride, padding, outputPadding] of [[3, 2, 1, 1], [2, 2, 0, 0], [3, 1, 1, 0]]) {
+        const c: Case = { batch: 2, inChannels: 9, outChannels: 17, size: [5, 7, 3], kernel, stride, padding, outputPadding, bias: true };
+        const err = await check(c, (seed += 7), undefined, runtime, 'f16');
+        expect(err, JSON.stringify(c)).toBeLessThan(1e-3);
+        expect(err, JSON.stringify(c)).toBeGreaterThan(1e-5);
+      }
     }
   });
 

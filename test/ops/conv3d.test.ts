@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conv3d, prepareConv3d } from '../../src/ops/conv3d.js';
-import { Graph } from '../../src/runtime/index.js';
+import { Graph, type DType } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
 import { randomArray } from '../helpers/numeric.js';
 import { conv3dOutSize, conv3dRef, convErr, pickChannels, withBindingLimit, withoutSubgroups, type Shape5 } from '../reference/conv.js';
@@ -20,7 +20,7 @@ describe('conv3d', () => {
   const rt = useRuntime();
 
   /** Runs one case on the GPU and compares `channels` (all by default) with the float64 reference. */
-  async function check(c: Case, seed: number, channels?: number[], runtime = rt()): Promise<number> {
+  async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32'): Promise<number> {
     const xShape: Shape5 = [c.batch, c.inChannels, c.size[0], c.size[1], c.size[2]];
     const k = c.kernel;
     const fanIn = c.inChannels * k ** 3;
@@ -31,6 +31,7 @@ describe('conv3d', () => {
       runtime,
       { shape: [c.outChannels, c.inChannels, k, k, k], data: weight },
       bias && { shape: [c.outChannels], data: bias },
+      dtype,
     );
     const out = await runOnce(runtime, (g) =>
       conv3d(g, runtime.upload(x, xShape), w, { stride: c.stride, padding: c.padding }),
@@ -92,6 +93,22 @@ describe('conv3d', () => {
       const c: Case = { batch: 2, inChannels: 5, outChannels: 17, size: [5, 7, 3], kernel, stride, padding, bias: kernel === 3 };
       expect(await check(c, (seed += 7), undefined, plain), JSON.stringify(c)).toBeLessThan(1e-5);
     }
+  });
+
+  // f16 rounds inputs and weights (relative 2^-11 at most); sums stay f32. The
+  // lower bound shows the values really went through f16.
+  it('stores weights and padded input as f16 with f32 sums, with and without subgroups', async () => {
+    let seed = 1300;
+    for (const runtime of [rt(), withoutSubgroups(rt())]) {
+      for (const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [1, 1, 0], [2, 1, 0]]) {
+        const c: Case = { batch: 2, inChannels: 9, outChannels: 17, size: [5, 7, 6], kernel, stride, padding, bias: true };
+        const err = await check(c, (seed += 7), undefined, runtime, 'f16');
+        expect(err, JSON.stringify(c)).toBeLessThan(1e-3);
+        expect(err, JSON.stringify(c)).toBeGreaterThan(1e-5);
+      }
+    }
+    const published: Case = { batch: 1, inChannels: 512, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true };
+    expect(await check(published, 1400, [0, 9, 511], rt(), 'f16')).toBeLessThan(1e-3);
   });
 
   it('runs a batch whose padded input exceeds one binding in chunks', async () => {
