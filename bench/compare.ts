@@ -4,6 +4,11 @@
  *
  *   node bench/run.mjs compare.ts [--n-feat 64,128,512] [--batches 1,4] [--repeats 5]
  *                                 [--time-budget 150] [--json out/compare-results.json]
+ *                                 [--peer-device cpu|cuda] [--python /usr/bin/python3]
+ *
+ * On a GPU machine, --peer-device cuda times PyTorch eager on the CUDA GPU
+ * instead (see bench/torch_peer.py) and --python names the Python with CUDA
+ * PyTorch.
  *
  * Each width's model folder (as `mg3d convert` writes it) goes to a temporary
  * folder. Per width, the engine runs every batch and writes its inputs and
@@ -33,7 +38,6 @@ import { loadNetworks, type LoadedNetworks } from '../src/models/model.js';
 import { Graph, type Runtime } from '../src/runtime/index.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
 
-const PYTHON = '/usr/bin/python3';
 /** float32 engines agree with PyTorch to ~1e-6 relative on these networks (MODEL.md); 1e-5 leaves room for summation order. */
 const EQUIVALENCE_TOLERANCE = 1e-5;
 const PEER = join(import.meta.dirname, 'torch_peer.py');
@@ -61,6 +65,7 @@ interface PeerResult {
 interface PeerReport {
   torch: string;
   threads: number;
+  device: string;
   cases: PeerResult[];
 }
 
@@ -84,8 +89,13 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '5' },
     'time-budget': { type: 'string', default: '150' },
     json: { type: 'string', default: 'out/compare-results.json' },
+    'peer-device': { type: 'string', default: 'cpu' },
+    python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
+const peerDevice = values['peer-device'];
+if (peerDevice !== 'cpu' && peerDevice !== 'cuda') throw new Error(`--peer-device wants cpu or cuda, got '${peerDevice}'`);
+const PYTHON = values.python;
 const widths = parseIntList('n-feat', values['n-feat']).map(checkUnetWidth);
 const batches = parseIntList('batches', values.batches).sort((a, b) => a - b);
 const repeats = parseNumber('repeats', values.repeats, { min: 1, integer: true });
@@ -163,7 +173,7 @@ async function engineWidth(model: string, files: Map<string, Uint8Array>, nFeat:
 }
 
 function runPeer(cases: PeerCase[], manifest: string): PeerReport {
-  writeFileSync(manifest, JSON.stringify({ repeats, cases }));
+  writeFileSync(manifest, JSON.stringify({ repeats, device: peerDevice, cases }));
   const peer = spawnSync(PYTHON, [PEER, manifest], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 2 ** 26 });
   if (peer.status !== 0) throw new Error(`${PYTHON} ${PEER} failed (exit ${peer.status}${peer.error ? `: ${peer.error.message}` : ''})`);
   return JSON.parse(peer.stdout) as PeerReport;
@@ -223,7 +233,7 @@ try {
     format: 'mg3d-compare',
     version: 1,
     date: new Date().toISOString(),
-    machine: { ...machine(), adapter, torch: torch?.torch ?? 'unknown', torchThreads: torch?.threads ?? 0 },
+    machine: { ...machine(), adapter, torch: torch?.torch ?? 'unknown', torchDevice: torch?.device ?? 'unknown' },
     loadAverage1min: loads,
     settings: { latent: 'CH 4x8x8x4', widths, batches, repeats, budgetSeconds },
     cases: results,
@@ -246,7 +256,7 @@ function printMarkdown(m: Record<string, string | number>, cases: CaseResult[]):
   const ms = (runs: number[] | undefined) => (runs ? `${formatNumber(median(runs))} (${formatNumber(Math.min(...runs))})` : '-');
   const ratio = (a: number[] | undefined, b: number[] | undefined) =>
     a && b ? `${(median(a) / median(b)).toFixed(2)} (${(Math.min(...a) / Math.min(...b)).toFixed(2)})` : '-';
-  console.log(`${new Date().toISOString().slice(0, 10)}; ${m.nproc} CPUs (${m.cpu}); ${m.adapter}; mesa-vulkan-drivers ${m.mesaVulkanDrivers}; torch ${m.torch}, ${m.torchThreads} threads`);
+  console.log(`${new Date().toISOString().slice(0, 10)}; ${m.nproc} CPUs (${m.cpu}); ${m.adapter}; mesa-vulkan-drivers ${m.mesaVulkanDrivers}; torch ${m.torch} on ${m.torchDevice}`);
   console.log(`engine at ${m.engineSource}; 1-minute load average before the runs: ${loads.map((l) => l.toFixed(1)).join(', ')}`);
   console.log(
     `UNet evaluation on the CH latent 4x8x8x4; median of ${repeats} runs after 1 warm-up (fastest run in brackets); ` +

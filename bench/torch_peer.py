@@ -4,10 +4,11 @@ Usage: /usr/bin/python3 bench/torch_peer.py MANIFEST.json
 
 The manifest lists cases {name, model, batch, x, t, c, eps}: a model folder
 (its ddpm.safetensors), the .npy inputs of one UNet evaluation and the
-engine's output on them. For each case this builds the UNet of MODEL.md in
-plain torch from the same weights, checks it against the engine's output,
-and times one evaluation two ways:
+engine's output on them, and the device ("cpu" or "cuda"). For each case
+this builds the UNet of MODEL.md in plain torch from the same weights,
+checks it against the engine's output, and times one evaluation two ways.
 
+On the CPU (2 threads):
   stock  F.conv3d / F.conv_transpose3d, as nn.Conv3d would call them. Torch
          1.13 sends small convolutions (and batch-1 transposed ones) to its
          slow reference path, so this is what a plain port gets.
@@ -15,6 +16,10 @@ and times one evaluation two ways:
          transposed conv whose kernel equals its stride (all of the UNet's)
          becomes a 1x1 conv to O*k^3 channels and a pixel shuffle, with the
          weights rearranged once, before timing.
+On a CUDA GPU (eager mode, timed to torch.cuda.synchronize):
+  stock  strict float32 (cuDNN's TF32 off), the same arithmetic as the engine.
+  best   cudnn.benchmark on and TF32 convolutions allowed (PyTorch's default
+         for convolutions): eager PyTorch at its fastest, at TF32 accuracy.
 
 Prints one JSON object on stdout. Needs only torch and numpy (no safetensors package).
 """
@@ -127,12 +132,14 @@ def relative_error(a, b):
     return float((a.double() - b.double()).norm() / b.double().norm())
 
 
-def time_ms(fn, repeats):
-    fn()  # warm-up: oneDNN primitive creation, allocator
+def time_ms(fn, repeats, sync):
+    fn()  # warm-up: oneDNN primitive creation, cuDNN algorithm choice, allocator
+    sync()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
+        sync()
         times.append((time.perf_counter() - start) * 1000)
     return times
 
@@ -141,15 +148,28 @@ def load_npy(path):
     return torch.from_numpy(np.load(path))
 
 
-def run_case(case, weights, repeats):
-    x, t, c = (load_npy(case[k]) for k in ("x", "t", "c"))
+def cuda_mode(fast):
+    torch.backends.cudnn.benchmark = fast
+    torch.backends.cudnn.allow_tf32 = fast
+    torch.backends.cuda.matmul.allow_tf32 = fast
+
+
+def run_case(case, weights, repeats, device):
+    x, t, c = (load_npy(case[k]).to(device) for k in ("x", "t", "c"))
     engine = load_npy(case["eps"])
-    stock, best = stock_ops(weights), best_ops(weights)
+    on_gpu = device == "cuda"
+    sync = torch.cuda.synchronize if on_gpu else (lambda: None)
+    stock = stock_ops(weights)
+    best = stock if on_gpu else best_ops(weights)
     with torch.inference_mode():
-        reference = unet(weights, stock, x, t, c)
-        routed = unet(weights, best, x, t, c)
-        stock_ms = time_ms(lambda: unet(weights, stock, x, t, c), repeats)
-        best_ms = time_ms(lambda: unet(weights, best, x, t, c), repeats)
+        if on_gpu:
+            cuda_mode(False)
+        reference = unet(weights, stock, x, t, c).cpu()
+        stock_ms = time_ms(lambda: unet(weights, stock, x, t, c), repeats, sync)
+        if on_gpu:
+            cuda_mode(True)
+        routed = unet(weights, best, x, t, c).cpu()
+        best_ms = time_ms(lambda: unet(weights, best, x, t, c), repeats, sync)
     return {
         "name": case["name"],
         "engineVsStock": relative_error(engine, reference),
@@ -164,14 +184,17 @@ def run_case(case, weights, repeats):
 def main():
     with open(sys.argv[1]) as f:
         manifest = json.load(f)
+    device = manifest.get("device", "cpu")
     torch.set_num_threads(THREADS)
     results, loaded = [], {}
     for case in manifest["cases"]:
         if case["model"] not in loaded:
-            loaded = {case["model"]: read_safetensors(case["model"] + "/ddpm.safetensors")}
-        print(f"torch: {case['name']}", file=sys.stderr, flush=True)
-        results.append(run_case(case, loaded[case["model"]], manifest["repeats"]))
-    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "cases": results}, sys.stdout)
+            weights = read_safetensors(case["model"] + "/ddpm.safetensors")
+            loaded = {case["model"]: {k: v.to(device) for k, v in weights.items()}}
+        print(f"torch: {case['name']} on {device}", file=sys.stderr, flush=True)
+        results.append(run_case(case, loaded[case["model"]], manifest["repeats"], device))
+    where = torch.cuda.get_device_name() if device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "device": where, "cases": results}, sys.stdout)
 
 
 if __name__ == "__main__":
