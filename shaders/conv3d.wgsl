@@ -13,11 +13,14 @@
 // are zero (they only align the window to a vec4). A class without taps
 // writes the bias.
 //
-// Work split: an invocation owns SEG = 2 segments of 4 consecutive class
-// voxels along w by 8 output channels; a workgroup shares one channel group
-// and one class. A segment's input window (4 voxels x 3 taps) is a mat4x3, a
-// Toeplitz view of two aligned vec4 loads, and the weights of 3 taps x 4
-// channels a mat3x4: one matrix product is 48 multiply-adds.
+// Work split: an invocation owns SEG (2, or 1 for layers too small to fill
+// the lanes otherwise) segments of 4 consecutive class voxels along w by 8
+// output channels; a workgroup shares one channel group and one class. A
+// segment's input window (4 voxels x 3 taps) is a mat4x3, a Toeplitz view of
+// two aligned vec4 loads, and the weights of 3 taps x 4 channels a mat3x4: one
+// matrix product is 48 multiply-adds. Class grids at most 2 voxels wide use
+// TWO_ROWS segments instead: 2 voxels of each of 2 neighbouring rows, one vec4
+// load per row, so that no voxel slot lies past the end of a row.
 //
 // On llvmpipe every storage load is a per-lane scalar loop and every loop
 // blends all its loop-carried values, so the tile is kept small, the loop
@@ -30,9 +33,9 @@
 // Elem, the storage type of weights and padded input, is f32, or f16 in the
 // f16 mode (src/ops/conv-core.ts declares it); arithmetic is f32 either way.
 
-const SEG = 2u;
-
 override WG: u32 = 64u;
+override SEG: u32 = 2u;
+override TWO_ROWS: bool = false;
 override IN_STRIDE: u32 = 1u;
 // The two segments of an invocation are neighbours in one row (stride 1, an
 // even number of segments per row), so their windows share a vec4.
@@ -56,7 +59,7 @@ struct Params {
   inChannels: u32, outChannels: u32, kernel: u32, segments: u32,
   padD: u32, padH: u32, padW: u32,
   outD: u32, outH: u32, outW: u32,
-  // Class grid: voxels along d and h, segments along w.
+  // Class grid: voxels along d, along h (row pairs with TWO_ROWS), segments along w.
   gridD: u32, gridH: u32, gridSegW: u32,
   // Output voxels between neighbouring class voxels (the ConvTranspose3d stride).
   outStep: u32,
@@ -80,7 +83,7 @@ struct Segment { b: u32, zq: u32, yq: u32, xq: u32, valid: bool }
 fn segment(index: u32) -> Segment {
   let s = min(index, p.segments - 1u);
   var rest = s / p.gridSegW;
-  let yq = rest % p.gridH;
+  let yq = (rest % p.gridH) * select(1u, 2u, TWO_ROWS);
   rest /= p.gridH;
   return Segment(rest / p.gridD, rest % p.gridD, yq, (s % p.gridSegW) * 4u, index < p.segments);
 }
@@ -94,6 +97,10 @@ fn toeplitz(a: vec4f, b: vec4f) -> mat4x3f {
 // The window of the segment whose inputs start at vec4 `at`.
 fn window(at: u32) -> mat4x3f {
   let a = vec4f(x[at]);
+  if (TWO_ROWS) {
+    let below = vec4f(x[at + p.padW / 4u]);
+    return mat4x3f(a.xyz, a.yzw, below.xyz, below.yzw);
+  }
   let b = vec4f(x[at + 1u]);
   if (IN_STRIDE == 1u) {
     return toeplitz(a, b);
@@ -113,8 +120,8 @@ fn inputBase(s: Segment, cls: ConvClass) -> u32 {
 // spare segment lands outside the output and is skipped.
 fn store(value: f32, s: Segment, cls: ConvClass, o: u32, v: u32) {
   let oz = cls.residue.x + p.outStep * s.zq;
-  let oy = cls.residue.y + p.outStep * s.yq;
-  let ox = cls.residue.z + p.outStep * (s.xq + v);
+  let oy = cls.residue.y + p.outStep * (s.yq + select(0u, v / 2u, TWO_ROWS));
+  let ox = cls.residue.z + p.outStep * (s.xq + select(v, v % 2u, TWO_ROWS));
   if (!s.valid || oz >= p.outD || oy >= p.outH || ox >= p.outW) { return; }
   var bo = 0.0;
   if (p.hasBias != 0u) { bo = bias[o]; }
@@ -178,12 +185,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
       X1 = toeplitz(b, c);
     } else {
       X0 = window(at);
-      X1 = window(at + x1);
+      if (SEG == 2u) { X1 = window(at + x1); }
     }
     a00 += taps[0] * X0;
     a01 += taps[1] * X0;
-    a10 += taps[0] * X1;
-    a11 += taps[1] * X1;
+    if (SEG == 2u) {
+      a10 += taps[0] * X1;
+      a11 += taps[1] * X1;
+    }
     jh += 1u;
     let nextD = jh == cls.count.y;
     jh = select(jh, 0u, nextD);
@@ -200,9 +209,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
   let segments = array(s0, s1);
   let first = group * 8u;
   let channels = min(8u, p.outChannels - first);
-  for (var t = 0u; t < channels * 8u; t++) {
-    let e = t / 8u;
-    let j = (t / 4u) % 2u;
+  for (var t = 0u; t < channels * 4u * SEG; t++) {
+    let e = t / (4u * SEG);
+    let j = (t / 4u) % SEG;
     let v = t % 4u;
     store(acc[2u * j + e / 4u][v][e % 4u], segments[j], cls, first + e, v);
   }

@@ -13,8 +13,6 @@ import { grid, Params, Tensor, type DType, type Graph, type KernelWork, type Run
 
 /** Output channels per workgroup of shaders/conv3d.wgsl: the weight layout's group size. */
 const CHANNELS_PER_GROUP = 8;
-/** Output voxels along W per invocation (2 segments of 4). */
-const VOXELS_PER_INVOCATION = 8;
 const MAX_CLASSES = 8;
 
 /** Uploaded weights of either conv, in the kernel's layout. */
@@ -112,7 +110,10 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
   const [B, I, D, H, W] = x.shape;
   const [, O, Do, Ho, Wo] = plan.outShape;
   const [gridD, gridH, gridW] = plan.grid;
-  const gridSegW = Math.ceil(gridW / 4);
+  // Rows of at most 2 voxels: segments of 2 rows x 2 voxels (TWO_ROWS in shaders/conv3d.wgsl).
+  const twoRows = plan.inStride === 1 && gridW <= 2;
+  const gridSegW = twoRows ? 1 : Math.ceil(gridW / 4);
+  const gridRows = twoRows ? Math.ceil(gridH / 2) : gridH;
   const withTaps = plan.classes.filter((c) => c.axes.every((a) => a.count > 0));
   const lowest = (axis: number) => Math.min(0, ...withTaps.map((c) => c.axes[axis].start));
   // Every class starts its W windows at the same input column (leads make
@@ -121,9 +122,9 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
   const lo = [-lowest(0), -lowest(1), -lowest(2) + (((-(startW - lowest(2)) % 4) + 4) % 4)];
   const reach = (axis: number, n: number) =>
     Math.max(0, ...withTaps.map((c) => plan.inStride * (n - 1) + c.axes[axis].start + c.axes[axis].count));
-  const windowFloats = plan.inStride === 1 ? 8 : 12;
+  const windowFloats = twoRows ? 4 : plan.inStride === 1 ? 8 : 12;
   const padD = lo[0] + Math.max(D, reach(0, gridD));
-  const padH = lo[1] + Math.max(H, reach(1, gridH));
+  const padH = lo[1] + Math.max(H, reach(1, twoRows ? 2 * gridRows : gridH));
   const padW = 4 * Math.ceil((lo[2] + Math.max(W, plan.inStride * 4 * (gridSegW - 1) + startW + windowFloats)) / 4);
 
   // Large batches run in chunks whose padded copy fits one binding.
@@ -133,8 +134,6 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
   if (chunk < 1) throw new Error(`${plan.op}: one padded sample of input [${x.shape}] exceeds the largest binding`);
   const padded = g.tensor([chunk, I, padD, padH, padW], elem);
   const shader = withElem(elem, useSubgroups(g.rt) ? convTapsSubgroupWgsl : convTapsPlainWgsl, conv3dWgsl);
-  // Rows of an even number of segments hold both segments of every invocation.
-  const adjacent = plan.inStride === 1 && gridSegW % 2 === 0;
   for (let first = 0; first < B; first += chunk) {
     const samples = Math.min(chunk, B - first);
     g.add({
@@ -145,8 +144,13 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
       buffers: [x, padded],
       workgroups: grid((samples * paddedSample) / 4, 256),
     });
-    const segments = samples * gridD * gridH * gridSegW;
-    const tiles = Math.ceil(segments / (VOXELS_PER_INVOCATION / 4));
+    const segments = samples * gridD * gridRows * gridSegW;
+    // Two segments per invocation share the weight loads; with fewer than 8 invocations'
+    // worth, one segment each keeps more of an 8-lane SIMD group busy.
+    const seg = segments < 16 ? 1 : 2;
+    // Rows of an even number of segments hold both segments of every invocation.
+    const adjacent = seg === 2 && plan.inStride === 1 && gridSegW % 2 === 0;
+    const tiles = Math.ceil(segments / seg);
     // Small layers get workgroups of one llvmpipe SIMD group, so few lanes idle.
     const workgroupSize = tiles >= 64 ? 64 : 8;
     const workgroups: [number, number, number] = [
@@ -155,14 +159,14 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
       plan.classes.length,
     ];
     if (workgroups[0] > 65535) throw new Error(`${plan.op}: output [${plan.outShape}] is too large for one dispatch`);
-    const params = new Params().u32(I, O, w.kernel, segments, padD, padH, padW, Do, Ho, Wo, gridD, gridH, gridSegW);
+    const params = new Params().u32(I, O, w.kernel, segments, padD, padH, padW, Do, Ho, Wo, gridD, gridRows, gridSegW);
     params.u32(plan.outStep, w.bias ? 1 : 0, first);
     appendClasses(params, plan.classes, withTaps, lo);
     g.add({
       label: plan.op,
       work: convWork(plan, w, samples),
       shader,
-      constants: { WG: workgroupSize, IN_STRIDE: plan.inStride, ADJACENT: adjacent ? 1 : 0 },
+      constants: { WG: workgroupSize, IN_STRIDE: plan.inStride, ADJACENT: adjacent ? 1 : 0, SEG: seg, TWO_ROWS: twoRows ? 1 : 0 },
       params: params.bytes(),
       buffers: [padded, w.weight, w.bias ?? w.weight, y],
       workgroups,

@@ -78,11 +78,27 @@ describe('conv3d', () => {
       ['512->512 on 8x8x4', { batch: 1, inChannels: 512, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true }],
       ['1024->512 on 8x8x8', { batch: 1, inChannels: 1024, outChannels: 512, size: [8, 8, 8], kernel: 3, stride: 1, padding: 1, bias: true }],
       ['4->512 on 8x8x4', { batch: 1, inChannels: 4, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true }],
+      ['1024->1024 on 4x4x2', { batch: 1, inChannels: 1024, outChannels: 1024, size: [4, 4, 2], kernel: 3, stride: 1, padding: 1, bias: true }],
     ];
     for (const [name, c] of real) {
       it(name, async () => {
         expect(await check(c, 11, [0, 1, 7, 8, 255, 256, 400, c.outChannels - 1])).toBeLessThan(1e-5);
       });
+    }
+  });
+
+  // Outputs at most 2 voxels wide run as segments of 2 rows x 2 voxels (TWO_ROWS),
+  // with one segment per invocation when there are few (SEG = 1).
+  it('covers rows of 1 or 2 voxels, odd row counts and small layers, with and without subgroups', async () => {
+    let seed = 1900;
+    const shapes: [[number, number, number], number][] = [[[3, 5, 2], 1], [[2, 3, 1], 1], [[4, 6, 4], 0], [[5, 4, 3], 0], [[1, 2, 2], 1]];
+    for (const runtime of [rt(), withoutSubgroups(rt())]) {
+      for (const [size, padding] of shapes) {
+        for (const batch of [1, 3]) {
+          const c: Case = { batch, inChannels: 5, outChannels: 11, size, kernel: 3, stride: 1, padding, bias: true };
+          expect(await check(c, (seed += 7), undefined, runtime), JSON.stringify(c)).toBeLessThan(1e-5);
+        }
+      }
     }
   });
 
