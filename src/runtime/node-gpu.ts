@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { create, globals } from 'webgpu';
 
 /**
@@ -13,8 +14,21 @@ export interface NodeGpuOptions {
   adapter?: string;
 }
 
+/**
+ * llvmpipe (lavapipe) runs a dispatch on one thread per core by default, so
+ * a dispatch lasts as long as its slowest thread: on a shared 2-core VM whose
+ * second core was intermittently slow, a 512->512 conv ran at 19-21 GFLOP/s
+ * with 2 threads and 36-37 with 4 or 8, which keep both cores busy; with both
+ * cores free all ran at 40. So unless the user chose, 4 threads per core.
+ * Set before the driver loads: Mesa reads it when the Vulkan instance starts.
+ */
+function lavapipeThreads(): void {
+  process.env.LP_NUM_THREADS ??= String(Math.min(32, 4 * availableParallelism()));
+}
+
 export function nodeGpu(options: NodeGpuOptions = {}): GPU {
   Object.assign(globalThis, globals);
+  lavapipeThreads();
   // Dawn rounds timestamp queries to 65.536 us (a web timing guard); mg3d profile needs real values.
   // It also hides shader-f16 on NVIDIA's Vulkan driver unless asked (old drivers' f16 bugs); the
   // f16 mode is tested against the fixtures wherever it runs (mg3d check --precision f16).
