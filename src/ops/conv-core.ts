@@ -228,7 +228,7 @@ function withElem(dtype: DType, ...parts: string[]): string {
 /**
  * Invocations per workgroup for `work` invocations' worth of work. A CPU
  * adapter's subgroup is its SIMD width (llvmpipe: 8, SwiftShader: 4), and one
- * SIMD group per workgroup ran fastest on llvmpipe (64 lanes were 1.3 to 1.6
+ * SIMD group per workgroup ran fastest on llvmpipe (64 lanes were 1.2 to 1.6
  * times slower on the CH UNet's 8x8x4 convs at batch 4). GPUs (subgroups of
  * 32 or 64) get 64 lanes, or one subgroup for small layers.
  */
