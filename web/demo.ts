@@ -4,7 +4,7 @@
  * check the engine against a parity fixture. Query parameters run things on
  * load: ?model=URL, ?fixture=URL (with &cases=unet,decoder).
  */
-import { createBrowserRuntime, loadModel, randomModelFiles, type MicroGen3D, type ModelSource, type Runtime } from '../src/browser.js';
+import { createBrowserRuntime, loadModel, randomModelFiles, type MicroGen3D, type ModelSource, type Precision, type Runtime } from '../src/browser.js';
 import { CheckPanel } from './check-panel.js';
 import { contextSliders } from './context-sliders.js';
 import { byId, errorText, setStatus } from './dom.js';
@@ -21,12 +21,14 @@ const generateStatus = byId('gen-status', HTMLElement);
 const generateButton = byId('generate', HTMLButtonElement);
 const cancelButton = byId('cancel', HTMLButtonElement);
 const progressBar = byId('progress', HTMLProgressElement);
+const precisionSelect = byId('precision', HTMLSelectElement);
 /** Loading another model while one generates would free buffers the generation still uses. */
 const modelControls = [
   byId('model-files', HTMLInputElement),
   byId('model-url', HTMLInputElement),
   byId('model-url-load', HTMLButtonElement),
   byId('random-model', HTMLButtonElement),
+  precisionSelect,
 ];
 
 /** The runtime every model and check shares, or undefined (with the reason shown) when WebGPU is unusable. */
@@ -68,6 +70,11 @@ class DemoPage {
   constructor(private readonly runtime: Runtime) {
     this.check = new CheckPanel(runtime);
     byId('fixture-run', HTMLButtonElement).disabled = false;
+    if (!runtime.adapter.features.includes('shader-f16')) {
+      const f16 = precisionSelect.options[1];
+      f16.disabled = true;
+      f16.textContent = 'f16 (this adapter lacks shader-f16)';
+    }
     this.wire();
   }
 
@@ -77,8 +84,9 @@ class DemoPage {
     generateButton.disabled = true;
     setStatus(modelStatus, 'loading', `Loading ${label}…`);
     const started = performance.now();
+    const precision = precisionSelect.value as Precision;
     try {
-      this.model = await loadModel(source, { runtime: this.runtime });
+      this.model = await loadModel(source, { runtime: this.runtime, precision });
     } catch (error) {
       setStatus(modelStatus, 'error', `${label}: ${errorText(error)}`);
       return;
@@ -89,7 +97,7 @@ class DemoPage {
       modelStatus,
       'ready',
       `${label}: variant ${c.variant}, volume ${c.imageShape.join('×')}, latent ${c.latentShape.join('×')}, ` +
-        `UNet width ${c.nFeat}, ${c.timesteps} timesteps; weights: ${parts} (loaded in ${Math.round(performance.now() - started)} ms)`,
+        `UNet width ${c.nFeat} in ${precision}, ${c.timesteps} timesteps; weights: ${parts} (loaded in ${Math.round(performance.now() - started)} ms)`,
     );
     this.readContext = contextSliders(byId('context-sliders', HTMLElement), c.contextAttributes);
     this.view.reset(c);

@@ -80,6 +80,14 @@ describe.skipIf(skipBrowserTests)('the demo page (Chromium, SwiftShader WebGPU)'
       expect(await page.isHidden('#no-webgpu')).toBe(true);
     });
 
+    it('offers the f16 UNet only where the adapter has shader-f16', async () => {
+      const hasF16 = /shader-f16/.test((await page.textContent('#adapter')) ?? '');
+      const option = await page.$eval('#precision option[value=f16]', (o) => ({ disabled: (o as HTMLOptionElement).disabled, text: o.textContent }));
+      expect(option.disabled).toBe(!hasF16);
+      if (!hasF16) expect(option.text).toBe('f16 (this adapter lacks shader-f16)');
+      expect(await page.textContent('#model-status')).toMatch(/UNet width \d+ in f32/);
+    });
+
     it('generates a sample and shows slices, a 3D view, predicted attributes and timings', async () => {
       const sliders = await page.$$eval('#context-sliders input[type=number]', (boxes) => boxes.map((b) => (b as HTMLElement).dataset.attribute));
       expect(sliders).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1']);
