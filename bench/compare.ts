@@ -17,9 +17,8 @@
  * time, so that both see much the same background load. The peer checks its
  * output against the engine's and times PyTorch stock and at its best (see
  * that file). A case whose engine time is estimated (from the first batch at
- * that width) past --time-budget seconds is skipped. Where the adapter has
- * 'shader-f16', the engine's f16 mode is timed on the same cases too, and its
- * output compared with the engine's f32 output.
+ * that width) past --time-budget seconds is skipped. The engine's f16 mode is
+ * timed on the same cases too, and its output compared with the engine's f32 output.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -157,14 +156,12 @@ async function engineWidth(model: string, files: Map<string, Uint8Array>, nFeat:
       const npy = (k: string) => join(dir, `${k}.npy`);
       peerCases.push({ name, model, batch, x: npy('x'), t: npy('t'), c: npy('c'), eps: npy('eps') });
     }
-    if (rt.device.features.has('shader-f16')) {
-      const f16 = await loadNetworks(rt, memorySource(files), 'f16');
-      for (const [r, eps] of f32Eps) {
-        console.error(`engine f16: n_feat ${nFeat}, batch ${r.batch}`);
-        const run = await engineCase(rt, f16, r.batch);
-        r.f16Ms = run.ms;
-        r.f16VsF32 = relativeError(run.eps, eps);
-      }
+    const f16 = await loadNetworks(rt, memorySource(files), 'f16');
+    for (const [r, eps] of f32Eps) {
+      console.error(`engine f16: n_feat ${nFeat}, batch ${r.batch}`);
+      const run = await engineCase(rt, f16, r.batch);
+      r.f16Ms = run.ms;
+      r.f16VsF32 = relativeError(run.eps, eps);
     }
     return { adapter: rt.adapterName, results, peerCases };
   } finally {

@@ -1,7 +1,8 @@
 // Zero-padded copy of (planes, D, H, W) values of x, from `first` on, into
 // (planes, padD, padH, padW) with the data at offset (loD, loH, loW): the
-// input layout of shaders/conv3d.wgsl, stored as Elem (f32, or f16 in the f16
-// mode). One invocation writes one vec4 of a padded row (padW is a multiple of 4).
+// input layout of shaders/conv3d.wgsl, stored as Quads (four f32, or four f16
+// packed in two u32 in the f16 mode; see withQuads in src/ops/conv-core.ts).
+// One invocation writes one Quad of a padded row (padW is a multiple of 4).
 struct Params {
   // vec4s of the padded copy.
   total: u32,
@@ -13,7 +14,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> xp: array<vec4<Elem>>;
+@group(0) @binding(2) var<storage, read_write> xp: array<Quad>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -34,5 +35,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let src = min(rowStart + xw, arrayLength(&x) - 1u);
     v[k] = select(0.0, x[src], rowInside && xw < p.inW);
   }
-  xp[i] = vec4<Elem>(v);
+  xp[i] = packQuad(v);
 }

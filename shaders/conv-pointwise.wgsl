@@ -13,7 +13,7 @@
 // the weights are each lane's own.
 //
 // Weights: the layout of shaders/conv3d.wgsl, [channel group][i][tap][8 channels],
-// stored as Elem (f32, or f16 in the f16 mode; see src/ops/conv-core.ts).
+// stored as Quads (f32, or packed f16 in the f16 mode; see src/ops/conv-core.ts).
 
 override WG: u32 = 64u;
 
@@ -28,7 +28,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<Elem>>;
+@group(0) @binding(2) var<storage, read> w: array<Quad>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
@@ -52,8 +52,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
   var a6 = vec4f(); var b6 = vec4f(); var a7 = vec4f(); var b7 = vec4f();
   for (var i = 0u; i < p.inChannels; i++) {
     let v = load8(lane, xi, available);
-    let lo = vec4f(w[wi]);
-    let hi = vec4f(w[wi + 1u]);
+    let lo = unpackQuad(w[wi]);
+    let hi = unpackQuad(w[wi + 1u]);
     a0 += v[0] * lo; b0 += v[0] * hi;
     a1 += v[1] * lo; b1 += v[1] * hi;
     a2 += v[2] * lo; b2 += v[2] * hi;

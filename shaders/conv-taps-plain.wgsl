@@ -13,8 +13,8 @@ fn weightTaps(lane: Lane, cls: ConvClass) -> LaneTaps {
 
 fn tapMatrix(at: u32, taps: WeightTaps) -> mat3x4f {
   let zero = vec4f();
-  return mat3x4f(select(zero, vec4f(w[at + taps.offset.x]), taps.valid.x), select(zero, vec4f(w[at + taps.offset.y]), taps.valid.y),
-                 select(zero, vec4f(w[at + taps.offset.z]), taps.valid.z));
+  return mat3x4f(select(zero, unpackQuad(w[at + taps.offset.x]), taps.valid.x), select(zero, unpackQuad(w[at + taps.offset.y]), taps.valid.y),
+                 select(zero, unpackQuad(w[at + taps.offset.z]), taps.valid.z));
 }
 
 // Window taps 0..2 along w of one (i, kd, kh) for 8 output channels, as two

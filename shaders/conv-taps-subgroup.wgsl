@@ -21,7 +21,7 @@ fn weightTaps(lane: Lane, cls: ConvClass) -> LaneTaps {
 // Window taps 0..2 along w of one (i, kd, kh) for 8 output channels, as two
 // matrices of 4 channels; missing taps are zero.
 fn loadTaps(lane: Lane, at: u32, along: LaneTaps) -> array<mat3x4f, 2> {
-  let mine = vec4f(w[at + along.offset]);
+  let mine = unpackQuad(w[at + along.offset]);
   let v = along.valid;
   let zero = vec4f();
   return array(

@@ -30,8 +30,9 @@
 //
 // Weights (src/ops/conv3d.ts): [channel group][i][kd][kh][kw][8 channels].
 //
-// Elem, the storage type of weights and padded input, is f32, or f16 in the
-// f16 mode (src/ops/conv-core.ts declares it); arithmetic is f32 either way.
+// Weights and padded input are stored as Quads of 4 values: vec4f, or in the
+// f16 mode 4 f16 packed in a vec2u (src/ops/conv-core.ts declares them);
+// arithmetic is f32 either way.
 
 override WG: u32 = 64u;
 override SEG: u32 = 2u;
@@ -70,8 +71,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<Elem>>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<Elem>>;
+@group(0) @binding(1) var<storage, read> x: array<Quad>;
+@group(0) @binding(2) var<storage, read> w: array<Quad>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
@@ -96,16 +97,16 @@ fn toeplitz(a: vec4f, b: vec4f) -> mat4x3f {
 
 // The window of the segment whose inputs start at vec4 `at`.
 fn window(at: u32) -> mat4x3f {
-  let a = vec4f(x[at]);
+  let a = unpackQuad(x[at]);
   if (TWO_ROWS) {
-    let below = vec4f(x[at + p.padW / 4u]);
+    let below = unpackQuad(x[at + p.padW / 4u]);
     return mat4x3f(a.xyz, a.yzw, below.xyz, below.yzw);
   }
-  let b = vec4f(x[at + 1u]);
+  let b = unpackQuad(x[at + 1u]);
   if (IN_STRIDE == 1u) {
     return toeplitz(a, b);
   }
-  let c = vec4f(x[at + 2u]);
+  let c = unpackQuad(x[at + 2u]);
   return mat4x3f(a.xyz, vec3f(a.zw, b.x), b.xyz, vec3f(b.zw, c.x));
 }
 
@@ -178,9 +179,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
     var X0: mat4x3f;
     var X1: mat4x3f;
     if (ADJACENT) {
-      let a = vec4f(x[at]);
-      let b = vec4f(x[at + 1u]);
-      let c = vec4f(x[at + 2u]);
+      let a = unpackQuad(x[at]);
+      let b = unpackQuad(x[at + 1u]);
+      let c = unpackQuad(x[at + 2u]);
       X0 = toeplitz(a, b);
       X1 = toeplitz(b, c);
     } else {

@@ -14,7 +14,7 @@ import { fileSource, type ModelSource } from './sources.js';
 export interface LoadOptions extends NodeGpuOptions {
   /** Share a runtime between models; by default each model gets its own and dispose() destroys it. */
   runtime?: Runtime;
-  /** 'f16': the UNet's convolutions store weights and inputs as f16 (needs 'shader-f16'). Default 'f32'. */
+  /** 'f16': the UNet's convolutions store weights and inputs as f16 and sum in f32. Default 'f32'. */
   precision?: Precision;
 }
 

@@ -70,11 +70,6 @@ class DemoPage {
   constructor(private readonly runtime: Runtime) {
     this.check = new CheckPanel(runtime);
     byId('fixture-run', HTMLButtonElement).disabled = false;
-    if (!runtime.adapter.features.includes('shader-f16')) {
-      const f16 = precisionSelect.options[1];
-      f16.disabled = true;
-      f16.textContent = 'f16 (this adapter lacks shader-f16)';
-    }
     this.wire();
   }
 

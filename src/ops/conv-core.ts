@@ -98,7 +98,7 @@ function addPointwise(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, taps:
   g.add({
     label: plan.op,
     work: convWork(plan, w, B),
-    shader: withElem(w.weight.dtype, useSubgroups(g.rt) ? convPointwiseSubgroupWgsl : convPointwisePlainWgsl, convPointwiseWgsl),
+    shader: withQuads(w.weight.dtype, useSubgroups(g.rt) ? convPointwiseSubgroupWgsl : convPointwisePlainWgsl, convPointwiseWgsl),
     constants: { WG: workgroupSize },
     params: params.bytes(),
     buffers: [x, w.weight, w.bias ?? w.weight, y],
@@ -133,13 +133,13 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
   const chunk = Math.min(B, Math.floor(g.rt.limits.maxStorageBufferBindingSize / Tensor.bytesFor(paddedSample, elem)));
   if (chunk < 1) throw new Error(`${plan.op}: one padded sample of input [${x.shape}] exceeds the largest binding`);
   const padded = g.tensor([chunk, I, padD, padH, padW], elem);
-  const shader = withElem(elem, useSubgroups(g.rt) ? convTapsSubgroupWgsl : convTapsPlainWgsl, conv3dWgsl);
+  const shader = withQuads(elem, useSubgroups(g.rt) ? convTapsSubgroupWgsl : convTapsPlainWgsl, conv3dWgsl);
   for (let first = 0; first < B; first += chunk) {
     const samples = Math.min(chunk, B - first);
     g.add({
       label: `${plan.op} pad`,
       work: { signature: `${plan.op} pad [${samples},${I},${D},${H},${W}] -> [${samples},${I},${padD},${padH},${padW}]` },
-      shader: withElem(elem, convPadWgsl),
+      shader: withQuads(elem, convPadWgsl),
       params: new Params().u32((samples * paddedSample) / 4, first * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
       buffers: [x, padded],
       workgroups: grid((samples * paddedSample) / 4, 256),
@@ -219,10 +219,24 @@ function appendClasses(params: Params, classes: ConvClass[], withTaps: ConvClass
   }
 }
 
-/** The WGSL `parts` with Elem, the storage type of weights and padded inputs, declared as `dtype`. */
-function withElem(dtype: DType, ...parts: string[]): string {
-  // Directives such as `enable subgroups;` open some parts, so `enable f16;` goes first and the alias last.
-  return `${dtype === 'f16' ? 'enable f16;\n' : ''}${parts.join('\n')}\nalias Elem = ${dtype};\n`;
+/**
+ * How the conv kernels store weights and padded inputs: a Quad holds 4 values,
+ * as a vec4f, or as 4 f16 packed in a vec2u. Packed f16 needs no shader-f16
+ * (pack2x16float is core WGSL), and on llvmpipe, which loads storage lane by
+ * lane and component by component, a vec2u load costs ~0.7 of a vec4 load.
+ */
+const QUADS: Record<DType, string> = {
+  f32: `alias Quad = vec4f;
+fn unpackQuad(q: Quad) -> vec4f { return q; }
+fn packQuad(v: vec4f) -> Quad { return v; }`,
+  f16: `alias Quad = vec2u;
+fn unpackQuad(q: Quad) -> vec4f { return vec4f(unpack2x16float(q.x), unpack2x16float(q.y)); }
+fn packQuad(v: vec4f) -> Quad { return vec2u(pack2x16float(v.xy), pack2x16float(v.zw)); }`,
+};
+
+/** The WGSL `parts` with the Quad storage of `dtype` (declared last: some parts open with directives). */
+function withQuads(dtype: DType, ...parts: string[]): string {
+  return `${parts.join('\n')}\n${QUADS[dtype]}\n`;
 }
 
 /**

@@ -30,9 +30,7 @@ export function nodeGpu(options: NodeGpuOptions = {}): GPU {
   Object.assign(globalThis, globals);
   lavapipeThreads();
   // Dawn rounds timestamp queries to 65.536 us (a web timing guard); mg3d profile needs real values.
-  // It also hides shader-f16 on NVIDIA's Vulkan driver unless asked (old drivers' f16 bugs); the
-  // f16 mode is tested against the fixtures wherever it runs (mg3d check --precision f16).
-  const flags: string[] = ['disable-dawn-features=timestamp_quantization', 'enable-dawn-features=vulkan_enable_f16_on_nvidia'];
+  const flags: string[] = ['disable-dawn-features=timestamp_quantization'];
   const backend = options.backend ?? process.env.MG3D_BACKEND;
   const adapter = options.adapter ?? process.env.MG3D_ADAPTER;
   if (backend) flags.push(`backend=${backend}`);

@@ -91,7 +91,7 @@ export class Runtime {
       throw new GpuError(`${NO_ADAPTER_HELP} (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
     });
     if (!adapter) throw new GpuError(NO_ADAPTER_HELP);
-    const wanted: GPUFeatureName[] = ['shader-f16', 'timestamp-query', 'subgroups'];
+    const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
     const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
     const l = adapter.limits;
     const device = await adapter.requestDevice({
@@ -129,9 +129,6 @@ export class Runtime {
     const size = shape.reduce((a, b) => a * b, 1);
     const bytes = Tensor.bytesFor(size, dtype);
     this.checkBindable(bytes, shape);
-    if (dtype === 'f16' && !this.device.features.has('shader-f16')) {
-      throw new GpuError(`f16 tensors need the adapter feature 'shader-f16', which ${this.adapterName} lacks; use f32`);
-    }
     const t = new Tensor(this.pool.acquire(bytes), shape, dtype);
     if (this.poisonNewTensors) this.write(t, new Float32Array(size).fill(NaN));
     return t;

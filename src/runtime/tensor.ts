@@ -1,4 +1,4 @@
-/** Element type in GPU memory: f16 holds the UNet's conv weights and padded inputs in the f16 mode. */
+/** Element type in GPU memory: f16 (IEEE half, read by the kernels as packed pairs) holds the UNet's conv weights and padded inputs in the f16 mode. */
 export type DType = 'f32' | 'f16';
 
 const BYTES: Record<DType, number> = { f32: 4, f16: 2 };
