@@ -247,7 +247,8 @@ function withQuads(dtype: DType, ...parts: string[]): string {
  * 32 or 64) get 64 lanes, or one subgroup for small layers.
  */
 function workgroupLanes(rt: Runtime, work: number): number {
-  const simd = rt.device.adapterInfo.subgroupMaxSize ?? 8;
+  // Browsers that do not report subgroup sizes are far more often on a GPU than on a CPU adapter.
+  const simd = rt.device.adapterInfo.subgroupMaxSize ?? 32;
   if (simd <= 8) return 8;
   return work >= 64 ? 64 : Math.min(simd, 64);
 }
