@@ -8,6 +8,8 @@ export interface KernelGroup {
   ms: number;
   /** Undefined when any kernel of the group declares no FLOP. */
   flops: number | undefined;
+  /** The traffic the kernels cannot avoid (KernelWork.bytes). */
+  bytes: number;
 }
 
 export interface GraphProfile {
@@ -36,8 +38,7 @@ export async function profileGraph(rt: Runtime, g: Graph): Promise<GraphProfile>
     kernelMs: durationsMs.reduce((a, b) => a + b, 0),
     graphMs,
     byOp: group(g.dispatches, durationsMs, (d) => d.label),
-    // A kernel that declares no work is known by its op alone.
-    bySignature: group(g.dispatches, durationsMs, (d) => d.work?.signature ?? d.label),
+    bySignature: group(g.dispatches, durationsMs, (d) => d.work.signature),
   };
 }
 
@@ -45,10 +46,11 @@ function group(dispatches: readonly Dispatch[], durationsMs: readonly number[], 
   const groups = new Map<string, KernelGroup>();
   dispatches.forEach((d, i) => {
     const name = key(d);
-    const g = groups.get(name) ?? { name, calls: 0, ms: 0, flops: 0 };
+    const g = groups.get(name) ?? { name, calls: 0, ms: 0, flops: 0, bytes: 0 };
     g.calls++;
     g.ms += durationsMs[i];
-    const flops = d.work?.flops;
+    g.bytes += d.work.bytes;
+    const flops = d.work.flops;
     g.flops = g.flops === undefined || flops === undefined ? undefined : g.flops + flops;
     groups.set(name, g);
   });
@@ -63,8 +65,10 @@ export function formatGroups(title: string, groups: readonly KernelGroup[], tota
     ((100 * g.ms) / totalMs).toFixed(1),
     g.flops === undefined ? '-' : formatNumber(g.flops / 1e9),
     g.flops === undefined || g.ms <= 0 ? '-' : formatNumber(g.flops / g.ms / 1e6),
+    formatNumber(g.bytes / 1e6),
+    g.ms <= 0 ? '-' : formatNumber(g.bytes / g.ms / 1e6),
   ]);
-  return formatTable([title, 'calls', 'ms', '%', 'GFLOP', 'GFLOP/s'], rows);
+  return formatTable([title, 'calls', 'ms', '%', 'GFLOP', 'GFLOP/s', 'MB', 'GB/s'], rows);
 }
 
 export function describeMethod(p: GraphProfile): string {

@@ -20,7 +20,9 @@ Times every kernel of one UNet evaluation (and with --decoder, of the VAE
 decoder at batch 1) on random weights in the published shapes, with GPU
 timestamps where the adapter has 'timestamp-query' (else CPU timing of each
 dispatch submitted alone, stated as such). Lists GPU time per op and the top
-kernels by shape, with FLOP and achieved GFLOP/s for convolutions and linears.
+kernels by shape, with FLOP and achieved GFLOP/s for convolutions and linears,
+and for every kernel the bytes it cannot avoid moving (inputs read once, outputs
+written once) and the GB/s that makes.
 
   --variant V   experimental or ch (default experimental)
   --n-feat N    UNet width (default ${PUBLISHED.nFeat}, the published width; ${CPU_ADAPTER_N_FEAT} on a CPU adapter)

@@ -21,7 +21,11 @@ export function attention(g: Graph, q: Tensor, k: Tensor, v: Tensor, out?: Tenso
   g.add({
     label: 'attention',
     // q k^T and softmax(..) v are each L x L x d multiply-adds per head; the softmax is left out.
-    work: { signature: `attention ${heads} heads L${len} d${dim} (B=${batch})`, flops: 2 * 2 * batch * heads * len * len * dim },
+    work: {
+      signature: `attention ${heads} heads L${len} d${dim} (B=${batch})`,
+      bytes: q.byteLength + k.byteLength + v.byteLength + y.byteLength,
+      flops: 2 * 2 * batch * heads * len * len * dim,
+    },
     shader: attentionWgsl,
     constants: { D: dim },
     params: new Params().u32(batch * heads, len, queryBlocks).f32(1 / Math.sqrt(dim)).bytes(),

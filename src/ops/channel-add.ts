@@ -18,7 +18,10 @@ export function addChannelVectors(g: Graph, x: Tensor, vectors: Tensor[], out?: 
   if ([x, ...vectors].some((t) => t.buffer === y.buffer)) throw new Error(`${where}: out must not share an input's buffer`);
   g.add({
     label: 'addChannelVectors',
-    work: { signature: `addChannelVectors [${x.shape}] + ${vectors.map((v) => `[${v.shape}]`).join(' + ')}` },
+    work: {
+      signature: `addChannelVectors [${x.shape}] + ${vectors.map((v) => `[${v.shape}]`).join(' + ')}`,
+      bytes: x.byteLength + vectors.reduce((sum, v) => sum + v.byteLength, 0) + y.byteLength,
+    },
     shader: channelAddWgsl,
     constants: { SECOND: vectors.length === 2 ? 1 : 0 },
     params: new Params().u32(x.size, x.size / (batch * channels)).bytes(),

@@ -24,7 +24,8 @@ export function concatChannels(g: Graph, inputs: Tensor[], out?: Tensor): Tensor
     const inLen = x.size / batch;
     g.add({
       label: 'concatChannels',
-      work: { signature: `concatChannels [${x.shape}] into [${y.shape}]` },
+      // x read once and written once into its slice of y.
+      work: { signature: `concatChannels [${x.shape}] into [${y.shape}]`, bytes: 2 * x.byteLength },
       shader: concatWgsl,
       params: new Params().u32(x.size, inLen, outLen, offsetLen).bytes(),
       buffers: [x, y],

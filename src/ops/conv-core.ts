@@ -97,7 +97,7 @@ function addPointwise(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, taps:
   for (let c = 0; c < MAX_CLASSES; c++) params.u32(taps[c] ?? 0, ...(plan.classes[c]?.residue ?? [0, 0, 0]));
   g.add({
     label: plan.op,
-    work: convWork(plan, w, B),
+    work: convWork(plan, w, B, x.byteLength),
     shader: withQuads(w.weight.dtype, useSubgroups(g.rt) ? convPointwiseSubgroupWgsl : convPointwisePlainWgsl, convPointwiseWgsl),
     constants: { WG: workgroupSize },
     params: params.bytes(),
@@ -138,7 +138,10 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
     const samples = Math.min(chunk, B - first);
     g.add({
       label: `${plan.op} pad`,
-      work: { signature: `${plan.op} pad [${samples},${I},${D},${H},${W}] -> [${samples},${I},${padD},${padH},${padW}]` },
+      work: {
+        signature: `${plan.op} pad [${samples},${I},${D},${H},${W}] -> [${samples},${I},${padD},${padH},${padW}]`,
+        bytes: Tensor.bytesFor(samples * I * D * H * W, 'f32') + Tensor.bytesFor(samples * paddedSample, elem),
+      },
       shader: withQuads(elem, convPadWgsl),
       params: new Params().u32((samples * paddedSample) / 4, first * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
       buffers: [x, padded],
@@ -163,7 +166,7 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
     appendClasses(params, plan.classes, withTaps, lo);
     g.add({
       label: plan.op,
-      work: convWork(plan, w, samples),
+      work: convWork(plan, w, samples, Tensor.bytesFor(samples * paddedSample, elem)),
       shader,
       constants: { WG: workgroupSize, IN_STRIDE: plan.inStride, ADJACENT: adjacent ? 1 : 0, SEG: seg, TWO_ROWS: twoRows ? 1 : 0 },
       params: params.bytes(),
@@ -173,13 +176,18 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
   }
 }
 
-/** What one dispatch of `plan` over `samples` samples computes, e.g. 'conv3d 512->512 k3 s1 -> 8x8x4 (B=1)'. */
-function convWork(plan: ConvPlan, w: ConvWeights, samples: number): KernelWork {
+/**
+ * What one dispatch of `plan` over `samples` samples computes, e.g.
+ * 'conv3d 512->512 k3 s1 -> 8x8x4 (B=1)', reading `inputBytes` of input.
+ */
+function convWork(plan: ConvPlan, w: ConvWeights, samples: number, inputBytes: number): KernelWork {
   // One of the two is 1: a conv strides over its input, a transposed conv over its output.
   const stride = plan.inStride * plan.outStep;
   const [, , ...outSpatial] = plan.outShape;
+  const outputBytes = 4 * samples * w.outChannels * outSpatial.reduce((a, b) => a * b, 1);
   return {
     signature: `${plan.op} ${w.inChannels}->${w.outChannels} k${w.kernel} s${stride} -> ${outSpatial.join('x')} (B=${samples})`,
+    bytes: inputBytes + w.weight.byteLength + (w.bias?.byteLength ?? 0) + outputBytes,
     flops: samples * flopsPerSample(plan, w),
   };
 }

@@ -18,6 +18,9 @@ const kernels = {
 const STATE_USAGE = 0x80 | 0x8 | 0x4; // STORAGE | COPY_DST | COPY_SRC, constants not global in every host
 
 /** A 16-byte step state, u32 [i, sampleOffset, 0, 0]; set it with setStepState before use. */
+/** The step state's words that kernels read or write: i and sampleOffset. */
+const STATE_BYTES = 8;
+
 export function createStepState(rt: Runtime): GPUBuffer {
   return rt.device.createBuffer({ label: 'ddpm step state', size: 16, usage: STATE_USAGE });
 }
@@ -58,7 +61,7 @@ export function timeFromStep(g: Graph, state: GPUBuffer, t: Tensor, timesteps: n
   if (t.shape.length !== 1) throw new Error(`timeFromStep: t [${t.shape}] must be (B)`);
   g.add({
     label: 'timeFromStep',
-    work: { signature: `timeFromStep [${t.shape}]` },
+    work: { signature: `timeFromStep [${t.shape}]`, bytes: STATE_BYTES + t.byteLength },
     shader: kernels.timeFromStep,
     params: new Params().u32(t.size, timesteps).bytes(),
     buffers: [state, t],
@@ -105,7 +108,11 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule,
   }
   g.add({
     label: 'ddpmUpdate',
-    work: { signature: `ddpmUpdate [${x.shape}] ${noise.kind} noise` },
+    // x read and written; eps read; a buffer's noise for this step only; the step's three coefficients.
+    work: {
+      signature: `ddpmUpdate [${x.shape}] ${noise.kind} noise`,
+      bytes: STATE_BYTES + 12 + 3 * x.byteLength + (noise.kind === 'buffer' ? x.byteLength : 0),
+    },
     shader: kernels.update,
     constants: { PHILOX_NOISE: noise.kind === 'philox' ? 1 : 0 },
     params: new Params().u32(x.size, perSample, batch, schedule.timesteps, ...key, firstStep, steps).f32(NaN).bytes(),
@@ -116,7 +123,13 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule,
 
 /** i -= 1, on the GPU, after the step's update. */
 export function advanceStep(g: Graph, state: GPUBuffer): void {
-  g.add({ label: 'advanceStep', shader: kernels.advanceStep, buffers: [state], workgroups: [1, 1, 1] });
+  g.add({
+    label: 'advanceStep',
+    work: { signature: 'advanceStep', bytes: 2 * STATE_BYTES },
+    shader: kernels.advanceStep,
+    buffers: [state],
+    workgroups: [1, 1, 1],
+  });
 }
 
 /**
@@ -128,7 +141,7 @@ export function fillNormal(g: Graph, x: Tensor, state: GPUBuffer, seed: number):
   const batch = x.shape[0];
   g.add({
     label: 'fillNormal',
-    work: { signature: `fillNormal [${x.shape}]` },
+    work: { signature: `fillNormal [${x.shape}]`, bytes: STATE_BYTES + x.byteLength },
     shader: kernels.fillNormal,
     params: new Params().u32(x.size, x.size / batch, ...philoxKey('fillNormal', seed)).bytes(),
     buffers: [state, x],

@@ -54,7 +54,11 @@ export function linear(g: Graph, x: Tensor, w: LinearWeights, act: Act = Act.non
   const fused = act === Act.none ? '' : ` ${activationName(act)}`;
   g.add({
     label: 'linear',
-    work: { signature: `linear ${w.inFeatures}->${w.outFeatures}${fused} (B=${batch})`, flops: 2 * batch * w.inFeatures * w.outFeatures },
+    work: {
+      signature: `linear ${w.inFeatures}->${w.outFeatures}${fused} (B=${batch})`,
+      bytes: x.byteLength + w.weight.byteLength + (w.bias?.byteLength ?? 0) + y.byteLength,
+      flops: 2 * batch * w.inFeatures * w.outFeatures,
+    },
     shader,
     constants: { ACT: act, HAS_BIAS: w.bias ? 1 : 0 },
     params: new Params().u32(batch, w.inFeatures, w.outFeatures, w.weight.shape[1] / 4).bytes(),

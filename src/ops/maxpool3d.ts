@@ -13,7 +13,7 @@ export function maxPool3d(g: Graph, x: Tensor, out?: Tensor): Tensor {
   if (y.buffer === x.buffer) throw new Error(`maxPool3d: out must not share x's buffer`);
   g.add({
     label: 'maxPool3d',
-    work: { signature: `maxPool3d [${x.shape}]` },
+    work: { signature: `maxPool3d [${x.shape}]`, bytes: x.byteLength + y.byteLength },
     shader: maxPoolWgsl,
     params: new Params().u32(y.size, ...pooled, d, h, w).bytes(),
     buffers: [x, y],

@@ -66,6 +66,10 @@ export function groupNorm(g: Graph, x: Tensor, groups: number, opts: NormOptions
   const plan = planLanes(g.rt, groupLen);
   g.add({
     label: 'groupNorm',
+    work: {
+      signature: `groupNorm ${groups} groups [${x.shape}]${residual ? ' + residual' : ''}`,
+      bytes: x.byteLength + (residual?.tensor.byteLength ?? 0) + (affine ? 2 * 4 * channels : 0) + y.byteLength,
+    },
     shader: plan.shader,
     constants: {
       ACT: act,

@@ -8,7 +8,7 @@ const shader = withActivation(unaryWgsl);
 export function unary(g: Graph, x: Tensor, act: Act, out: Tensor = g.tensor(x.shape)): Tensor {
   g.add({
     label: 'unary',
-    work: { signature: `unary ${activationName(act)} [${x.shape}]` },
+    work: { signature: `unary ${activationName(act)} [${x.shape}]`, bytes: x.byteLength + out.byteLength },
     shader,
     constants: { ACT: act },
     params: new Params().u32(x.size).bytes(),

@@ -30,6 +30,8 @@ export interface RuntimeHost {
 export interface KernelWork {
   /** The op with its shapes, e.g. 'conv3d 512->512 k3 s1 -> 8x8x4 (B=1)'. */
   signature: string;
+  /** Memory traffic it cannot avoid: every input read once, every output written once. */
+  bytes: number;
   /** Multiply-adds counted as 2 FLOP; left out for memory-bound kernels. */
   flops?: number;
 }
@@ -40,12 +42,12 @@ export interface Dispatch {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: [number, number, number];
-  work?: KernelWork;
+  work: KernelWork;
 }
 
 export interface KernelSpec {
   label: string;
-  work?: KernelWork;
+  work: KernelWork;
   /** Full WGSL source; identical sources share one compiled pipeline. */
   shader: string;
   constants?: Record<string, number>;

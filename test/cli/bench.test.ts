@@ -74,6 +74,7 @@ describe('mg3d profile', () => {
     const flop = text.match(/FLOP: (\S+) G by the architecture \(MODEL.md's count\), (\S+) G read off the kernels/);
     expect(flop?.[1]).toBe(flop?.[2]);
     expect(text).toContain('conv3d 8->8 k3 s1 -> 8x8x4 (B=1)');
+    expect(text).toMatch(/GFLOP\/s +MB +GB\/s/);
   });
 
   it('without timestamp-query, times each dispatch submitted alone on the CPU', async () => {

@@ -144,6 +144,26 @@ describe('conv3d', () => {
     expect(Array.from(out)).toEqual([201, 2010, 403, 4030, 605, 6050]);
   });
 
+  it('declares its FLOP and the bytes it cannot avoid moving', () => {
+    // 1x1 conv, 2 -> 3 channels on 2 voxels: the pointwise kernel, no padding pass.
+    const w = prepareConv3d(rt(), { shape: [3, 2, 1, 1, 1], data: new Float32Array(6) }, { shape: [3], data: new Float32Array(3) });
+    const g = new Graph(rt());
+    conv3d(g, rt().upload(new Float32Array(4), [1, 2, 1, 1, 2]), w, { stride: 1, padding: 0 });
+    // x 16 B, weights one group of 8 channels x 2 inputs (64 B), bias 12 B, y 24 B.
+    expect(g.dispatches.map((d) => d.work)).toEqual([{ signature: 'conv3d 2->3 k1 s1 -> 1x1x2 (B=1)', bytes: 16 + 64 + 12 + 24, flops: 2 * 2 * 3 * 2 }]);
+    // 3x3x3, padding 1 on 1x1x2: a padding pass (x in, padded copy out), then the core (padded copy in).
+    const w3 = prepareConv3d(rt(), { shape: [3, 2, 3, 3, 3], data: new Float32Array(162) });
+    const g3 = new Graph(rt());
+    conv3d(g3, rt().upload(new Float32Array(4), [1, 2, 1, 1, 2]), w3, { stride: 1, padding: 1 });
+    const [pad, core] = g3.dispatches.map((d) => d.work);
+    const padded = Number(pad.signature.match(/-> \[([\d,]+)\]/)![1].split(',').reduce((a, b) => a * Number(b), 1)) * 4;
+    expect(pad.bytes).toBe(16 + padded);
+    expect(core.bytes).toBe(padded + 2 * 27 * 8 * 4 + 24);
+    g.release();
+    g3.release();
+    rt().release(w.weight, w.bias!, w3.weight);
+  });
+
   it('rejects inputs that do not fit the weights', () => {
     const w = prepareConv3d(rt(), { shape: [4, 3, 3, 3, 3], data: new Float32Array(4 * 3 * 27) });
     const x = rt().tensor([1, 5, 4, 4, 4]);

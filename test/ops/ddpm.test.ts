@@ -47,7 +47,14 @@ describe('philox4x32-10', () => {
     const outputs = rt().tensor([cases.length * 4]);
     const out = await runAndRead(
       rt(),
-      (g) => g.add({ label: 'philox probe', shader: PHILOX_PROBE, buffers: [inputs, outputs], workgroups: [Math.ceil(cases.length / 64), 1, 1] }),
+      (g) =>
+        g.add({
+          label: 'philox probe',
+          work: { signature: 'philox probe', bytes: inputs.byteLength + outputs.byteLength },
+          shader: PHILOX_PROBE,
+          buffers: [inputs, outputs],
+          workgroups: [Math.ceil(cases.length / 64), 1, 1],
+        }),
       outputs,
     );
     const u = new Uint32Array(out.buffer);
