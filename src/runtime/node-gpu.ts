@@ -19,11 +19,13 @@ export interface NodeGpuOptions {
  * a dispatch lasts as long as its slowest thread: on a shared 2-core VM whose
  * second core was intermittently slow, a 512->512 conv ran at 19-21 GFLOP/s
  * with 2 threads and 36-37 with 4 or 8, which keep both cores busy; with both
- * cores free all ran at 40. So unless the user chose, 4 threads per core.
- * Set before the driver loads: Mesa reads it when the Vulkan instance starts.
+ * cores free all ran at 40. Each thread also costs every dispatch a little:
+ * a narrow UNet step (n_feat 64) took 23 ms with 2 threads, 25 with 4 and
+ * 26-55 with 8. So unless the user chose, 2 threads per core. Set before the
+ * driver loads: Mesa reads it when the Vulkan instance starts.
  */
 function lavapipeThreads(): void {
-  process.env.LP_NUM_THREADS ??= String(Math.min(32, 4 * availableParallelism()));
+  process.env.LP_NUM_THREADS ??= String(Math.min(32, 2 * availableParallelism()));
 }
 
 export function nodeGpu(options: NodeGpuOptions = {}): GPU {
