@@ -13,24 +13,13 @@
  * figure divides the process's CPU time by the core count instead.
  */
 import { availableParallelism } from 'node:os';
-import type { HostTensor } from '../src/io/host-tensor.js';
 import { conv3d, prepareConv3d } from '../src/ops/conv3d.js';
 import { convTranspose3d, prepareConvTranspose3d } from '../src/ops/conv-transpose3d.js';
 import { Graph, type Runtime, type Tensor } from '../src/runtime/index.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
+import { randomLayer, type LayerCase } from '../test/reference/conv.js';
 
-interface Case {
-  name: string;
-  transposed: boolean;
-  batch: number;
-  inChannels: number;
-  outChannels: number;
-  size: [number, number, number];
-  kernel: number;
-  stride: number;
-  padding: number;
-  outputPadding: number;
-}
+type Case = LayerCase & { name: string; transposed: boolean; outputPadding: number };
 
 /** The UNet's convolutions: 3x3x3, padding 1. */
 const conv = (batch: number, i: number, o: number, size: [number, number, number]): Case => ({
@@ -44,6 +33,7 @@ const conv = (batch: number, i: number, o: number, size: [number, number, number
   stride: 1,
   padding: 1,
   outputPadding: 0,
+  bias: true,
 });
 
 /** The UNet's up-sampling layers: kernel = stride = 2. */
@@ -79,16 +69,6 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function randomHost(shape: number[], scale: number, seed: number): HostTensor {
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    data[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return { shape, data };
-}
-
 /** Multiply-adds of the layer, counted as 2 FLOP each, over the taps that touch the input. */
 function flops(c: Case, out: Tensor): number {
   const taps = c.transposed ? (c.kernel / c.stride) ** 3 : c.kernel ** 3;
@@ -115,13 +95,13 @@ async function timeRun(rt: Runtime, g: Graph, repeat: number): Promise<{ wall: n
 
 async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
   const k = c.kernel;
-  const xShape = [c.batch, c.inChannels, ...c.size];
-  const x = rt.upload(randomHost(xShape, 1, 1).data, xShape);
-  const bias = randomHost([c.outChannels], 0.1, 2);
+  const layer = randomLayer(c, 1, (c.transposed ? c.outChannels : c.inChannels) * k ** 3);
+  const x = rt.upload(layer.x, layer.xShape);
+  const bias = layer.bias && { shape: [c.outChannels], data: layer.bias };
   const g = new Graph(rt);
   const w = c.transposed
-    ? prepareConvTranspose3d(rt, randomHost([c.inChannels, c.outChannels, k, k, k], 1 / Math.sqrt(c.outChannels * k ** 3), 3), bias)
-    : prepareConv3d(rt, randomHost([c.outChannels, c.inChannels, k, k, k], 1 / Math.sqrt(c.inChannels * k ** 3), 3), bias);
+    ? prepareConvTranspose3d(rt, { shape: [c.inChannels, c.outChannels, k, k, k], data: layer.weight }, bias)
+    : prepareConv3d(rt, { shape: [c.outChannels, c.inChannels, k, k, k], data: layer.weight }, bias);
   const out = c.transposed
     ? convTranspose3d(g, x, w, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding })
     : conv3d(g, x, w, { stride: c.stride, padding: c.padding });

@@ -2,32 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { convTranspose3d, prepareConvTranspose3d } from '../../src/ops/conv-transpose3d.js';
 import { Graph, type DType } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
-import { randomArray } from '../helpers/numeric.js';
-import { convErr, convTranspose3dOutSize, convTranspose3dRef, pickChannels, withoutSubgroups, type Shape5 } from '../reference/conv.js';
+import { convErr, convTranspose3dOutSize, convTranspose3dRef, pickChannels, randomLayer, withoutSubgroups, type LayerCase } from '../reference/conv.js';
 
-interface Case {
-  batch: number;
-  inChannels: number;
-  outChannels: number;
-  size: [number, number, number];
-  kernel: number;
-  stride: number;
-  padding: number;
-  outputPadding: number;
-  bias: boolean;
-}
+type Case = LayerCase & { outputPadding: number };
 
 describe('convTranspose3d', () => {
   const rt = useRuntime();
 
   async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32'): Promise<number> {
-    const xShape: Shape5 = [c.batch, c.inChannels, c.size[0], c.size[1], c.size[2]];
     const k = c.kernel;
     // PyTorch's fan-in for ConvTranspose3d weights (I, O, k, k, k) is O * k^3.
-    const fanIn = c.outChannels * k ** 3;
-    const x = randomArray(xShape.reduce((a, b) => a * b, 1), seed);
-    const weight = randomArray(c.inChannels * fanIn, seed + 1, 1 / Math.sqrt(fanIn));
-    const bias = c.bias ? randomArray(c.outChannels, seed + 2, 1 / Math.sqrt(fanIn)) : undefined;
+    const { xShape, x, weight, bias } = randomLayer(c, seed, c.outChannels * k ** 3);
     const w = prepareConvTranspose3d(
       runtime,
       { shape: [c.inChannels, c.outChannels, k, k, k], data: weight },

@@ -2,31 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { conv3d, prepareConv3d } from '../../src/ops/conv3d.js';
 import { Graph, type DType } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
-import { randomArray } from '../helpers/numeric.js';
-import { conv3dOutSize, conv3dRef, convErr, pickChannels, withBindingLimit, withoutSubgroups, type Shape5 } from '../reference/conv.js';
-
-interface Case {
-  batch: number;
-  inChannels: number;
-  outChannels: number;
-  size: [number, number, number];
-  kernel: number;
-  stride: number;
-  padding: number;
-  bias: boolean;
-}
+import {
+  conv3dOutSize,
+  conv3dRef,
+  convErr,
+  pickChannels,
+  randomLayer,
+  withBindingLimit,
+  withoutSubgroups,
+  type LayerCase as Case,
+} from '../reference/conv.js';
 
 describe('conv3d', () => {
   const rt = useRuntime();
 
   /** Runs one case on the GPU and compares `channels` (all by default) with the float64 reference. */
   async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32'): Promise<number> {
-    const xShape: Shape5 = [c.batch, c.inChannels, c.size[0], c.size[1], c.size[2]];
     const k = c.kernel;
-    const fanIn = c.inChannels * k ** 3;
-    const x = randomArray(xShape.reduce((a, b) => a * b, 1), seed);
-    const weight = randomArray(c.outChannels * fanIn, seed + 1, 1 / Math.sqrt(fanIn));
-    const bias = c.bias ? randomArray(c.outChannels, seed + 2, 1 / Math.sqrt(fanIn)) : undefined;
+    const { xShape, x, weight, bias } = randomLayer(c, seed, c.inChannels * k ** 3);
     const w = prepareConv3d(
       runtime,
       { shape: [c.outChannels, c.inChannels, k, k, k], data: weight },

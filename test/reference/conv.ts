@@ -1,4 +1,5 @@
 import type { Runtime } from '../../src/runtime/index.js';
+import { randomArray } from '../helpers/numeric.js';
 
 /**
  * float64 references for Conv3d and ConvTranspose3d with PyTorch semantics
@@ -19,6 +20,34 @@ export interface ConvCase {
   kernel: number;
   stride: number;
   padding: number;
+}
+
+/** One layer to run on the GPU and against the reference; conv3d ignores outputPadding. */
+export interface LayerCase {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  size: [number, number, number];
+  kernel: number;
+  stride: number;
+  padding: number;
+  outputPadding?: number;
+  bias: boolean;
+}
+
+/**
+ * Random input, weights and bias for `c`, the weights (I x O x k^3 values in
+ * either layout) and bias scaled by 1 / sqrt(fanIn) as PyTorch initialises them.
+ */
+export function randomLayer(c: LayerCase, seed: number, fanIn: number) {
+  const xShape: Shape5 = [c.batch, c.inChannels, ...c.size];
+  const scale = 1 / Math.sqrt(fanIn);
+  return {
+    xShape,
+    x: randomArray(xShape.reduce((a, b) => a * b, 1), seed),
+    weight: randomArray(c.inChannels * c.outChannels * c.kernel ** 3, seed + 1, scale),
+    bias: c.bias ? randomArray(c.outChannels, seed + 2, scale) : undefined,
+  };
 }
 
 /**
