@@ -27,13 +27,12 @@ function halfBits(f: number): number {
   return sign | roundShift(mant | 0x800000, -1 - e);
 }
 
-/** value >> shift, rounded to nearest with ties to even. */
+/** value >> shift (value < 2^31, 1 <= shift <= 24), rounded to nearest with ties to even. */
 function roundShift(value: number, shift: number): number {
-  const unit = 2 ** shift;
-  const q = Math.floor(value / unit);
-  const r = value - q * unit;
-  const half = unit / 2;
-  return r > half || (r === half && q % 2 === 1) ? q + 1 : q;
+  const q = value >>> shift;
+  const r = value & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  return r > half || (r === half && (q & 1) === 1) ? q + 1 : q;
 }
 
 /** binary16 bits -> number (for tests and downloads). */
