@@ -16,9 +16,9 @@ import { parseIntList, parseNumber } from './args.js';
  * adapter, so there the UNet is narrower and the time budget short, which
  * keeps `npm start` to a few minutes.
  */
-const DEFAULTS: Record<BenchReport['settings']['defaults'], BenchSettings> = {
-  gpu: { nFeat: PUBLISHED.nFeat, precision: 'f32', steps: 3, decoderRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
-  'cpu-adapter': { nFeat: 64, precision: 'f32', steps: 3, decoderRuns: 1, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
+const DEFAULTS: Record<BenchReport['settings']['defaults'], Omit<BenchSettings, 'precision'>> = {
+  gpu: { nFeat: PUBLISHED.nFeat, steps: 3, decoderRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
+  'cpu-adapter': { nFeat: 64, steps: 3, decoderRuns: 1, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
 };
 const { gpu, 'cpu-adapter': cpu } = DEFAULTS;
 
@@ -58,12 +58,12 @@ function parseVariants(value = 'all'): BenchVariant[] {
   throw new UsageError(`--variant wants ${all.join(', ')} or all, got '${value}'`);
 }
 
-function parseSettings(f: BenchFlags, d: BenchSettings): BenchSettings {
+function parseSettings(f: BenchFlags, d: Omit<BenchSettings, 'precision'>): BenchSettings {
   const steps = f.steps === undefined ? d.steps : parseNumber('steps', f.steps, { min: 1, integer: true });
   if (steps + 1 > STEPS_PER_SAMPLE) throw new UsageError(`--steps: at most ${STEPS_PER_SAMPLE - 1} (one more runs as warm-up)`);
   return {
     nFeat: f['n-feat'] === undefined ? d.nFeat : checkUnetWidth(parseNumber('n-feat', f['n-feat'], { min: 8, integer: true })),
-    precision: f.precision === undefined ? d.precision : parsePrecision(f.precision),
+    precision: parsePrecision(f.precision),
     // Ascending, so that each row's pool peak is that batch's own.
     batches: f.batches === undefined ? d.batches : [...new Set(parseIntList('batches', f.batches))].sort((a, b) => a - b),
     steps,

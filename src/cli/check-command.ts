@@ -7,14 +7,16 @@ import { F16_TOLERANCE, parsePrecision } from '../models/precision.js';
 import type { Runtime } from '../runtime/index.js';
 import { parseNameList, parseNumber } from './args.js';
 
+const DEFAULT_TOLERANCE = 1e-4;
+
 export const CHECK_HELP = `mg3d check FIXTURE_DIR [--tolerance T] [--cases unet,decoder,...] [--precision f16]
 
 Converts the folder's .pt files, runs every case in cases.safetensors (encoder,
 decoder, fp, unet, sample) on this GPU and prints each tensor's relative error
-||out - expected|| / ||expected||. Exits 1 if any exceeds T (default 1e-4).
+||out - expected|| / ||expected||. Exits 1 if any exceeds T (default ${DEFAULT_TOLERANCE}).
 --cases runs only the named cases. --precision f16 runs the UNet in the f16
 mode (mg3d help generate); its default bars are then ${F16_TOLERANCE.unet} for the unet
-case and ${F16_TOLERANCE.sample} for the sample case (the VAE and FP stay f32: 1e-4).`;
+case and ${F16_TOLERANCE.sample} for the sample case (the VAE and FP stay f32: ${DEFAULT_TOLERANCE}).`;
 
 export async function checkCommand(
   rt: Runtime,
@@ -25,9 +27,9 @@ export async function checkCommand(
   const dir = f.positional[0];
   if (!dir) throw new UsageError('check: give a fixture folder');
   if (!existsSync(join(dir, 'cases.safetensors'))) throw new UsageError(`check: ${dir} has no cases.safetensors`);
-  const precision = f.precision === undefined ? 'f32' : parsePrecision(f.precision);
+  const precision = parsePrecision(f.precision);
   const given = f.tolerance === undefined ? undefined : parseNumber('tolerance', f.tolerance, { min: 0 });
-  const tolerance = (name: string) => given ?? (precision === 'f16' ? f16Tolerance(name) : 1e-4);
+  const tolerance = (name: string) => given ?? (precision === 'f16' ? f16Tolerance(name) : DEFAULT_TOLERANCE);
   out(`adapter: ${rt.adapterName}${precision === 'f16' ? ' (UNet in f16)' : ''}`);
   const read = async (name: string) => (existsSync(join(dir, name)) ? readFileBytes(join(dir, name)) : undefined);
   const results = await checkFixture(rt, read, {
@@ -41,9 +43,9 @@ export async function checkCommand(
   return results.every((r) => r.relativeError <= tolerance(r.name)) ? 0 : 1;
 }
 
-/** The f16 mode's bar for a fixture tensor: the UNet's cases have their own, the f32 stages keep 1e-4. */
+/** The f16 mode's bar for a fixture tensor: the UNet's cases have their own, the f32 stages keep the default. */
 function f16Tolerance(name: string): number {
   if (name.startsWith('unet.')) return F16_TOLERANCE.unet;
   if (name.startsWith('sample.')) return F16_TOLERANCE.sample;
-  return 1e-4;
+  return DEFAULT_TOLERANCE;
 }

@@ -83,7 +83,7 @@ function parseSettings(f: GenerateFlags): { settings: Omit<RunSettings, 'context
   if (thresholds.length > 2 || (thresholds.length === 2 && !(thresholds[0] < thresholds[1]))) {
     throw new UsageError(`--threshold wants one value, or two ascending values for three phases, got '${f.threshold}'`);
   }
-  const precision = f.precision === undefined ? 'f32' : parsePrecision(f.precision);
+  const precision = parsePrecision(f.precision);
   return { settings: { seed, samples, thresholds, npy: Boolean(f.npy), precision }, batch };
 }
 

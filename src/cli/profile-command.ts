@@ -52,7 +52,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
     f['n-feat'] === undefined ? (isCpu ? CPU_ADAPTER_N_FEAT : PUBLISHED.nFeat) : checkUnetWidth(parseNumber('n-feat', f['n-feat'], { min: 8, integer: true }));
   const batch = f.batch === undefined ? 1 : parseNumber('batch', f.batch, { min: 1, integer: true });
   const top = f.top === undefined ? 15 : parseNumber('top', f.top, { min: 1, integer: true });
-  const precision = f.precision === undefined ? 'f32' : parsePrecision(f.precision);
+  const precision = parsePrecision(f.precision);
 
   status(`random ${variant} weights, UNet n_feat ${nFeat}`);
   const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, nFeat, f.decoder ? ['vae', 'ddpm'] : ['ddpm'])), precision);

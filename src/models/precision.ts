@@ -15,7 +15,9 @@ export const PRECISIONS: readonly Precision[] = ['f32', 'f16'];
  */
 export const F16_TOLERANCE = { unet: 3e-3, sample: 1e-2 } as const;
 
-export function parsePrecision(value: string, flag = '--precision'): Precision {
-  if (!(PRECISIONS as readonly string[]).includes(value)) throw new UsageError(`${flag} must be f32 or f16, got '${value}'`);
+/** The --precision flag's value; f32 when not given. */
+export function parsePrecision(value: string | undefined): Precision {
+  if (value === undefined) return 'f32';
+  if (!(PRECISIONS as readonly string[]).includes(value)) throw new UsageError(`--precision must be f32 or f16, got '${value}'`);
   return value as Precision;
 }
