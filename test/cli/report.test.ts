@@ -32,7 +32,7 @@ describe('mg3d report', () => {
     expect(lines[2]).toMatch(/ABS_f_D +0\.9\d{3} +0\.01000$/);
 
     const report = JSON.parse(readFileSync(join(dir, 'conditioning_report.json'), 'utf8'));
-    expect(report.attributes.map((a: { descriptor: string }) => a.descriptor)).toEqual(CONTEXT);
+    expect(report.attributes.map((a: { attribute: string }) => a.attribute)).toEqual(CONTEXT);
     expect(report.attributes[0].meanAbsoluteError).toBeCloseTo(0.01, 6);
     expect(report.attributes[0].points).toHaveLength(12);
 
