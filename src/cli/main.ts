@@ -77,6 +77,8 @@ const COMMAND_OPTIONS = {
     threshold: text,
     precision: text,
     npy: flag,
+    measure: flag,
+    'no-measure': flag,
     resume: flag,
     out: text,
   },

@@ -28,7 +28,7 @@ function panel(a: AttributeFit) {
     layer: [
       {
         data: { values: domain.map((v) => ({ requested: v, measured: v })) },
-        mark: { type: 'line' as const, color: '#888', strokeDash: [5, 4], clip: true },
+        mark: { type: 'line' as const, color: '#888', strokeDash: [5, 4] },
         encoding: {
           x: { field: 'requested', type: 'quantitative' as const, scale },
           y: { field: 'measured', type: 'quantitative' as const, scale },

@@ -47,6 +47,10 @@ describe('mg3d report', () => {
     // Drawn at twice the SVG's size.
     const svgWidth = Number(/width="(\d+)"/.exec(svg)![1]);
     expect(png.readUInt32BE(16)).toBe(2 * svgWidth);
+    // Same run, same bytes (vega numbers some element ids per process; the figure uses none).
+    await reportCommand({ positional: [dir] }, () => {});
+    expect(readFileSync(join(dir, 'conditioning_report.svg'), 'utf8')).toBe(svg);
+    expect(readFileSync(join(dir, 'conditioning_report.png')).equals(png)).toBe(true);
   });
 
   it('refuses a folder that is not a measured run, naming the file and what is missing', async () => {
