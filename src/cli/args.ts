@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { PRECISIONS, type Precision } from '../models/precision.js';
 
 /**
  * The comma-separated parts of a list flag's value. An empty part
@@ -45,4 +46,11 @@ export function parseBoolean(flag: string, value: string): boolean {
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
   throw new UsageError(`--${flag} wants true or false, got '${value}'`);
+}
+
+/** The --precision flag's value; f32 when not given. */
+export function parsePrecision(value: string | undefined): Precision {
+  if (value === undefined) return 'f32';
+  if (!(PRECISIONS as readonly string[]).includes(value)) throw new UsageError(`--precision must be f32 or f16, got '${value}'`);
+  return value as Precision;
 }

@@ -3,22 +3,20 @@ import { join } from 'node:path';
 import { checkFixture } from '../check.js';
 import { UsageError } from '../errors.js';
 import { readFileBytes } from '../io/node-files.js';
-import { F16_TOLERANCE, parsePrecision } from '../models/precision.js';
+import { F16_BARS, F32_BAR, parityBar } from '../parity-bars.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseNumber, splitList } from './args.js';
+import { parseNumber, parsePrecision, splitList } from './args.js';
 import type { CommandIo } from './command-io.js';
 import { plural } from './format.js';
-
-const DEFAULT_TOLERANCE = 1e-4;
 
 export const CHECK_HELP = `mg3d check FIXTURE_DIR [--tolerance T] [--cases unet,decoder,...] [--precision f16]
 
 Converts the folder's .pt files, runs every case in cases.safetensors (encoder,
 decoder, fp, unet, sample) on this GPU and prints each tensor's relative error
-||out - expected|| / ||expected||. Exits 1 if any exceeds T (default ${DEFAULT_TOLERANCE}).
+||out - expected|| / ||expected||. Exits 1 if any exceeds T (default ${F32_BAR}).
 --cases runs only the named cases. --precision f16 runs the UNet in the f16
-mode (mg3d help generate); its default bars are then ${F16_TOLERANCE.unet} for the unet
-case and ${F16_TOLERANCE.sample} for the sample case (the VAE and FP stay f32: ${DEFAULT_TOLERANCE}).`;
+mode (mg3d help generate); its default bars are then ${F16_BARS.unet} for the unet
+case and ${F16_BARS.sample} for the sample case (the VAE and FP stay f32: ${F32_BAR}).`;
 
 export async function checkCommand(
   rt: Runtime,
@@ -31,7 +29,7 @@ export async function checkCommand(
   if (!existsSync(join(dir, 'cases.safetensors'))) throw new UsageError(`check: ${dir} has no cases.safetensors`);
   const precision = parsePrecision(f.precision);
   const given = f.tolerance === undefined ? undefined : parseNumber('tolerance', f.tolerance, { min: 0 });
-  const tolerance = (name: string) => given ?? (precision === 'f16' ? f16Tolerance(name) : DEFAULT_TOLERANCE);
+  const tolerance = (name: string) => given ?? parityBar(name, precision);
   warn(`adapter: ${rt.adapterName}${precision === 'f16' ? ' (UNet in f16)' : ''}`);
   const read = async (name: string) => (existsSync(join(dir, name)) ? readFileBytes(join(dir, name)) : undefined);
   const results = await checkFixture(rt, read, {
@@ -66,11 +64,4 @@ export function checkVerdict(results: readonly TensorResult[], tolerance: (name:
     lines: [`max relative error ${max.toExponential(3)} over ${tensors}`, failed ? `FAILED: ${failed} of ${tensors} above ${bars}` : `PASSED: ${tensors} within ${bars}`],
     ok: failed === 0,
   };
-}
-
-/** The f16 mode's bar for a fixture tensor: the UNet's cases have their own, the f32 stages keep the default. */
-function f16Tolerance(name: string): number {
-  if (name.startsWith('unet.')) return F16_TOLERANCE.unet;
-  if (name.startsWith('sample.')) return F16_TOLERANCE.sample;
-  return DEFAULT_TOLERANCE;
 }

@@ -7,12 +7,11 @@ import { readFileBytes, writeFileAtomic } from '../io/node-files.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { MicroGen3D } from '../microgen3d.js';
-import { parsePrecision } from '../models/precision.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseNumber, parseNumberList } from './args.js';
+import { parseNumber, parseNumberList, parsePrecision } from './args.js';
 import type { CommandIo } from './command-io.js';
-import { plural } from './format.js';
 import { parseRandomSpec, randomContext } from './context-spec.js';
+import { plural } from './format.js';
 import { ProgressLine } from './progress.js';
 import { assertResumable, finishedSamples, readRunRecord, saveRun, sampleStem, type RunRecord, type RunSettings } from './run-record.js';
 
