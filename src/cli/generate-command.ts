@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { HostTensor } from '../io/host-tensor.js';
-import { readFileBytes, writeFileAtomic } from '../io/node-files.js';
+import { readFileBytes, readModelFile, writeFileAtomic } from '../io/node-files.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { MicroGen3D } from '../microgen3d.js';
@@ -54,7 +54,7 @@ function hashingReader(dir: string): { read: (name: string) => Promise<Uint8Arra
   const parts: string[] = [];
   return {
     read: async (name) => {
-      const bytes = await readFileBytes(join(dir, name));
+      const bytes = await readModelFile(dir, name);
       parts.push(`${name}:${createHash('sha256').update(bytes).digest('hex')}`);
       return bytes;
     },
