@@ -1,5 +1,5 @@
 import { FormatError, quote, UsageError } from '../errors.js';
-import { checkModelFileName, MODEL_CONFIG_FILE } from '../io/model-files.js';
+import { MODEL_CONFIG_FILE } from '../io/model-files.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { Runtime } from '../runtime/index.js';
 import type { Precision } from './precision.js';
@@ -37,10 +37,6 @@ export async function readModelConfig(read: FileSource): Promise<ModelConfig> {
     throw new FormatError(MODEL_CONFIG_FILE, `not valid JSON (${quote((e as Error).message)})`);
   }
   validateConfig(config, MODEL_CONFIG_FILE);
-  if (typeof config.files !== 'object' || config.files === null) throw new FormatError(MODEL_CONFIG_FILE, 'has no files object');
-  for (const [field, name] of Object.entries(config.files)) {
-    if (name !== undefined) checkModelFileName(name, field);
-  }
   return config;
 }
 
