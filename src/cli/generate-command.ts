@@ -7,9 +7,8 @@ import { readFileBytes, readModelFile, writeFileAtomic } from '../io/node-files.
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { MicroGen3D } from '../microgen3d.js';
-import { parsePrecision } from '../models/precision.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseNumber } from './args.js';
+import { parseNumber, parsePrecision } from './args.js';
 import { parseContextValues, parseRandomSpec, randomContext } from './context-spec.js';
 import { ProgressLine } from './progress.js';
 import { assertResumable, finishedSamples, readRunRecord, saveRun, sampleStem, type RunRecord, type RunSettings } from './run-record.js';
