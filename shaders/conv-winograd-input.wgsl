@@ -4,7 +4,7 @@
 // voxels outside the input read zero, so this pass also does the padding.
 // The patch d is transformed per axis by B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
 // and component xi = (a, b, c) of channel ch goes to V[xi][row][ch], the
-// left matrix of GEMM xi (rows = tiles of the chunk's samples, channel slots
+// left matrix of GEMM xi (rows = the chunk's tiles, channel slots
 // past the last channel zero). One invocation transforms one (row, channel).
 struct Params {
   total: u32,
@@ -13,8 +13,8 @@ struct Params {
   rows: u32,
   inD: u32, inH: u32, inW: u32,
   tilesD: u32, tilesH: u32, tilesW: u32,
-  // Batch index of the chunk's first sample.
-  firstSample: u32,
+  // Tile index (over the batch) of the chunk's row 0: large layers run in chunks of rows.
+  firstRow: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -32,12 +32,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i >= p.total) { return; }
   let ch = i % p.channelSlots;
   let row = i / p.channelSlots;
-  let tw = row % p.tilesW;
-  var rest = row / p.tilesW;
+  let tile = p.firstRow + row;
+  let tw = tile % p.tilesW;
+  var rest = tile / p.tilesW;
   let th = rest % p.tilesH;
   rest /= p.tilesH;
   let td = rest % p.tilesD;
-  let b = p.firstSample + rest / p.tilesD;
+  let b = rest / p.tilesD;
   let live = ch < p.channels;
   let base = (b * p.channels + min(ch, p.channels - 1u)) * p.inD * p.inH * p.inW;
   // Patch origins; underflow wraps to huge values, so one compare per coordinate.

@@ -10,7 +10,7 @@ struct Params {
   rows: u32,
   outD: u32, outH: u32, outW: u32,
   tilesD: u32, tilesH: u32, tilesW: u32,
-  firstSample: u32,
+  firstRow: u32,
   hasBias: u32,
 }
 
@@ -49,12 +49,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   let vox = array(planes[0] + planes[1] + planes[2], planes[1] - planes[2] - planes[3]);
 
-  let tw = row % p.tilesW;
-  var rest = row / p.tilesW;
+  let tile = p.firstRow + row;
+  let tw = tile % p.tilesW;
+  var rest = tile / p.tilesW;
   let th = rest % p.tilesH;
   rest /= p.tilesH;
   let td = rest % p.tilesD;
-  let b = p.firstSample + rest / p.tilesD;
+  let b = rest / p.tilesD;
   var bo = 0.0;
   if (p.hasBias != 0u) { bo = bias[o]; }
   let base = (b * p.channels + o) * p.outD * p.outH * p.outW;

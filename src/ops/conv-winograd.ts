@@ -88,25 +88,28 @@ export function winogradConv3d(
   const tiles = [D, H, W].map((n) => Math.ceil(n / 2));
   const tilesPerSample = tiles[0] * tiles[1] * tiles[2];
   const signature = `conv3d ${inChannels}->${outChannels} k3 s1 -> ${D}x${H}x${W}`;
-  // Large batches run in chunks whose transformed input and products fit one binding.
-  const perSample = Tensor.bytesFor(COMPONENTS * tilesPerSample * Math.max(w.depth, w.cols), 'f32');
-  const chunk = Math.min(B, Math.floor(g.rt.limits.maxStorageBufferBindingSize / perSample));
-  if (chunk < 1) throw new Error(`conv3d: the Winograd transform of one sample of input [${x.shape}] exceeds the largest binding`);
-  const v = g.tensor([COMPONENTS, chunk * tilesPerSample, w.depth]);
-  const m = g.tensor([COMPONENTS, chunk * tilesPerSample, w.cols]);
-  for (let first = 0; first < B; first += chunk) {
-    const samples = Math.min(chunk, B - first);
-    const rows = samples * tilesPerSample;
-    const shape = `${signature} (B=${samples})`;
+  // Large layers run in chunks of tiles whose transformed input and products fit one binding.
+  const perRow = Tensor.bytesFor(COMPONENTS * Math.max(w.depth, w.cols), 'f32');
+  const total = B * tilesPerSample;
+  const chunk = Math.min(total, Math.floor(g.rt.limits.maxStorageBufferBindingSize / perRow));
+  if (chunk < 1) throw new Error(`conv3d: the Winograd transform of one tile of input [${x.shape}] exceeds the largest binding`);
+  const v = g.tensor([COMPONENTS, chunk, w.depth]);
+  const m = g.tensor([COMPONENTS, chunk, w.cols]);
+  const shape = `${signature} (B=${B})`;
+  for (let first = 0; first < total; first += chunk) {
+    const rows = Math.min(chunk, total - first);
     g.add({
       label: 'conv3d winograd input',
-      work: { signature: shape, bytes: Tensor.bytesFor(samples * I * D * H * W, 'f32') + Tensor.bytesFor(COMPONENTS * rows * w.depth, 'f32') },
+      work: {
+        signature: shape,
+        bytes: Tensor.bytesFor((rows / tilesPerSample) * I * D * H * W, 'f32') + Tensor.bytesFor(COMPONENTS * rows * w.depth, 'f32'),
+      },
       shader: inputWgsl,
       params: new Params().u32(rows * w.depth, I, w.depth, rows, D, H, W, ...tiles, first).bytes(),
       buffers: [x, v],
       workgroups: grid(rows * w.depth, 64),
     });
-    const nominal = 2 * samples * D * H * W * 27 * inChannels * outChannels;
+    const nominal = (2 * rows * D * H * W * 27 * inChannels * outChannels) / tilesPerSample;
     w.parts.forEach((part, index) => {
       const count = part.shape[0];
       batchedGemm(
@@ -129,7 +132,7 @@ export function winogradConv3d(
       label: 'conv3d winograd output',
       work: {
         signature: shape,
-        bytes: Tensor.bytesFor(COMPONENTS * rows * w.cols, 'f32') + Tensor.bytesFor(samples * outChannels * D * H * W, 'f32'),
+        bytes: Tensor.bytesFor(COMPONENTS * rows * w.cols, 'f32') + Tensor.bytesFor((rows / tilesPerSample) * outChannels * D * H * W, 'f32'),
       },
       shader: outputWgsl,
       params: new Params().u32(rows * outChannels, outChannels, w.cols, rows, D, H, W, ...tiles, first, bias ? 1 : 0).bytes(),

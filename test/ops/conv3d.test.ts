@@ -173,7 +173,8 @@ describe('conv3d', () => {
 
     it('splits weights and batches that exceed one binding', async () => {
       // One component of 11 -> 7 channel weights is 12 x 8 slots (384 B), so 10 KiB
-      // hold 26 of the 64; one sample of 2x3x2 is 2 tiles, 64 x 2 x 12 x 4 B = 6 KiB.
+      // hold 26 of the 64; a tile's transform is 64 x 12 x 4 B = 3 KiB, so the 6
+      // tiles of 3 samples of 2x3x2 run in chunks of 3, one across two samples.
       const small = withBindingLimit(rt(), 10 * 1024);
       const w = prepareConv3d(small, { shape: [7, 11, 3, 3, 3], data: new Float32Array(7 * 11 * 27) });
       expect(w.winograd!.parts.map((t) => t.shape[0])).toEqual([26, 26, 12]);
