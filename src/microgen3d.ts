@@ -1,3 +1,4 @@
+import { measureDescriptors, type Descriptors, type MeasureOptions } from './descriptors/index.js';
 import { GpuError, UsageError } from './errors.js';
 import type { HostTensor } from './io/host-tensor.js';
 import { contextIndices, rangeWarnings, type ModelConfig } from './models/config.js';
@@ -192,6 +193,15 @@ export class MicroGen3D {
   }
 
   /** Latent (B, C, d, h, w) -> volume (B, 1, D, H, W) in [0, 1]. */
+  /**
+   * GraSPI descriptors of a sample's phase map (`GeneratedSample.phases`, in the model's volume
+   * shape), measured on this model's device; names as `descriptorNames`.
+   */
+  measure(phases: Uint8Array, options: MeasureOptions = {}): Promise<Descriptors> {
+    const [, d, h, w] = this.config.imageShape;
+    return measureDescriptors(this.runtime, { data: phases, shape: [d, h, w] }, options);
+  }
+
   async decode(z: HostTensor): Promise<HostTensor> {
     if (!this.decoder) throw new UsageError('decode: this model folder has no VAE weights');
     const b = this.batchOf(z, this.config.latentShape, 'decode');

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { PRECISIONS, type Precision } from '../models/precision.js';
 
 export function parseIntList(flag: string, value: string, length?: number): number[] {
   const parts = value.split(',').map((s) => Number(s.trim()));
@@ -27,4 +28,11 @@ export function parseNameList(value: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/** The --precision flag's value; f32 when not given. */
+export function parsePrecision(value: string | undefined): Precision {
+  if (value === undefined) return 'f32';
+  if (!(PRECISIONS as readonly string[]).includes(value)) throw new UsageError(`--precision must be f32 or f16, got '${value}'`);
+  return value as Precision;
 }
