@@ -9,6 +9,9 @@ const common = { bundle: true, format: 'esm', loader: { '.wgsl': 'text' }, sourc
 const browser = { ...common, platform: 'browser', target: 'es2022' };
 const webOnly = process.argv[2] === 'web';
 const ENGINE = 'microgen3d.mjs';
+// Installed packages the Node bundles load at run time: Dawn and resvg are native; vega and vega-lite stay
+// out so the report's plotting loads the installed copies.
+const NODE_EXTERNALS = ['webgpu', '@resvg/resvg-js', 'vega', 'vega-lite'];
 
 if (!webOnly) {
   await build({
@@ -16,7 +19,7 @@ if (!webOnly) {
     entryPoints: ['src/cli/main.ts'],
     platform: 'node',
     target: 'node20',
-    external: ['webgpu'],
+    external: NODE_EXTERNALS,
     outfile: 'dist/mg3d.mjs',
   });
   await build({
@@ -24,7 +27,7 @@ if (!webOnly) {
     entryPoints: ['src/index.ts'],
     platform: 'node',
     target: 'node20',
-    external: ['webgpu'],
+    external: NODE_EXTERNALS,
     outfile: 'dist/index.mjs',
   });
 }

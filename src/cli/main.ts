@@ -8,6 +8,7 @@ import { CONVERT_HELP, convertCommand } from './convert-command.js';
 import { GENERATE_HELP, generateCommand } from './generate-command.js';
 import { MEASURE_HELP, measureCommand } from './measure-command.js';
 import { PROFILE_HELP, profileCommand } from './profile-command.js';
+import { REPORT_HELP, reportCommand } from './report-command.js';
 
 const HELP = `mg3d: MicroGen3D on WebGPU
 
@@ -17,6 +18,7 @@ const HELP = `mg3d: MicroGen3D on WebGPU
   mg3d check     parity against a fixture folder
   mg3d bench     speed and memory on random weights in the published shapes (npm start)
   mg3d profile   GPU time per kernel of one UNet step (timestamp queries)
+  mg3d report    requested vs measured descriptors of a run folder: R^2, MAE, plots
   mg3d help CMD  details of one command
 
 GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
@@ -29,6 +31,7 @@ const HELPS: Record<string, string> = {
   check: CHECK_HELP,
   bench: BENCH_HELP,
   profile: PROFILE_HELP,
+  report: REPORT_HELP,
 };
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -84,6 +87,7 @@ const COMMAND_OPTIONS = {
   measure: { threshold: text, periodic: flag, 'pixel-size': text, json: flag },
   bench: { variant: text, 'n-feat': text, precision: text, batches: text, steps: text, 'time-budget': text, json: text },
   profile: { variant: text, 'n-feat': text, precision: text, batch: text, decoder: flag, top: text },
+  report: {},
 } as const;
 type Command = keyof typeof COMMAND_OPTIONS;
 
@@ -130,6 +134,8 @@ async function main(argv: string[]): Promise<number> {
       const flags = parse(rest, COMMAND_OPTIONS.profile);
       return withRuntime(flags, (rt) => profileCommand(rt, flags, out, status));
     }
+    case 'report':
+      return reportCommand(parse(rest, COMMAND_OPTIONS.report), out);
   }
 }
 
