@@ -36,3 +36,12 @@ export function parsePrecision(value: string | undefined): Precision {
   if (!(PRECISIONS as readonly string[]).includes(value)) throw new UsageError(`--precision must be f32 or f16, got '${value}'`);
   return value as Precision;
 }
+
+/** --threshold T[,T2]: one phase threshold, or two ascending ones for three phases; default 0.5. */
+export function parseThresholds(value: string | undefined): number[] {
+  const thresholds = value === undefined ? [0.5] : value.split(',').map((t) => parseNumber('threshold', t));
+  if (thresholds.length > 2 || (thresholds.length === 2 && !(thresholds[0] < thresholds[1]))) {
+    throw new UsageError(`--threshold wants one value, or two ascending values for three phases, got '${value}'`);
+  }
+  return thresholds;
+}

@@ -8,7 +8,7 @@ import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { MicroGen3D } from '../microgen3d.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseNumber, parsePrecision } from './args.js';
+import { parseNumber, parsePrecision, parseThresholds } from './args.js';
 import { parseContextValues, parseRandomSpec, randomContext } from './context-spec.js';
 import { ProgressLine } from './progress.js';
 import { assertResumable, finishedSamples, readRunRecord, saveRun, sampleStem, type RunRecord, type RunSettings } from './run-record.js';
@@ -78,10 +78,7 @@ function parseSettings(f: GenerateFlags): { settings: Omit<RunSettings, 'context
   const samples = f.samples === undefined ? 1 : parseNumber('samples', f.samples, { min: 1, integer: true });
   const seed = f.seed === undefined ? 0 : parseNumber('seed', f.seed, { min: 0, integer: true });
   const batch = f.batch === undefined ? 1 : f.batch === 'auto' ? 'auto' : parseNumber('batch', f.batch, { min: 1, integer: true });
-  const thresholds = f.threshold === undefined ? [0.5] : f.threshold.split(',').map((t) => parseNumber('threshold', t));
-  if (thresholds.length > 2 || (thresholds.length === 2 && !(thresholds[0] < thresholds[1]))) {
-    throw new UsageError(`--threshold wants one value, or two ascending values for three phases, got '${f.threshold}'`);
-  }
+  const thresholds = parseThresholds(f.threshold);
   const precision = parsePrecision(f.precision);
   return { settings: { seed, samples, thresholds, npy: Boolean(f.npy), precision }, batch };
 }

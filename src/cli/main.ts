@@ -6,6 +6,7 @@ import { BENCH_HELP, benchCommand } from './bench-command.js';
 import { CHECK_HELP, checkCommand } from './check-command.js';
 import { CONVERT_HELP, convertCommand } from './convert-command.js';
 import { GENERATE_HELP, generateCommand } from './generate-command.js';
+import { MEASURE_HELP, measureCommand } from './measure-command.js';
 import { PROFILE_HELP, profileCommand } from './profile-command.js';
 import { REPORT_HELP, reportCommand } from './report-command.js';
 
@@ -13,6 +14,7 @@ const HELP = `mg3d: MicroGen3D on WebGPU
 
   mg3d generate  conditioned microstructures from a model folder
   mg3d convert   PyTorch checkpoints -> model folder
+  mg3d measure   GraSPI descriptors of volume files (phase maps or raw volumes)
   mg3d check     parity against a fixture folder
   mg3d bench     speed and memory on random weights in the published shapes (npm start)
   mg3d profile   GPU time per kernel of one UNet step (timestamp queries)
@@ -24,6 +26,7 @@ GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
 
 const HELPS: Record<string, string> = {
   generate: GENERATE_HELP,
+  measure: MEASURE_HELP,
   convert: CONVERT_HELP,
   check: CHECK_HELP,
   bench: BENCH_HELP,
@@ -81,6 +84,7 @@ const COMMAND_OPTIONS = {
     out: text,
   },
   check: { tolerance: text, cases: text, precision: text },
+  measure: { threshold: text, periodic: flag, 'pixel-size': text, json: flag },
   bench: { variant: text, 'n-feat': text, precision: text, batches: text, steps: text, 'time-budget': text, json: text },
   profile: { variant: text, 'n-feat': text, precision: text, batch: text, decoder: flag, top: text },
   report: {},
@@ -117,6 +121,10 @@ async function main(argv: string[]): Promise<number> {
     case 'check': {
       const flags = parse(rest, COMMAND_OPTIONS.check);
       return withRuntime(flags, (rt) => checkCommand(rt, flags, out, status));
+    }
+    case 'measure': {
+      const flags = parse(rest, COMMAND_OPTIONS.measure);
+      return withRuntime(flags, (rt) => measureCommand(rt, flags, out));
     }
     case 'bench': {
       const flags = parse(rest, COMMAND_OPTIONS.bench);
