@@ -10,8 +10,11 @@ const common = { bundle: true, format: 'esm', loader: { '.wgsl': 'text' }, sourc
 const browser = { ...common, platform: 'browser', target: 'es2022' };
 const only = process.argv[2];
 const ENGINE = 'microgen3d.mjs';
+// Installed packages the Node bundles load at run time: Dawn and resvg are native; vega and vega-lite stay
+// out so the report's plotting loads the installed copies.
+const NODE_EXTERNALS = ['webgpu', '@resvg/resvg-js', 'vega', 'vega-lite'];
 
-const nodeBundle = { ...common, platform: 'node', target: 'node20', external: ['webgpu'] };
+const nodeBundle = { ...common, platform: 'node', target: 'node20', external: NODE_EXTERNALS };
 const cliBundle = { ...nodeBundle, entryPoints: ['src/cli/main.ts'], outfile: 'dist/mg3d.mjs' };
 if (only === 'cli') {
   await build(cliBundle);

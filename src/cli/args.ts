@@ -54,3 +54,14 @@ export function parsePrecision(value: string | undefined): Precision {
   if (!(PRECISIONS as readonly string[]).includes(value)) throw new UsageError(`--precision must be f32 or f16, got '${value}'`);
   return value as Precision;
 }
+
+/** --threshold T[,T2]: one phase threshold, or two ascending ones for three phases; default 0.5. */
+export function parseThresholds(value: string | undefined): number[] {
+  const thresholds = value === undefined ? [0.5] : parseNumberList('threshold', value);
+  if (thresholds.length > 2 || (thresholds.length === 2 && !(thresholds[0]! < thresholds[1]!))) {
+    throw new UsageError(`--threshold wants one value, or two ascending values for three phases, got '${value}'`);
+  }
+  // Volumes lie in [0, 1]: a threshold outside (0, 1) makes every voxel one phase.
+  if (thresholds.some((t) => !(t > 0 && t < 1))) throw new UsageError(`--threshold: values must lie strictly between 0 and 1 (volumes are in [0, 1]), got '${value}'`);
+  return thresholds;
+}

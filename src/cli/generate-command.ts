@@ -3,12 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { HostTensor } from '../io/host-tensor.js';
-import { readFileBytes, writeFileAtomic } from '../io/node-files.js';
+import { readFileBytes, readModelFile, writeFileAtomic } from '../io/node-files.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { MicroGen3D } from '../microgen3d.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseNumber, parseNumberList, parsePrecision } from './args.js';
+import { parseNumber, parseNumberList, parsePrecision, parseThresholds } from './args.js';
 import type { CommandIo } from './command-io.js';
 import { parseRandomSpec, randomContext } from './context-spec.js';
 import { plural } from './format.js';
@@ -55,7 +55,7 @@ function hashingReader(dir: string): { read: (name: string) => Promise<Uint8Arra
   const parts: string[] = [];
   return {
     read: async (name) => {
-      const bytes = await readFileBytes(join(dir, name));
+      const bytes = await readModelFile(dir, name);
       parts.push(`${name}:${createHash('sha256').update(bytes).digest('hex')}`);
       return bytes;
     },
@@ -87,12 +87,7 @@ function parseSettings(f: GenerateFlags, warn: (line: string) => void): { settin
     warn(`warning: --batch ${batch} is larger than --samples ${samples}; denoising ${samples} at a time`);
     batch = samples;
   }
-  const thresholds = f.threshold === undefined ? [0.5] : parseNumberList('threshold', f.threshold);
-  if (thresholds.length > 2 || (thresholds.length === 2 && !(thresholds[0]! < thresholds[1]!))) {
-    throw new UsageError(`--threshold wants one value, or two ascending values for three phases, got '${f.threshold}'`);
-  }
-  // Volumes lie in [0, 1]: a threshold outside (0, 1) makes every voxel one phase.
-  if (thresholds.some((t) => !(t > 0 && t < 1))) throw new UsageError(`--threshold: values must lie strictly between 0 and 1 (volumes are in [0, 1]), got '${f.threshold}'`);
+  const thresholds = parseThresholds(f.threshold);
   const precision = parsePrecision(f.precision);
   return { settings: { seed, samples, thresholds, npy: Boolean(f.npy), precision }, batch };
 }

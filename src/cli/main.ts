@@ -7,16 +7,20 @@ import type { CommandIo } from './command-io.js';
 import { CONVERT_HELP, convertCommand } from './convert-command.js';
 import { nearestName, parseFlags, type FlagSpec } from './flags.js';
 import { GENERATE_HELP, generateCommand } from './generate-command.js';
+import { MEASURE_HELP, measureCommand } from './measure-command.js';
 import { PROFILE_HELP, profileCommand } from './profile-command.js';
+import { REPORT_HELP, reportCommand } from './report-command.js';
 import { stderrIsTerminal } from './terminal.js';
 
 const HELP = `mg3d: MicroGen3D on WebGPU
 
   mg3d generate  conditioned microstructures from a model folder
   mg3d convert   PyTorch checkpoints -> model folder
+  mg3d measure   GraSPI descriptors of volume files (phase maps or raw volumes)
   mg3d check     parity against a fixture folder
   mg3d bench     speed and memory on random weights in the published shapes (npm start)
   mg3d profile   GPU time per kernel of one UNet step (timestamp queries)
+  mg3d report    requested vs measured descriptors of a run folder: R^2, MAE, plots
   mg3d help CMD  details of one command
 
 GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
@@ -24,10 +28,12 @@ GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
 
 const HELPS: Record<string, string> = {
   generate: GENERATE_HELP,
+  measure: MEASURE_HELP,
   convert: CONVERT_HELP,
   check: CHECK_HELP,
   bench: BENCH_HELP,
   profile: PROFILE_HELP,
+  report: REPORT_HELP,
 };
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -80,13 +86,15 @@ const COMMAND_OPTIONS = {
     out: 'string',
   },
   check: { ...COMMON_OPTIONS, tolerance: 'string', cases: 'string', precision: 'string' },
+  measure: { ...COMMON_OPTIONS, threshold: 'string', periodic: 'boolean', 'pixel-size': 'string', json: 'boolean' },
   bench: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batches: 'string', steps: 'string', 'time-budget': 'string', json: 'string' },
   profile: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batch: 'string', decoder: 'boolean', top: 'string' },
+  report: {},
 } as const satisfies Record<string, FlagSpec>;
 type Command = keyof typeof COMMAND_OPTIONS;
 
 /** How many positional arguments each command takes. */
-const POSITIONALS: Record<Command, number> = { convert: 1, generate: 0, check: 1, bench: 0, profile: 0 };
+const POSITIONALS: Record<Command, number> = { convert: 1, generate: 0, check: 1, measure: Infinity, bench: 0, profile: 0, report: 1 };
 
 function parse<C extends Command>(command: C, args: string[]) {
   const flags = parseFlags(command, args, COMMAND_OPTIONS[command] as (typeof COMMAND_OPTIONS)[C], COMMAND_OPTIONS);
@@ -128,6 +136,10 @@ async function main(argv: string[]): Promise<number> {
       const flags = parse('check', rest);
       return withRuntime(flags, (rt) => checkCommand(rt, flags, io, status));
     }
+    case 'measure': {
+      const flags = parse('measure', rest);
+      return withRuntime(flags, (rt) => measureCommand(rt, flags, out));
+    }
     case 'bench': {
       const flags = parse('bench', rest);
       return benchCommand(flags, out, status, () => createNodeRuntime({ backend: flags.backend, adapter: flags.adapter }));
@@ -136,6 +148,8 @@ async function main(argv: string[]): Promise<number> {
       const flags = parse('profile', rest);
       return withRuntime(flags, (rt) => profileCommand(rt, flags, io, status));
     }
+    case 'report':
+      return reportCommand(parse('report', rest), out);
   }
 }
 
