@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatLikeGraspi, graspiReference, parseGraspiText } from '../reference/graspi.js';
+import { formatDescriptor } from '../../src/descriptors/format.js';
+import { readGraspiText } from '../../src/descriptors/graspi-text.js';
+import { graspiReference } from '../reference/graspi.js';
 
 // GraSPI's own C++ outputs as shipped with py-graspi (test/fixtures/graspi/README.md).
 const FIXTURES = new URL('../fixtures/graspi/', import.meta.url);
@@ -19,9 +21,9 @@ function expected(log: string): [string, string][] {
 describe('float64 reference vs GraSPI C++ published outputs', () => {
   for (const c of CASES) {
     it(`${c.name} (${c.periodic ? 'periodic' : 'non-periodic'}) to every printed digit`, () => {
-      const { phases, shape } = parseGraspiText(readFileSync(new URL(`${c.name}.txt`, FIXTURES), 'utf8'));
+      const { data: phases, shape } = readGraspiText(readFileSync(new URL(`${c.name}.txt`, FIXTURES), 'utf8'), c.name);
       const got = graspiReference(phases, shape, { periodic: c.periodic });
-      const printed = expected(c.log).map(([k]) => [k, formatLikeGraspi(got[k])]);
+      const printed = expected(c.log).map(([k]) => [k, formatDescriptor(got[k])]);
       expect(printed).toEqual(expected(c.log));
     });
   }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { descriptorNames, measureDescriptors, type PhaseVolume } from '../../src/descriptors/index.js';
 import { useRuntime } from '../helpers/gpu.js';
-import { formatLikeGraspi, graspiReference, parseGraspiText } from '../reference/graspi.js';
+import { formatDescriptor } from '../../src/descriptors/format.js';
+import { readGraspiText } from '../../src/descriptors/graspi-text.js';
+import { graspiReference } from '../reference/graspi.js';
 
 const rt = useRuntime();
 /** Counts must match exactly; fractions to 1e-6. */
@@ -103,10 +105,10 @@ describe('measureDescriptors reproduces GraSPI C++ outputs', () => {
     ['data_0.5_2.2_001900', 'data_0.5_2.2_001900.log', false],
   ] as const) {
     it(name, async () => {
-      const { phases, shape } = parseGraspiText(readFileSync(new URL(`${name}.txt`, FIXTURES), 'utf8'));
+      const { data: phases, shape } = readGraspiText(readFileSync(new URL(`${name}.txt`, FIXTURES), 'utf8'), name);
       const got = await measureDescriptors(rt(), { data: phases, shape }, { periodic });
       const expected = readFileSync(new URL(log, FIXTURES), 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/));
-      expect(expected.map(([k]) => [k, formatLikeGraspi(got[k])])).toEqual(expected);
+      expect(expected.map(([k]) => [k, formatDescriptor(got[k])])).toEqual(expected);
     });
   }
 });
