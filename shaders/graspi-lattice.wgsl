@@ -3,7 +3,10 @@
 // every graspi-*.wgsl kernel (and graspi-phases.wgsl to those that read the phases).
 struct Lattice {
   nd: i32, nh: i32, nw: i32, n: u32,
-  wrap_d: u32, wrap_h: u32, flat: u32, _pad: u32,
+  wrap_d: u32, wrap_h: u32, flat: u32, tile_count: u32,
+  // Tiles of 256 voxels (tile: its extent per axis; tiles: how many per axis), as graspi-relax.wgsl visits them.
+  tile: vec4i,
+  tiles: vec4i,
   // float32 edge lengths for face / edge / corner neighbours, and their halves (interface vertex).
   len: vec4f,
   half_len: vec4f,

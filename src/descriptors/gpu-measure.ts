@@ -5,6 +5,7 @@ import jumpWgsl from '../../shaders/graspi-label-jump.wgsl';
 import latticeWgsl from '../../shaders/graspi-lattice.wgsl';
 import phasesWgsl from '../../shaders/graspi-phases.wgsl';
 import relaxWgsl from '../../shaders/graspi-relax.wgsl';
+import sweepAdvanceWgsl from '../../shaders/graspi-sweep-advance.wgsl';
 import tallyWgsl from '../../shaders/graspi-tally.wgsl';
 import { grid, Params, type Dispatch, type Runtime, type Tensor } from '../runtime/index.js';
 import { straightPathLimits, type Tally } from './assemble.js';
@@ -29,12 +30,13 @@ const SHADERS = {
   electrodeFlags: withLattice(electrodeFlagsWgsl, false),
   relax: withLattice(relaxWgsl, true),
   tally: withLattice(`${COUNTER_CONSTANTS}\n${tallyWgsl}`, true),
+  sweepAdvance: sweepAdvanceWgsl,
 };
 
 const WORKGROUP = 256;
 /** Rounds submitted between convergence checks (a check is one small readback). */
 const LABEL_ROUNDS_PER_CHECK = 4;
-const SWEEPS_PER_CHECK = 8;
+const SWEEPS_PER_CHECK = 4;
 
 /** How much iterating the GPU needed: label rounds (hook + jump) and relaxation sweeps until nothing changed. */
 export interface GpuMeasureStats {
@@ -42,11 +44,21 @@ export interface GpuMeasureStats {
   relaxSweeps: number;
 }
 
+/** The relaxation's tiles of 256 voxels: 16 x 16 in the D-W plane in 2D, 4 x 8 x 8 in 3D. */
+function tiling(l: Lattice): { tile: number[]; tiles: number[]; count: number } {
+  const tile = l.flat ? [16, 1, 16] : [4, 8, 8];
+  const tiles = l.shape.map((size, axis) => Math.ceil(size / tile[axis]));
+  return { tile, tiles, count: tiles[0] * tiles[1] * tiles[2] };
+}
+
+/** The Lattice struct of shaders/graspi-lattice.wgsl, field by field. */
 function latticeParams(l: Lattice): ArrayBuffer {
   const [nd, nh, nw] = l.shape;
+  const { tile, tiles, count } = tiling(l);
   return new Params()
     .i32(nd, nh, nw)
-    .u32(l.size, Number(l.wrapD), Number(l.wrapH), Number(l.flat), 0)
+    .u32(l.size, Number(l.wrapD), Number(l.wrapH), Number(l.flat), count)
+    .i32(...tile, 0, ...tiles, 0)
     .f32(...l.lengths, ...l.halfLengths)
     .bytes();
 }
@@ -82,21 +94,25 @@ export async function tallyOnGpu(rt: Runtime, phases: Uint8Array, lattice: Latti
     const limitBuffer = own(rt.upload(limits, [limits.length]));
     const counters = own(rt.upload(new Float32Array(COUNTERS.length + nw), [COUNTERS.length + nw]));
     const dissPartial = own(rt.tensor([groupCount]));
+    const tileCount = tiling(lattice).count;
+    const stamps = own(rt.upload(new Float32Array(tileCount), [tileCount]));
+    const sweep = own(rt.upload(asWords(Uint32Array.of(1).buffer), [1]));
 
-    const kernel = (name: keyof typeof SHADERS, buffers: Tensor[], bytes: number): Dispatch =>
+    const kernel = (name: keyof typeof SHADERS, buffers: Tensor[], bytes: number, groups = workgroups): Dispatch =>
       rt.kernel({
         label: `graspi-${name}`,
         work: { signature: `graspi ${name} [${lattice.shape}]`, bytes },
         shader: SHADERS[name],
-        buffers: [params, ...buffers],
-        workgroups,
+        buffers: name === 'sweepAdvance' ? buffers : [params, ...buffers],
+        workgroups: groups,
       });
     const voxelBytes = 4 * n;
     const init = kernel('init', [phaseWords, label, electrode, de, dg], 4 * voxelBytes);
     const hook = kernel('hook', [phaseWords, label, changed], voxelBytes);
     const jump = kernel('jump', [label, changed], voxelBytes);
     const electrodeFlags = kernel('electrodeFlags', [label, electrode], voxelBytes);
-    const relax = kernel('relax', [phaseWords, de, dg, changed], 2 * voxelBytes);
+    const relax = kernel('relax', [phaseWords, de, dg, changed, stamps, sweep], 2 * voxelBytes, grid(tileCount * WORKGROUP, WORKGROUP));
+    const sweepAdvance = kernel('sweepAdvance', [sweep], 4, [1, 1, 1]);
     const tally = kernel('tally', [phaseWords, label, electrode, de, dg, limitBuffer, counters, dissPartial], 4 * voxelBytes);
 
     // Repeats `step` until one run of it changes nothing: batches of `perCheck`, the flag cleared before each batch's last step.
@@ -111,7 +127,7 @@ export async function tallyOnGpu(rt: Runtime, phases: Uint8Array, lattice: Latti
 
     rt.run([init]);
     const labelRounds = await untilStable([hook, jump, jump], LABEL_ROUNDS_PER_CHECK);
-    const relaxSweeps = await untilStable([relax], SWEEPS_PER_CHECK);
+    const relaxSweeps = await untilStable([relax, sweepAdvance], SWEEPS_PER_CHECK);
     rt.run([electrodeFlags, tally]);
     const counts = new Uint32Array((await rt.download(counters)).buffer);
     const partial = await rt.download(dissPartial);

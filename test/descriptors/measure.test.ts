@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { straightPathLimits } from '../../src/descriptors/assemble.js';
 import { descriptorNames, measureDescriptors, type PhaseVolume } from '../../src/descriptors/index.js';
+import { Lattice } from '../../src/descriptors/lattice.js';
 import { useRuntime } from '../helpers/gpu.js';
 import { formatDescriptor } from '../../src/descriptors/format.js';
 import { readGraspiText } from '../../src/descriptors/graspi-text.js';
@@ -79,5 +81,37 @@ describe('measureDescriptors input checks', () => {
     await expect(measureDescriptors(rt(), { data: new Uint8Array(8).fill(3), shape: [2, 2, 2] })).rejects.toThrow(/found 3/);
     await expect(measureDescriptors(rt(), { data: new Uint8Array(8).fill(2), shape: [2, 2, 2] }, { phases: 2 })).rejects.toThrow(/phases: 3/);
     await expect(measureDescriptors(rt(), { data: new Uint8Array(8), shape: [2, 2, 2] }, { pixelSize: 0 })).rejects.toThrow(/pixelSize/);
+  });
+});
+
+describe('straightPathLimits', () => {
+  it('gives, for every float32 path length near each limit, the answer of GraSPI\'s double test', () => {
+    for (const [shape, pixelSize] of [
+      [[4, 4, 64], 1],
+      [[4, 4, 37], 0.37],
+      [[9, 1, 128], 2.5],
+    ] as [[number, number, number], number][]) {
+      const lattice = new Lattice(shape, false, pixelSize);
+      const nw = shape[2];
+      for (const towards of ['anode', 'cathode'] as const) {
+        const limits = straightPathLimits(lattice, towards);
+        for (let w = 0; w < nw; w++) {
+          const h = (towards === 'anode' ? nw - 1 - w : w) * pixelSize;
+          if (h === 0) {
+            // On the electrode plane every reached voxel counts; only UNREACHED (float32 max) fails.
+            expect(limits[w]).toBe(3.4028234663852886e38);
+            continue;
+          }
+          const bits = new Float32Array([limits[w]]);
+          const word = new Uint32Array(bits.buffer);
+          for (let step = -3; step <= 3; step++) {
+            const probe = new Uint32Array([word[0] + step]);
+            const d = new Float32Array(probe.buffer)[0];
+            const graspi = Math.abs(d / h - 1) < 1 / nw;
+            expect([w, step, d < limits[w]]).toEqual([w, step, graspi]);
+          }
+        }
+      }
+    }
   });
 });
