@@ -243,7 +243,7 @@ fn packQuad(v: vec4f) -> Quad { return vec2u(pack2x16float(v.xy), pack2x16float(
 };
 
 /** The WGSL `parts` with the Quad storage of `dtype` (declared last: some parts open with directives). */
-function withQuads(dtype: DType, ...parts: string[]): string {
+export function withQuads(dtype: DType, ...parts: string[]): string {
   return `${parts.join('\n')}\n${QUADS[dtype]}\n`;
 }
 
@@ -254,7 +254,7 @@ function withQuads(dtype: DType, ...parts: string[]): string {
  * times slower on the CH UNet's 8x8x4 convs at batch 4). GPUs (subgroups of
  * 32 or 64) get 64 lanes, or one subgroup for small layers.
  */
-function workgroupLanes(rt: Runtime, work: number): number {
+export function workgroupLanes(rt: Runtime, work: number): number {
   // Browsers that do not report subgroup sizes are far more often on a GPU than on a CPU adapter.
   const simd = rt.device.adapterInfo.subgroupMaxSize ?? 32;
   if (simd <= 8) return 8;
@@ -262,7 +262,7 @@ function workgroupLanes(rt: Runtime, work: number): number {
 }
 
 /** Whether the kernels can share loads across subgroups of at least 8 lanes. */
-function useSubgroups(rt: Runtime): boolean {
+export function useSubgroups(rt: Runtime): boolean {
   return rt.device.features.has('subgroups') && (rt.device.adapterInfo.subgroupMinSize ?? 0) >= 8;
 }
 
