@@ -54,8 +54,8 @@ export class OutDir {
     return new OutDir(path, lockPath, created);
   }
 
-  /** Drops the lock; with `abandon`, also removes the folders this process created if nothing was written to them. */
-  release({ abandon = false } = {}): void {
+  /** Drops the lock, and removes the folders this process created if nothing was written to them. */
+  release(): void {
     if (this.released) return;
     this.released = true;
     try {
@@ -63,7 +63,7 @@ export class OutDir {
     } catch {
       // Already gone: nothing to release.
     }
-    if (abandon) removeEmpty(this.created, this.path);
+    removeEmpty(this.created, this.path);
   }
 }
 
