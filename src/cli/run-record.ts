@@ -1,11 +1,14 @@
 import { appendFile, open, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { descriptorNames, type Descriptors } from '../descriptors/index.js';
 import { FormatError, UsageError } from '../errors.js';
 import { formatCsv, formatCsvHeader, formatCsvRow } from '../io/csv.js';
 import { describeFsError, writeFileAtomic } from '../io/node-files.js';
 import type { ModelConfig } from '../models/config.js';
 import type { Precision } from '../models/precision.js';
+import { MEASURED_PREFIX } from '../report/conditioning.js';
+import { CONTEXT_CSV, PREDICTED_CSV } from '../report/run-folder.js';
 import { plural } from './format.js';
 import { shardLabel, type Shard } from './shard.js';
 
@@ -17,14 +20,18 @@ export interface RunSettings {
   context: { mode: 'fixed'; values: number[] } | { mode: 'random'; spec: string } | { mode: 'from'; volume: string; values: number[] };
   npy: boolean;
   precision: Precision;
+  /** GraSPI descriptors measured on each sample's phases (measured_* columns). */
+  measure: boolean;
 }
 
 export interface SampleRecord {
   index: number;
   context: number[];
   features: number[];
+  /** GraSPI descriptors of the sample's phases, when the run measures. */
+  measured?: Descriptors;
   files: string[];
-  timingsMs: { denoise: number; decode: number; predict: number };
+  timingsMs: { denoise: number; decode: number; predict: number; measure: number };
 }
 
 export interface ModelIdentity {
@@ -64,14 +71,31 @@ interface ShardHeader {
 
 export const RUN_FILE = 'run.json';
 
+/** The descriptors a run measures, in print order (empty when it does not measure). */
+export function measuredNames(settings: RunSettings): string[] {
+  return settings.measure ? descriptorNames(settings.thresholds.length === 2 ? 3 : 2) : [];
+}
+
+interface SampleTable {
+  file: string;
+  /** The column names, given the run and one of its samples (a model without a feature predictor has no features). */
+  header: (c: ModelConfig, settings: RunSettings, sample: SampleRecord) => string[];
+  row: (s: SampleRecord, settings: RunSettings) => number[];
+}
+
 /**
  * The per-sample tables of a run folder, the one place that defines their
- * columns: a header from the model, a row from a sample record. A table whose
- * rows are empty (a model without a feature predictor) is not written.
+ * columns. outputs_predicted.csv holds the feature predictor's attributes,
+ * then the measured descriptors as measured_NAME columns. A table without
+ * columns is not written.
  */
-const SAMPLE_TABLES: readonly { file: string; header: (c: ModelConfig) => string[]; row: (s: SampleRecord) => number[] }[] = [
-  { file: 'inputs_context.csv', header: (c) => c.contextAttributes, row: (s) => s.context },
-  { file: 'outputs_predicted.csv', header: (c) => c.attributes, row: (s) => s.features },
+const SAMPLE_TABLES: readonly SampleTable[] = [
+  { file: CONTEXT_CSV, header: (c) => c.contextAttributes, row: (s) => s.context },
+  {
+    file: PREDICTED_CSV,
+    header: (c, settings, sample) => [...(sample.features.length ? c.attributes : []), ...measuredNames(settings).map((n) => MEASURED_PREFIX + n)],
+    row: (s, settings) => [...s.features, ...measuredNames(settings).map((n) => s.measured![n]!)],
+  },
 ];
 
 export function sampleStem(index: number): string {
@@ -91,6 +115,7 @@ const SETTING_FLAGS: Record<keyof RunSettings, string> = {
   context: 'the context (--context / --random / --from)',
   npy: '--npy',
   precision: '--precision',
+  measure: '--measure',
 };
 
 /** Why a run with `now` cannot continue one made with `was`, or undefined if it can (more samples are fine). */
@@ -150,11 +175,18 @@ async function readJournal(dir: string, shard: Shard): Promise<SampleRecord[]> {
 /** Writes the tables and run.json from every sample, in index order: what a single uninterrupted run leaves. */
 async function writeSummary(dir: string, record: RunRecord, config: ModelConfig): Promise<void> {
   const samples = [...record.samples].sort((a, b) => a.index - b.index);
-  for (const t of SAMPLE_TABLES) {
-    const rows = samples.map(t.row);
-    if (rows.every((r) => r.length > 0)) await writeFileAtomic(join(dir, t.file), formatCsv(t.header(config), rows));
-  }
+  await writeTables(dir, samples, record.settings, config);
   await writeFileAtomic(join(dir, RUN_FILE), JSON.stringify({ ...record, samples }, null, 2) + '\n');
+}
+
+/** Each table whole from `samples` (in their order); a table without columns or samples is removed. */
+async function writeTables(dir: string, samples: readonly SampleRecord[], settings: RunSettings, config: ModelConfig): Promise<void> {
+  for (const t of SAMPLE_TABLES) {
+    const path = join(dir, t.file);
+    const header = samples.length ? t.header(config, settings, samples[0]!) : [];
+    if (header.length) await writeFileAtomic(path, formatCsv(header, samples.map((s) => t.row(s, settings))));
+    else await rm(path, { force: true });
+  }
 }
 
 export interface RunStart {
@@ -235,31 +267,33 @@ export class RunWriter {
     this.done.push(sample);
     if (this.start.shard.count === 1) {
       for (const t of SAMPLE_TABLES) {
-        const row = t.row(sample);
-        if (!row.length) continue;
+        const header = t.header(this.config, this.start.settings, sample);
+        if (!header.length) continue;
         const path = join(this.dir, t.file);
-        const header = t.header(this.config);
-        await appendOrFail(path, (existsSync(path) ? '' : formatCsvHeader(header)) + formatCsvRow(row, header.length, sample.index));
+        await appendOrFail(path, (existsSync(path) ? '' : formatCsvHeader(header)) + formatCsvRow(t.row(sample, this.start.settings), header.length, sample.index));
       }
     }
   }
 
   /**
    * Ends this process's part: its header says how far it got. When the whole
-   * run is done, writes run.json and the tables in index order; returns
-   * the shards still running (0 when the run is complete).
+   * run is done, writes run.json and the tables in index order. Returns the
+   * number of shards still running (0: the run is complete) and, when complete,
+   * every sample of the run.
    */
-  async finish(complete: boolean): Promise<number> {
+  async finish(complete: boolean): Promise<{ running: number; samples: SampleRecord[] }> {
     this.process.complete = complete;
     this.process.timingsMs.total = this.previousTotal + performance.now() - this.startedAt;
     const { count } = this.start.shard;
+    const running = { running: count, samples: [] };
     // Nothing finished and nothing resumed: leave the folder as it was.
-    if (!this.headerWritten && this.done.length === 0) return count;
+    if (!this.headerWritten && this.done.length === 0) return running;
     if (!complete || count > 1) await this.writeHeader();
-    if (!complete) return count;
+    if (!complete) return running;
     if (count > 1) return mergeShards(this.dir, this.start, this.config);
-    await writeSummary(this.dir, this.record([this.process], true, this.done), this.config);
-    return 0;
+    const record = this.record([this.process], true, this.done);
+    await writeSummary(this.dir, record, this.config);
+    return { running: 0, samples: record.samples };
   }
 
   private record(processes: ProcessRecord[], complete: boolean, samples: SampleRecord[]): RunRecord {
@@ -282,18 +316,10 @@ export class RunWriter {
     await writeFileAtomic(join(this.dir, journalName(this.start.shard)), this.done.map((s) => JSON.stringify(s) + '\n').join(''));
     if (this.start.shard.count === 1) {
       await this.writeHeader();
-      await this.writeTables(this.done);
+      await writeTables(this.dir, this.done, this.start.settings, this.config);
     }
   }
 
-  private async writeTables(samples: readonly SampleRecord[]): Promise<void> {
-    for (const t of SAMPLE_TABLES) {
-      const path = join(this.dir, t.file);
-      const rows = samples.map(t.row);
-      if (samples.length && rows.every((r) => r.length > 0)) await writeFileAtomic(path, formatCsv(t.header(this.config), rows));
-      else await rm(path, { force: true });
-    }
-  }
 }
 
 async function readShardHeaders(dir: string): Promise<{ name: string; header: ShardHeader }[]> {
@@ -304,11 +330,11 @@ async function readShardHeaders(dir: string): Promise<{ name: string; header: Sh
 }
 
 /** If every shard of the run is complete, writes run.json and the tables for all of them; returns how many are not. */
-async function mergeShards(dir: string, start: RunStart, config: ModelConfig): Promise<number> {
+async function mergeShards(dir: string, start: RunStart, config: ModelConfig): Promise<{ running: number; samples: SampleRecord[] }> {
   const headers = await readShardHeaders(dir);
   const count = start.shard.count;
   const complete = headers.filter((h) => h.header.process.complete && h.header.process.shard.endsWith(`/${count}`));
-  if (complete.length < count) return count - complete.length;
+  if (complete.length < count) return { running: count - complete.length, samples: [] };
   const samples: SampleRecord[] = [];
   for (let index = 1; index <= count; index++) samples.push(...(await readJournal(dir, { index, count })));
   const missing = start.settings.samples - new Set(samples.map((s) => s.index)).size;
@@ -316,7 +342,7 @@ async function mergeShards(dir: string, start: RunStart, config: ModelConfig): P
   const processes = complete.map((h) => h.header.process).sort((a, b) => Number(a.shard.split('/')[0]) - Number(b.shard.split('/')[0]));
   const record: RunRecord = { format: 'mg3d-run', version: 2, model: start.model, settings: start.settings, complete: true, processes, samples };
   await writeSummary(dir, record, config);
-  return 0;
+  return { running: 0, samples: samples.sort((a, b) => a.index - b.index) };
 }
 
 async function appendOrFail(path: string, text: string): Promise<void> {
