@@ -161,7 +161,7 @@ describe('mg3d generate', () => {
     const record = JSON.parse(readFileSync(join(plain, 'run.json'), 'utf8'));
     expect(record.settings.measure).toBe(false);
     expect(record.samples[0].measured).toBeUndefined();
-    await expect(run({ out: plain, ...spec, measure: true, resume: true })).rejects.toThrow(/settings differ.*"measure":false.*"measure":true/);
+    await expect(run({ out: plain, ...spec, measure: true, resume: true })).rejects.toThrow(/--measure differs: it was false, now true/);
   });
 
   it('rejects bad arguments with one-line errors', async () => {
