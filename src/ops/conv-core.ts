@@ -25,8 +25,8 @@ const MAX_CLASSES = 8;
  * How the conv kernels store weights and padded inputs: a Quad holds 4
  * values, as a vec4f, or in the f16 mode as 4 f16 packed in a vec2u.
  */
-const QUADS: Record<DType, WgslFile> = { f32: convQuadF32Wgsl, f16: convQuadF16Wgsl };
-type LaneVariant = 'plain' | 'subgroup';
+export const QUADS: Record<DType, WgslFile> = { f32: convQuadF32Wgsl, f16: convQuadF16Wgsl };
+export type LaneVariant = 'plain' | 'subgroup';
 const TAPS: Record<LaneVariant, WgslFile> = { plain: convTapsPlainWgsl, subgroup: convTapsSubgroupWgsl };
 const POINTWISE_LOADS: Record<LaneVariant, WgslFile> = { plain: convPointwisePlainWgsl, subgroup: convPointwiseSubgroupWgsl };
 
@@ -357,7 +357,7 @@ function classTable(classes: ConvClass[], withTaps: ConvClass[], lo: number[]): 
  * times slower on the CH UNet's 8x8x4 convs at batch 4). GPUs (subgroups of
  * 32 or 64) get 64 lanes, or one subgroup for small layers.
  */
-function workgroupLanes(rt: Runtime, work: number): number {
+export function workgroupLanes(rt: Runtime, work: number): number {
   // Browsers that do not report subgroup sizes are far more often on a GPU than on a CPU adapter.
   const simd = rt.device.adapterInfo.subgroupMaxSize ?? 32;
   if (simd <= 8) return 8;
@@ -365,7 +365,7 @@ function workgroupLanes(rt: Runtime, work: number): number {
 }
 
 /** 'subgroup' where the kernels can share loads across subgroups of at least 8 lanes. */
-function laneVariant(rt: Runtime): LaneVariant {
+export function laneVariant(rt: Runtime): LaneVariant {
   return rt.device.features.has('subgroups') && (rt.device.adapterInfo.subgroupMinSize ?? 0) >= 8 ? 'subgroup' : 'plain';
 }
 

@@ -12,10 +12,11 @@ const SHADERS = join(ROOT, 'shaders');
 for (const file of readdirSync(join(ROOT, 'src', 'ops'))) await import(join(ROOT, 'src', 'ops', file));
 
 /**
- * Kernels whose lane variant (conv-taps-*, conv-pointwise-*) reads the main
- * file's bindings and so comes after it: their parts are only valid together.
+ * Kernels whose lane variant (conv-taps-*, conv-pointwise-*, gemm-rows-*)
+ * reads the main file's bindings and so comes after it: their parts are only
+ * valid together.
  */
-const COMPLETED_BY_LATER_PARTS = /^conv (core|pointwise) /;
+const COMPLETED_BY_LATER_PARTS = /^(conv core|conv pointwise|gemm) /;
 
 const part = (file: string, code: string): WgslFile => ({ file, code });
 
