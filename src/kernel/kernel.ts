@@ -3,7 +3,7 @@
 // packing, the pipeline cache key and the dispatch-size check; it is checked
 // against the WGSL when the declaring module loads, so a host/WGSL mismatch
 // fails every test that imports the op.
-import type { Graph, KernelWork, Tensor } from '../runtime/index.js';
+import type { Graph, KernelSpec, KernelWork, Tensor } from '../runtime/index.js';
 import { packUniforms, type StructOf, type UniformFields, type UniformValues } from './uniform-layout.js';
 import { interfaceMismatches, readWgslInterface, type OverrideType, type StorageAccess } from './wgsl-interface.js';
 import { composeShader, type Shader, type WgslFile } from './wgsl-source.js';
@@ -34,7 +34,8 @@ export interface KernelDispatch<U extends UniformFields, S extends Record<string
   /** The profile's name for the dispatch; the kernel's name when absent. */
   label?: string;
   work: KernelWork;
-  uniforms: UniformValues<U>;
+  /** The struct's values, or a uniform buffer its caller owns that already holds them (see packUniforms). */
+  uniforms: UniformValues<U> | { readonly shared: GPUBuffer };
   storage: { readonly [K in keyof S]: Tensor | GPUBuffer };
   overrides?: OverrideValues<O>;
   workgroups: readonly [number, number, number];
@@ -62,7 +63,19 @@ export class Kernel<U extends UniformFields, S extends Record<string, StorageAcc
 
   /** Records one dispatch of this kernel into `g`. */
   dispatch(g: Graph, d: KernelDispatch<U, S, O>): void {
-    const { name, uniforms, storage } = this.declaration;
+    g.add(this.spec(d));
+  }
+
+  /** The struct `values` as the uniform buffer's bytes, for a buffer shared by several dispatches. */
+  packUniforms(values: UniformValues<U>): ArrayBuffer {
+    const { name, uniforms } = this.declaration;
+    if (!uniforms) throw new Error(`kernel ${name} has no uniforms`);
+    return packUniforms(name, uniforms.fields, values);
+  }
+
+  /** One dispatch of this kernel, for the runtime (Graph.add or Runtime.kernel). */
+  spec(d: KernelDispatch<U, S, O>): KernelSpec {
+    const { name, storage } = this.declaration;
     const label = d.label ?? name;
     if (d.workgroups.some((n) => !Number.isInteger(n) || n < 0 || n > MAX_WORKGROUPS_PER_DIMENSION)) {
       throw new Error(`${label}: workgroups [${d.workgroups}] exceed ${MAX_WORKGROUPS_PER_DIMENSION} per dimension`);
@@ -71,15 +84,17 @@ export class Kernel<U extends UniformFields, S extends Record<string, StorageAcc
     for (const [key, value] of Object.entries(d.overrides ?? {})) {
       if (value !== undefined) constants[key] = typeof value === 'boolean' ? Number(value) : value;
     }
-    g.add({
+    const buffers = Object.keys(storage).map((key) => d.storage[key]);
+    const shared = 'shared' in d.uniforms ? (d.uniforms as { shared: GPUBuffer }).shared : undefined;
+    return {
       label,
       work: d.work,
       shader: this.shader,
       constants,
-      params: uniforms && packUniforms(name, uniforms.fields, d.uniforms),
-      buffers: Object.keys(storage).map((key) => d.storage[key]),
+      params: shared || !this.declaration.uniforms ? undefined : this.packUniforms(d.uniforms as UniformValues<U>),
+      buffers: shared ? [shared, ...buffers] : buffers,
       workgroups: [d.workgroups[0], d.workgroups[1], d.workgroups[2]],
-    });
+    };
   }
 }
 

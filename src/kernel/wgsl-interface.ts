@@ -81,7 +81,9 @@ export interface InterfaceDeclaration {
 export function interfaceMismatches(wgsl: WgslInterface, decl: InterfaceDeclaration): string[] {
   const problems: string[] = [];
   const expected: Omit<WgslBinding, 'type'>[] = [];
-  if (decl.uniforms) expected.push({ group: 0, binding: 0, space: 'uniform', name: 'p' });
+  // The uniform's variable name is the WGSL's own (p, lat, ...): only its struct matters to the host.
+  const uniformName = wgsl.bindings.find((b) => b.space === 'uniform')?.name ?? 'p';
+  if (decl.uniforms) expected.push({ group: 0, binding: 0, space: 'uniform', name: uniformName });
   for (const [name, access] of Object.entries(decl.storage)) {
     expected.push({ group: 0, binding: expected.length, space: access, name });
   }

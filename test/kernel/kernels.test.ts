@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { declareKernel, declaredKernels } from '../../src/kernel/kernel.js';
@@ -8,8 +8,10 @@ import { useRuntime } from '../helpers/gpu.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHADERS = join(ROOT, 'shaders');
-// Every op module, so that every kernel is declared.
-for (const file of readdirSync(join(ROOT, 'src', 'ops'))) await import(join(ROOT, 'src', 'ops', file));
+// Every module that imports a shader, so that every kernel is declared.
+for (const file of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })) {
+  if (file.endsWith('.ts') && readFileSync(join(ROOT, 'src', file), 'utf8').includes(".wgsl'")) await import(join(ROOT, 'src', file));
+}
 
 /**
  * Kernels whose lane variant (conv-taps-*, conv-pointwise-*, gemm-rows-*)
