@@ -10,6 +10,7 @@ import { loadNetworks } from '../models/model.js';
 import type { ConvChoice } from '../ops/conv-choice.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { parseNumber, parsePrecision } from './args.js';
+import type { CommandIo } from './command-io.js';
 
 /** A full-width UNet step takes tens of seconds on a CPU adapter; the default width there is smaller. */
 const CPU_ADAPTER_N_FEAT = 64;
@@ -45,7 +46,7 @@ function parseVariant(value = 'experimental'): BenchVariant {
   throw new UsageError(`--variant wants ${Object.keys(BENCH_VARIANTS).join(' or ')}, got '${value}'`);
 }
 
-export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: string) => void, status: (line: string) => void): Promise<number> {
+export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }: CommandIo, status: (line: string) => void): Promise<number> {
   const variant = parseVariant(f.variant);
   const isCpu = adapterReport(rt).isCpu;
   const nFeat =
@@ -57,7 +58,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
   status(`random ${variant} weights, UNet n_feat ${nFeat}`);
   const nets = await loadNetworks(rt, memorySource(benchModelFiles(variant, nFeat, f.decoder ? ['vae', 'ddpm'] : ['ddpm'])), precision);
   const latent = nets.config.latentShape;
-  out(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
+  warn(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
 
   status('timing Winograd against the direct kernel per 3x3x3 layer');
   const choices = await chooseUnetConvPaths(rt, nets.unet!, latent, batch);

@@ -65,7 +65,7 @@ describe('mg3d profile', () => {
     const rt = await createNodeRuntime();
     const lines: string[] = [];
     try {
-      await profileCommand(rt, { variant: 'ch', 'n-feat': '8', top: '5' }, (l) => lines.push(l), () => {});
+      await profileCommand(rt, { variant: 'ch', 'n-feat': '8', top: '5' }, { out: (l) => lines.push(l), warn: (l) => lines.push(l) }, () => {});
     } finally {
       rt.destroy();
     }
