@@ -82,6 +82,8 @@ const COMMAND_OPTIONS = {
     threshold: 'string',
     precision: 'string',
     npy: 'boolean',
+    measure: 'boolean',
+    'no-measure': 'boolean',
     resume: 'boolean',
     out: 'string',
   },

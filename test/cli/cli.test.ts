@@ -28,7 +28,7 @@ describe('mg3d command line', () => {
     await expectUsageError(generate('--context', '0.5,0.2,0.2', '--steps', '3'), /--steps is an option of bench, not of generate/);
     await expectUsageError(generate('--context', '0.5,0.2,0.2', 'stray'), /generate: unexpected argument 'stray'/);
     await expectUsageError(['genrate'], /unknown command 'genrate' \(did you mean generate\?\)/);
-    await expectUsageError(['help', 'frob'], /help: unknown command 'frob'; commands: generate, convert, check, /);
+    await expectUsageError(['help', 'frob'], /help: unknown command 'frob'; commands: generate, .*profile/);
   });
 
   it('refuses bad numbers before opening the GPU', async () => {
