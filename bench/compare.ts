@@ -29,7 +29,7 @@ import { checkUnetWidth, memorySource, benchModelFiles } from '../src/perf/bench
 import { unetFlops } from '../src/perf/model-flops.js';
 import { formatNumber } from '../src/perf/table.js';
 import { median, timeRuns } from '../src/perf/timing.js';
-import { buildUnetStep, chooseUnetConvPaths, unetInputs, writeUnetInputs } from '../src/perf/unet-step.js';
+import { buildUnetStep, unetInputs, writeUnetInputs } from '../src/perf/unet-step.js';
 import { parseIntList, parseNumber } from '../src/cli/args.js';
 import { writeNpy } from '../src/io/npy.js';
 import { relativeError } from '../src/check.js';
@@ -107,7 +107,6 @@ const budgetSeconds = parseNumber('time-budget', values['time-budget'], { min: 0
 async function engineCase(rt: Runtime, nets: LoadedNetworks, batch: number, dir?: string): Promise<{ ms: number[]; eps: Float32Array }> {
   const unet = nets.unet!;
   const latent = nets.config.latentShape;
-  await chooseUnetConvPaths(rt, unet, latent, batch);
   const g = new Graph(rt);
   try {
     const step = buildUnetStep(g, unet, latent, batch);

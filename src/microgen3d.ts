@@ -7,7 +7,6 @@ import type { Precision } from './models/precision.js';
 import { SamplerPlan } from './models/sampler.js';
 import { Stage } from './models/stage.js';
 import { adapterReport } from './perf/adapter.js';
-import { chooseUnetConvPaths } from './perf/unet-step.js';
 import type { Runtime } from './runtime/index.js';
 
 export interface GenerateOptions {
@@ -142,7 +141,6 @@ export class MicroGen3D {
     for (const group of consecutiveGroups(indices, batch)) {
       const n = group.length;
       const contexts = group.map(contextOf);
-      if (!this.plans.has(n)) await chooseUnetConvPaths(this.runtime, unet, latentShape, n);
       const plan = this.plan(n, seed);
       const flat = new Float32Array(n * K);
       contexts.forEach((c, b) => flat.set(c, b * K));

@@ -4,10 +4,10 @@ import { buildDecoderGraph } from '../perf/decoder-graph.js';
 import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../perf/kernel-profile.js';
 import { decoderFlops, unetFlops } from '../perf/model-flops.js';
 import { formatNumber, formatTable } from '../perf/table.js';
-import { buildUnetStep, chooseUnetConvPaths, unetInputs, writeUnetInputs } from '../perf/unet-step.js';
+import { buildUnetStep, timeUnetConvPaths, unetInputs, writeUnetInputs } from '../perf/unet-step.js';
 import { UsageError } from '../errors.js';
 import { loadNetworks } from '../models/model.js';
-import type { ConvChoice } from '../ops/conv-choice.js';
+import type { ConvTiming } from '../ops/conv-choice.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { parseNumber, parsePrecision } from './args.js';
 import type { CommandIo } from './command-io.js';
@@ -60,8 +60,8 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
   const latent = nets.config.latentShape;
   warn(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
 
-  status('timing Winograd against the direct kernel per 3x3x3 layer');
-  const choices = await chooseUnetConvPaths(rt, nets.unet!, latent, batch);
+  status('timing Winograd and the direct kernel per 3x3x3 layer');
+  const timings = await timeUnetConvPaths(rt, nets.unet!, latent, batch);
   const unetGraph = new Graph(rt);
   const step = buildUnetStep(unetGraph, nets.unet!, latent, batch);
   writeUnetInputs(rt, step, unetInputs(nets.unet!, latent, batch));
@@ -69,7 +69,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
   const unetModelFlops = batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize);
   printProfile(out, `${variant} UNet, n_feat ${nFeat} in ${precision}, latent ${latent.join('x')}, batch ${batch}`, await profileGraph(rt, unetGraph), unetModelFlops, top);
   unetGraph.release();
-  printConvChoices(out, choices);
+  printConvTimings(out, timings);
 
   if (f.decoder) {
     const decoderGraph = buildDecoderGraph(rt, nets.decoder!, latent);
@@ -99,9 +99,9 @@ function printProfile(out: (line: string) => void, title: string, p: GraphProfil
   for (const line of formatGroups(`top ${Math.min(top, p.bySignature.length)} kernels`, p.bySignature.slice(0, top), p.kernelMs)) out(line);
 }
 
-function printConvChoices(out: (line: string) => void, choices: ConvChoice[]): void {
+function printConvTimings(out: (line: string) => void, timings: ConvTiming[]): void {
   out('');
-  out('3x3x3 convolutions: the path each layer shape runs, chosen by timing both (fastest of 5 alternating runs)');
-  const rows = choices.map((c) => [c.layer, c.path, formatNumber(c.ms.winograd), formatNumber(c.ms.direct)]);
+  out('3x3x3 stride-1 convolutions: the path each layer runs, and both paths timed alone (fastest of 5 alternating runs)');
+  const rows = timings.map((c) => [c.layer, c.path, formatNumber(c.ms.winograd), formatNumber(c.ms.direct)]);
   for (const line of formatTable(['layer', 'path', 'winograd ms', 'direct ms'], rows, 2)) out(line);
 }

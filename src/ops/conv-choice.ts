@@ -1,16 +1,29 @@
 // Which kernel runs each 3x3x3 stride-1 pad-1 Conv3d layer: Winograd or the
-// direct kernel, chosen per layer shape and adapter by timing both (Winograd
-// pays where its GEMMs have rows to share the 64 transformed weight matrices;
-// a 4x4x2 layer at batch 1 has 4). Graph building is synchronous, so the
-// timing runs before it: chooseConvPaths records a graph once to find the
-// layers, times each new one, and later builds take the cached choice.
+// direct kernel. Winograd pays where its GEMMs have rows to share the 64
+// transformed weight matrices and channels to fill the GEMM's blocks; a
+// 4x4x2 layer has 4 tiles per sample, a 4-channel layer one K or column block
+// (measured on lavapipe: bench/RESULTS.md). The rule looks at one sample's
+// tiles, never at the batch or at a timing, so a sample's result does not
+// depend on the batch it runs in or on the machine's load (generate
+// reproduces runs bit for bit). timeConvPaths times both paths of each layer
+// for `mg3d profile`, to show where the rule stands.
 import { Graph, type Runtime } from '../runtime/index.js';
 
 export type ConvPath = 'winograd' | 'direct';
 
-export interface ConvChoice {
+/** Tiles per sample and channel counts from which Winograd is faster (see the top comment). */
+const MIN_TILES = 8;
+const MIN_CHANNELS = 8;
+
+export function convPathFor(spatial: readonly number[], inChannels: number, outChannels: number): ConvPath {
+  const tiles = spatial.reduce((n, s) => n * Math.ceil(s / 2), 1);
+  return tiles >= MIN_TILES && inChannels >= MIN_CHANNELS && outChannels >= MIN_CHANNELS ? 'winograd' : 'direct';
+}
+
+export interface ConvTiming {
   /** The layer's shape, e.g. 'conv3d 512->512 k3 s1 -> 8x8x4 (B=1) f32'. */
   layer: string;
+  /** The path the layer runs. */
   path: ConvPath;
   /** Fastest of the timed runs of each path, per run. */
   ms: Record<ConvPath, number>;
@@ -19,46 +32,30 @@ export interface ConvChoice {
 /** Records the layer on a graph the caller owns, on a scratch input, by `path`. */
 export type ConvBuilder = (g: Graph, path: ConvPath) => void;
 
-const chosen = new WeakMap<Runtime, Map<string, ConvChoice>>();
-const discovering = new WeakMap<Runtime, Map<string, ConvBuilder>>();
+const recording = new WeakMap<Runtime, Map<string, { path: ConvPath; build: ConvBuilder }>>();
 
-/** The path for `layer`: the measured one, else Winograd (and the layer is noted while chooseConvPaths records). */
-export function convPath(rt: Runtime, layer: string, build: ConvBuilder): ConvPath {
-  const choice = chosen.get(rt)?.get(layer);
-  if (choice) return choice.path;
-  discovering.get(rt)?.set(layer, build);
-  return 'winograd';
-}
-
-/** The choices measured on `rt` so far, in measuring order. */
-export function convChoices(rt: Runtime): ConvChoice[] {
-  return [...(chosen.get(rt)?.values() ?? [])];
+/** Notes a layer while timeConvPaths records its graph. */
+export function noteConvLayer(rt: Runtime, layer: string, path: ConvPath, build: ConvBuilder): void {
+  recording.get(rt)?.set(layer, { path, build });
 }
 
 /**
- * Times both paths of every layer that `record` builds and that has no choice
- * yet; `record`'s graph is released without running.
+ * Times both paths of every distinct 3x3x3 stride-1 pad-1 layer that `record`
+ * builds; `record`'s graph is released without running.
  */
-export async function chooseConvPaths(rt: Runtime, record: (g: Graph) => void): Promise<ConvChoice[]> {
-  const found = new Map<string, ConvBuilder>();
-  discovering.set(rt, found);
+export async function timeConvPaths(rt: Runtime, record: (g: Graph) => void): Promise<ConvTiming[]> {
+  const found = new Map<string, { path: ConvPath; build: ConvBuilder }>();
+  recording.set(rt, found);
   const g = new Graph(rt);
   try {
     record(g);
   } finally {
-    discovering.delete(rt);
+    recording.delete(rt);
     g.release();
   }
-  const table = chosen.get(rt) ?? new Map<string, ConvChoice>();
-  chosen.set(rt, table);
-  const made: ConvChoice[] = [];
-  for (const [layer, build] of found) {
-    const ms = await timePaths(rt, build);
-    const choice: ConvChoice = { layer, path: ms.winograd <= ms.direct ? 'winograd' : 'direct', ms };
-    table.set(layer, choice);
-    made.push(choice);
-  }
-  return made;
+  const timings: ConvTiming[] = [];
+  for (const [layer, { path, build }] of found) timings.push({ layer, path, ms: await timePaths(rt, build) });
+  return timings;
 }
 
 /** Repeats per timed run: enough for ~20 ms, so timer and submit overheads stay small. */

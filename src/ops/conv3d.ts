@@ -1,7 +1,7 @@
 import type { HostTensor } from '../io/host-tensor.js';
 import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
 import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvWeights } from './conv-core.js';
-import { convPath, type ConvPath } from './conv-choice.js';
+import { convPathFor, noteConvLayer, type ConvPath } from './conv-choice.js';
 import { prepareWinograd, winogradConv3d, type WinogradWeights } from './conv-winograd.js';
 
 /** The direct kernel's weights and, for 3x3x3 kernels, the Winograd transform of them. */
@@ -58,8 +58,9 @@ export function conv3d(
   if (y.shape.join() !== outShape.join()) throw new Error(`conv3d: output tensor is [${y.shape}], expected [${outShape}]`);
   if (w.winograd && s === 1 && p === 1) {
     const layer = `conv3d ${I}->${w.outChannels} k3 s1 -> ${D}x${H}x${W} (B=${B}) ${w.weight.dtype}`;
-    const scratch = (sg: Graph, path: ConvPath) => stridedConv3d(sg, sg.tensor(x.shape), w, path, 1, 1, sg.tensor(outShape));
-    stridedConv3d(g, x, w, convPath(g.rt, layer, scratch), s, p, y);
+    const path = convPathFor(spatial, I, w.outChannels);
+    noteConvLayer(g.rt, layer, path, (sg, p) => stridedConv3d(sg, sg.tensor(x.shape), w, p, 1, 1, sg.tensor(outShape)));
+    stridedConv3d(g, x, w, path, s, p, y);
   } else {
     stridedConv3d(g, x, w, 'direct', s, p, y);
   }

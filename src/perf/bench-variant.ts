@@ -8,7 +8,7 @@ import { buildDecoderGraph } from './decoder-graph.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
 import { median, timeRuns, timeSamplerSteps } from './timing.js';
-import { buildUnetStep, chooseUnetConvPaths } from './unet-step.js';
+import { buildUnetStep } from './unet-step.js';
 
 /** Denoising steps per sample: i = n_T - 2 down to 1. */
 export const STEPS_PER_SAMPLE = PUBLISHED.timesteps - 2;
@@ -134,7 +134,6 @@ function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; l
 
 async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {
   const { config, unet, schedule, featurePredictor } = nets;
-  await chooseUnetConvPaths(rt, unet!, config.latentShape, batch);
   const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, { kind: 'philox', seed: 0 });
   const predict = new Graph(rt);
   try {

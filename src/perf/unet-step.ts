@@ -1,5 +1,5 @@
 import type { UNet } from '../models/unet.js';
-import { chooseConvPaths, type ConvChoice } from '../ops/conv-choice.js';
+import { timeConvPaths, type ConvTiming } from '../ops/conv-choice.js';
 import type { Graph, Runtime, Tensor } from '../runtime/index.js';
 
 export interface UnetStep {
@@ -18,8 +18,8 @@ export function buildUnetStep(g: Graph, unet: UNet, latentShape: readonly number
 }
 
 /** Times Winograd against the direct kernel on each of the UNet's 3x3x3 layers at this batch (see src/ops/conv-choice.ts). */
-export function chooseUnetConvPaths(rt: Runtime, unet: UNet, latentShape: readonly number[], batch: number): Promise<ConvChoice[]> {
-  return chooseConvPaths(rt, (g) => buildUnetStep(g, unet, latentShape, batch));
+export function timeUnetConvPaths(rt: Runtime, unet: UNet, latentShape: readonly number[], batch: number): Promise<ConvTiming[]> {
+  return timeConvPaths(rt, (g) => buildUnetStep(g, unet, latentShape, batch));
 }
 
 export interface UnetInputs {
