@@ -88,11 +88,12 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
 
 function printProfile(out: (line: string) => void, title: string, p: GraphProfile, modelFlops: number, top: number): void {
   const counted = p.byOp.reduce((sum, g) => sum + (g.flops ?? 0), 0);
+  const executed = p.byOp.reduce((sum, g) => sum + g.executedFlops, 0);
   out('');
   out(title);
   out(`  timing: ${describeMethod(p)}`);
   out(`  sum of kernel times ${formatNumber(p.kernelMs)} ms; the whole graph in one pass, submit to done: ${formatNumber(p.graphMs)} ms`);
-  out(`  FLOP: ${formatNumber(modelFlops / 1e9)} G by the architecture (MODEL.md's count), ${formatNumber(counted / 1e9)} G read off the kernels`);
+  out(`  FLOP: ${formatNumber(modelFlops / 1e9)} G by the architecture (MODEL.md's count), ${formatNumber(counted / 1e9)} G read off the kernels (dense, for comparable GFLOP/s); ${formatNumber(executed / 1e9)} G executed (Winograd multiplies 64 per output tile and channel pair where the dense count has 216)`);
   out('');
   for (const line of formatGroups('op', p.byOp, p.kernelMs)) out(line);
   out('');

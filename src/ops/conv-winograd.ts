@@ -103,6 +103,8 @@ export function winogradConv3d(
       work: {
         signature: shape,
         bytes: Tensor.bytesFor((rows / tilesPerSample) * I * D * H * W, 'f32') + Tensor.bytesFor(COMPONENTS * rows * w.depth, 'f32'),
+        // The GEMMs carry the conv's FLOP: the transforms only add.
+        flops: 0,
       },
       shader: inputWgsl,
       params: new Params().u32(rows * w.depth, I, w.depth, rows, D, H, W, ...tiles, first).bytes(),
@@ -119,6 +121,7 @@ export function winogradConv3d(
           signature: shape,
           bytes: Tensor.bytesFor(count * rows * (w.depth + w.cols), 'f32') + part.byteLength,
           flops: (nominal * count) / COMPONENTS,
+          executedFlops: 2 * count * rows * w.depth * w.cols,
         },
         v,
         part,
@@ -133,6 +136,7 @@ export function winogradConv3d(
       work: {
         signature: shape,
         bytes: Tensor.bytesFor(COMPONENTS * rows * w.cols, 'f32') + Tensor.bytesFor((rows / tilesPerSample) * outChannels * D * H * W, 'f32'),
+        flops: 0,
       },
       shader: outputWgsl,
       params: new Params().u32(rows * outChannels, outChannels, w.cols, rows, D, H, W, ...tiles, first, bias ? 1 : 0).bytes(),

@@ -1,16 +1,23 @@
-// The batched GEMM core (shaders/gemm.wgsl): C[z] = A[z] B[z] for a batch of
-// matrices, A and C f32, B in the conv storage type (f32, or packed f16).
+// The batched GEMM core: C[z] = A[z] B[z] for a batch of matrices, A and C
+// f32, B in the conv storage type (f32, or packed f16), tiled by adapter:
+// register blocks on CPU adapters (shaders/gemm.wgsl), workgroup-memory tiles
+// on GPUs (shaders/gemm-tiled.wgsl).
 import gemmWgsl from '../../shaders/gemm.wgsl';
+import gemmTiledWgsl from '../../shaders/gemm-tiled.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
 import type { Graph, KernelWork, Tensor } from '../runtime/index.js';
 import { Params } from '../runtime/index.js';
-import { useSubgroups, withQuads, workgroupLanes } from './conv-core.js';
+import { isCpuAdapter, useSubgroups, withQuads, workgroupLanes } from './conv-core.js';
 
 /** Columns per invocation of shaders/gemm.wgsl: B and C rows are padded to a multiple of it. */
 export const GEMM_COLUMN_BLOCK = 8;
 /** K is padded to a multiple of 4 (A's rows are vec4s). */
 export const GEMM_K_BLOCK = 4;
+
+/** The C tile of one workgroup of shaders/gemm-tiled.wgsl. */
+const TILE_ROWS = 32;
+const TILE_COLS = 64;
 
 export interface GemmShape {
   /** Rows of every A and C. */
@@ -41,6 +48,13 @@ export function batchedGemm(
   if (depth % GEMM_K_BLOCK !== 0 || cols % GEMM_COLUMN_BLOCK !== 0) {
     throw new Error(`${label}: GEMM depth ${depth} and columns ${cols} must be multiples of ${GEMM_K_BLOCK} and ${GEMM_COLUMN_BLOCK}`);
   }
+  const params = new Params().u32(rows, depth / 4, cols / 4, first).bytes();
+  if (!isCpuAdapter(g.rt)) {
+    const workgroups: [number, number, number] = [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS), count];
+    if (workgroups[1] > 65535 || count > 65535) throw new Error(`${label}: ${rows} rows x ${count} matrices is too large for one dispatch`);
+    g.add({ label, work, shader: withQuads(b.dtype, gemmTiledWgsl), params, buffers: [a, b, c], workgroups });
+    return;
+  }
   // 8 rows share each B load; 4 where there are no more, so no lane computes idle rows.
   const blockRows = rows > 4 ? 8 : 4;
   const colBlocks = cols / GEMM_COLUMN_BLOCK;
@@ -52,7 +66,7 @@ export function batchedGemm(
     work,
     shader: withQuads(b.dtype, useSubgroups(g.rt) ? gemmRowsSubgroupWgsl : gemmRowsPlainWgsl, gemmWgsl),
     constants: { WG: lanes, ROWS: blockRows },
-    params: new Params().u32(rows, depth / 4, cols / 4, first).bytes(),
+    params,
     buffers: [a, b, c],
     workgroups: [Math.ceil(colBlocks / lanes), rowBlocks, count],
   });

@@ -61,7 +61,7 @@ describe('mg3d bench', () => {
 });
 
 describe('mg3d profile', () => {
-  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture', async () => {
+  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture, Winograd executes fewer', async () => {
     const rt = await createNodeRuntime();
     const lines: string[] = [];
     try {
@@ -73,7 +73,11 @@ describe('mg3d profile', () => {
     expect(text).toMatch(/timing: (GPU timestamps|no timestamp-query)/);
     const flop = text.match(/FLOP: (\S+) G by the architecture \(MODEL.md's count\), (\S+) G read off the kernels/);
     expect(flop?.[1]).toBe(flop?.[2]);
+    const executed = Number(text.match(/; (\S+) G executed/)?.[1]);
+    expect(executed).toBeGreaterThan(0);
+    expect(executed).toBeLessThan(Number(flop?.[1]));
     expect(text).toContain('conv3d 8->8 k3 s1 -> 8x8x4 (B=1)');
+    expect(text).toMatch(/conv3d 8->8 k3 s1 -> 8x8x4 \(B=1\) f32 +winograd +\S+ +\S+/);
     expect(text).toMatch(/GFLOP\/s +MB +GB\/s/);
   });
 

@@ -10,6 +10,7 @@ import {
   convErr,
   pickChannels,
   randomLayer,
+  asGpuAdapter,
   withBindingLimit,
   withoutSubgroups,
   type LayerCase as Case,
@@ -173,13 +174,22 @@ describe('conv3d', () => {
       }
     });
 
-    it('GEMM blocks of 4 and of 8 rows, and rows past the last block', async () => {
+    it('GEMM blocks of 4 and of 8 rows, and rows past the last block, in the CPU and the GPU tiling', async () => {
       let seed = 3100;
-      // Tiles x batch: 1, 4, 5, 9 and 27 rows.
-      for (const [batch, size] of [[1, [1, 1, 1]], [1, [4, 3, 2]], [5, [2, 2, 2]], [1, [5, 6, 2]], [3, [6, 5, 1]]] as const) {
-        const c: Case = { batch, inChannels: 6, outChannels: 9, size: [...size], kernel: 3, stride: 1, padding: 1, bias: true };
-        expect(await check(c, (seed += 7), undefined, rt(), 'f32', 'winograd'), JSON.stringify(c)).toBeLessThan(1e-5);
+      for (const runtime of [rt(), asGpuAdapter(rt()), withoutSubgroups(asGpuAdapter(rt()))]) {
+        // Tiles x batch: 1, 4, 5, 9 and 27 rows.
+        for (const [batch, size] of [[1, [1, 1, 1]], [1, [4, 3, 2]], [5, [2, 2, 2]], [1, [5, 6, 2]], [3, [6, 5, 1]]] as const) {
+          const c: Case = { batch, inChannels: 6, outChannels: 9, size: [...size], kernel: 3, stride: 1, padding: 1, bias: true };
+          expect(await check(c, (seed += 7), undefined, runtime, 'f32', 'winograd'), JSON.stringify(c)).toBeLessThan(1e-5);
+        }
       }
+      // The GPU tiling's 32 x 64 tiles and 16-value K stages, partly filled; f16 weights.
+      const gpu = asGpuAdapter(rt());
+      const wide: Case = { batch: 2, inChannels: 37, outChannels: 70, size: [7, 9, 6], kernel: 3, stride: 1, padding: 1, bias: true };
+      expect(await check(wide, 3150, undefined, gpu, 'f32', 'winograd')).toBeLessThan(1e-5);
+      const err = await check(wide, 3151, undefined, gpu, 'f16', 'winograd');
+      expect(err).toBeLessThan(1e-3);
+      expect(err).toBeGreaterThan(1e-5);
     });
 
     it('splits weights and batches that exceed one binding', async () => {
