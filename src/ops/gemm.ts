@@ -6,18 +6,46 @@ import gemmWgsl from '../../shaders/gemm.wgsl';
 import gemmTiledWgsl from '../../shaders/gemm-tiled.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
-import type { Graph, KernelWork, Tensor } from '../runtime/index.js';
-import { Params } from '../runtime/index.js';
-import { isCpuAdapter, useSubgroups, withQuads, workgroupLanes } from './conv-core.js';
+import { declareKernel } from '../kernel/kernel.js';
+import type { DType, Graph, KernelWork, Tensor } from '../runtime/index.js';
+import { isCpuAdapter, laneVariant, QUADS, workgroupLanes, type LaneVariant } from './conv-core.js';
+
+const ROW_LOADS = { plain: gemmRowsPlainWgsl, subgroup: gemmRowsSubgroupWgsl } as const;
+
+function declareGemm(dtype: DType, lanes: LaneVariant) {
+  return declareKernel({
+    name: `gemm ${dtype} ${lanes}`,
+    parts: [QUADS[dtype], gemmWgsl, ROW_LOADS[lanes]],
+    uniforms: { struct: 'Params', fields: { rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32' } },
+    storage: { a: 'read', b: 'read', c: 'read_write' },
+    overrides: { WG: 'u32', ROWS: 'u32' },
+  });
+}
+
+const kernels = {
+  f32: { plain: declareGemm('f32', 'plain'), subgroup: declareGemm('f32', 'subgroup') },
+  f16: { plain: declareGemm('f16', 'plain'), subgroup: declareGemm('f16', 'subgroup') },
+};
+
+function declareTiledGemm(dtype: DType) {
+  return declareKernel({
+    name: `gemm tiled ${dtype}`,
+    parts: [QUADS[dtype], gemmTiledWgsl],
+    uniforms: { struct: 'Params', fields: { rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32' } },
+    storage: { a: 'read', b: 'read', c: 'read_write' },
+  });
+}
+
+const tiledKernels = { f32: declareTiledGemm('f32'), f16: declareTiledGemm('f16') };
+
+/** The C tile of one workgroup of shaders/gemm-tiled.wgsl. */
+const TILE_ROWS = 32;
+const TILE_COLS = 64;
 
 /** Columns per invocation of shaders/gemm.wgsl: B and C rows are padded to a multiple of it. */
 export const GEMM_COLUMN_BLOCK = 8;
 /** K is padded to a multiple of 4 (A's rows are vec4s). */
 export const GEMM_K_BLOCK = 4;
-
-/** The C tile of one workgroup of shaders/gemm-tiled.wgsl. */
-const TILE_ROWS = 32;
-const TILE_COLS = 64;
 
 export interface GemmShape {
   /** Rows of every A and C. */
@@ -48,11 +76,15 @@ export function batchedGemm(
   if (depth % GEMM_K_BLOCK !== 0 || cols % GEMM_COLUMN_BLOCK !== 0) {
     throw new Error(`${label}: GEMM depth ${depth} and columns ${cols} must be multiples of ${GEMM_K_BLOCK} and ${GEMM_COLUMN_BLOCK}`);
   }
-  const params = new Params().u32(rows, depth / 4, cols / 4, first).bytes();
+  const uniforms = { rows, kQuads: depth / 4, colQuads: cols / 4, firstMatrix: first };
   if (!isCpuAdapter(g.rt)) {
-    const workgroups: [number, number, number] = [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS), count];
-    if (workgroups[1] > 65535 || count > 65535) throw new Error(`${label}: ${rows} rows x ${count} matrices is too large for one dispatch`);
-    g.add({ label, work, shader: withQuads(b.dtype, gemmTiledWgsl), params, buffers: [a, b, c], workgroups });
+    tiledKernels[b.dtype].dispatch(g, {
+      label,
+      work,
+      uniforms,
+      storage: { a, b, c },
+      workgroups: [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS), count],
+    });
     return;
   }
   // 8 rows share each B load; 4 where there are no more, so no lane computes idle rows.
@@ -60,14 +92,12 @@ export function batchedGemm(
   const colBlocks = cols / GEMM_COLUMN_BLOCK;
   const rowBlocks = Math.ceil(rows / blockRows);
   const lanes = workgroupLanes(g.rt, colBlocks * rowBlocks);
-  if (rowBlocks > 65535 || count > 65535) throw new Error(`${label}: ${rows} rows x ${count} matrices is too large for one dispatch`);
-  g.add({
+  kernels[b.dtype][laneVariant(g.rt)].dispatch(g, {
     label,
     work,
-    shader: withQuads(b.dtype, useSubgroups(g.rt) ? gemmRowsSubgroupWgsl : gemmRowsPlainWgsl, gemmWgsl),
-    constants: { WG: lanes, ROWS: blockRows },
-    params,
-    buffers: [a, b, c],
+    overrides: { WG: lanes, ROWS: blockRows },
+    uniforms,
+    storage: { a, b, c },
     workgroups: [Math.ceil(colBlocks / lanes), rowBlocks, count],
   });
 }
