@@ -6,10 +6,11 @@ import { buildDecoderGraph } from '../perf/decoder-graph.js';
 import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../perf/kernel-profile.js';
 import { decoderFlops, unetFlops } from '../perf/model-flops.js';
 import { engineProvenance, type Provenance } from '../perf/provenance.js';
-import { formatNumber } from '../perf/table.js';
-import { buildUnetStep, unetInputs, writeUnetInputs } from '../perf/unet-step.js';
+import { formatNumber, formatTable } from '../perf/table.js';
+import { buildUnetStep, timeUnetConvPaths, unetInputs, writeUnetInputs } from '../perf/unet-step.js';
 import { UsageError } from '../errors.js';
 import { loadNetworks } from '../models/model.js';
+import type { ConvTiming } from '../ops/conv-choice.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { parseNumber, parsePrecision } from './args.js';
 import type { CommandIo } from './command-io.js';
@@ -59,6 +60,8 @@ export interface ProfileReport {
   adapter: AdapterReport;
   settings: { variant: BenchVariant; nFeat: number; precision: string; batch: number };
   unet: GraphProfile & { title: string; modelFlops: number };
+  /** Each 3x3x3 stride-1 convolution of the UNet: the path it runs, and both paths timed alone. */
+  convPaths: ConvTiming[];
   decoder?: (GraphProfile & { title: string; modelFlops: number }) | { title: string; skipped: string };
 }
 
@@ -77,6 +80,8 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
   const latent = nets.config.latentShape;
   warn(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
 
+  status('timing Winograd and the direct kernel per 3x3x3 layer');
+  const convPaths = await timeUnetConvPaths(rt, nets.unet!, latent, batch);
   const unetGraph = new Graph(rt);
   const step = buildUnetStep(unetGraph, nets.unet!, latent, batch);
   writeUnetInputs(rt, step, unetInputs(nets.unet!, latent, batch));
@@ -85,6 +90,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
   const unet = { title: unetTitle, modelFlops: batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize), ...(await profileGraph(rt, unetGraph)) };
   unetGraph.release();
   printProfile(out, unet, top);
+  printConvTimings(out, convPaths);
   const report: ProfileReport = {
     format: 'mg3d-profile',
     version: 1,
@@ -93,6 +99,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
     adapter,
     settings: { variant, nFeat, precision, batch },
     unet,
+    convPaths,
   };
 
   if (f.decoder) {
@@ -118,13 +125,21 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
 
 function printProfile(out: (line: string) => void, p: GraphProfile & { title: string; modelFlops: number }, top: number): void {
   const counted = p.byOp.reduce((sum, g) => sum + (g.flops ?? 0), 0);
+  const executed = p.byOp.reduce((sum, g) => sum + g.executedFlops, 0);
   out('');
   out(p.title);
   out(`  timing: ${describeMethod(p)}`);
   out(`  sum of kernel times ${formatNumber(p.kernelMs)} ms; the whole graph in one pass, submit to done: ${formatNumber(p.graphMs)} ms`);
-  out(`  FLOP: ${formatNumber(p.modelFlops / 1e9)} G by the architecture (counted layer by layer in src/perf/model-flops.ts), ${formatNumber(counted / 1e9)} G read off the kernels`);
+  out(`  FLOP: ${formatNumber(p.modelFlops / 1e9)} G by the architecture (counted layer by layer in src/perf/model-flops.ts), ${formatNumber(counted / 1e9)} G read off the kernels (dense, for comparable GFLOP/s); ${formatNumber(executed / 1e9)} G executed (Winograd multiplies 64 per output tile and channel pair where the dense count has 216)`);
   out('');
   for (const line of formatGroups('op', p.byOp, p.kernelMs)) out(line);
   out('');
   for (const line of formatGroups(`top ${Math.min(top, p.bySignature.length)} kernels`, p.bySignature.slice(0, top), p.kernelMs)) out(line);
+}
+
+function printConvTimings(out: (line: string) => void, timings: ConvTiming[]): void {
+  out('');
+  out('3x3x3 stride-1 convolutions: the path each layer runs, and both paths timed alone (fastest of 5 alternating runs)');
+  const rows = timings.map((c) => [c.layer, c.path, formatNumber(c.ms.winograd), formatNumber(c.ms.direct)]);
+  for (const line of formatTable(['layer', 'path', 'winograd ms', 'direct ms'], rows, 2)) out(line);
 }

@@ -83,7 +83,7 @@ export function formatBenchReport(r: BenchReport): string[] {
     lines.push(
       '',
       `${v.variant}: latent ${v.latentShape.join('x')} -> volume ${v.imageShape.slice(1).join('x')}; ` +
-        `UNet ${formatNumber(v.unetGflopPerSample)} GFLOP per step and sample; weights ${mebibytes(v.weightsBytes)} MiB; setup ${formatNumber(v.setupSeconds)} s`,
+        `UNet ${formatNumber(v.unetGflopPerSample)} GFLOP per step and sample (${formatNumber(v.unetExecutedGflopPerSample)} executed); weights ${mebibytes(v.weightsBytes)} MiB; setup ${formatNumber(v.setupSeconds)} s`,
     );
     const rows = v.batches.map((b) =>
       'skipped' in b

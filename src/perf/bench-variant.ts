@@ -2,7 +2,7 @@ import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan } from '../models/sampler.js';
-import { Graph, type Runtime } from '../runtime/index.js';
+import { executedFlops, Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
 import { benchDescriptors, type DescriptorTiming } from './descriptor-bench.js';
@@ -71,6 +71,8 @@ export interface VariantResult {
   weightsBytes: number;
   /** The UNet's FLOP for one sample and one step. */
   unetGflopPerSample: number;
+  /** What the kernels multiply per step and sample (Winograd executes fewer than the dense count). */
+  unetExecutedGflopPerSample: number;
   batches: (BatchRow | ({ batch: number } & Skipped))[];
   decode: DecodeResult | Skipped;
   /** GraSPI descriptors of one sample of the variant's volume shape (generate --measure). */
@@ -126,6 +128,7 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     setupSeconds,
     weightsBytes,
     unetGflopPerSample: unet.flopPerSample / 1e9,
+    unetExecutedGflopPerSample: unet.executedFlopPerSample / 1e9,
     batches,
     decode,
     descriptors,
@@ -133,14 +136,22 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   };
 }
 
-/** The UNet's useful FLOP and its largest tensor for one sample; both scale with the batch. */
-function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; largestBytesPerSample: number } {
+/**
+ * The UNet's useful FLOP (the architecture's dense count), the FLOP its
+ * kernels execute, and its largest tensor, for one sample; all scale with the batch.
+ */
+function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; executedFlopPerSample: number; largestBytesPerSample: number } {
   const unet = nets.unet!;
   const g = new Graph(rt);
   buildUnetStep(g, unet, nets.config.latentShape, 1);
   const largestBytesPerSample = g.footprint().largestBytes;
+  const executedFlopPerSample = g.dispatches.reduce((sum, d) => sum + executedFlops(d.work), 0);
   g.release();
-  return { flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize), largestBytesPerSample };
+  return {
+    flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize),
+    executedFlopPerSample,
+    largestBytesPerSample,
+  };
 }
 
 async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {

@@ -94,7 +94,7 @@ describe('mg3d bench', () => {
 });
 
 describe('mg3d profile', () => {
-  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture', async () => {
+  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture, Winograd executes fewer', async () => {
     const rt = await createNodeRuntime();
     const lines: string[] = [];
     try {
@@ -110,9 +110,14 @@ describe('mg3d profile', () => {
     expect(json).toMatchObject({ format: 'mg3d-profile', version: 1, settings: { variant: 'ch', nFeat: 8, precision: 'f32', batch: 1 } });
     expect(json.engine.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(json.unet.title).toBe('ch UNet, n_feat 8 (published: 512) in f32, latent 4x8x8x4, batch 1');
+    expect(json.convPaths.length).toBeGreaterThan(0);
     expect(json.unet.byOp.reduce((sum, g) => sum + (g.flops ?? 0), 0)).toBe(json.unet.modelFlops);
     expect(text).toContain(`wrote ${join(root, 'profile.json')}`);
+    const executed = Number(text.match(/; (\S+) G executed/)?.[1]);
+    expect(executed).toBeGreaterThan(0);
+    expect(executed).toBeLessThan(Number(flop?.[1]));
     expect(text).toContain('conv3d 8->8 k3 s1 -> 8x8x4 (B=1)');
+    expect(text).toMatch(/conv3d 8->8 k3 s1 -> 8x8x4 \(B=1\) f32 +winograd +\S+ +\S+/);
     expect(text).toMatch(/GFLOP\/s +MB +GB\/s/);
   });
 
