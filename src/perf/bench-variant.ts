@@ -2,13 +2,13 @@ import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan } from '../models/sampler.js';
-import { Graph, type Runtime } from '../runtime/index.js';
+import { executedFlops, Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
 import { benchDescriptors, type DescriptorTiming } from './descriptor-bench.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
-import { median, timeRuns, timeSamplerSteps } from './timing.js';
+import { median, spreadOf, timeRuns, timeSamplerSteps, type Spread } from './timing.js';
 import { buildUnetStep } from './unet-step.js';
 
 /** Denoising steps per sample: i = n_T - 2 down to 1. */
@@ -30,8 +30,10 @@ export interface BenchSettings {
 
 export interface BatchRow {
   batch: number;
-  /** Wall time of one DDPM step (UNet + update) on the whole batch. */
+  /** Wall time of one DDPM step (UNet + update) on the whole batch: the median of the timed steps. */
   stepMs: number;
+  /** All the timed steps: median, min, max, count, and whether they agree well enough to trust. */
+  step: Spread;
   /** The UNet's FLOP for the batch over stepMs. */
   gflopPerSecond: number;
   /** stepMs * 998 / batch, extrapolated from the timed steps. */
@@ -69,6 +71,8 @@ export interface VariantResult {
   weightsBytes: number;
   /** The UNet's FLOP for one sample and one step. */
   unetGflopPerSample: number;
+  /** What the kernels multiply per step and sample (Winograd executes fewer than the dense count). */
+  unetExecutedGflopPerSample: number;
   batches: (BatchRow | ({ batch: number } & Skipped))[];
   decode: DecodeResult | Skipped;
   /** GraSPI descriptors of one sample of the variant's volume shape (generate --measure). */
@@ -124,6 +128,7 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     setupSeconds,
     weightsBytes,
     unetGflopPerSample: unet.flopPerSample / 1e9,
+    unetExecutedGflopPerSample: unet.executedFlopPerSample / 1e9,
     batches,
     decode,
     descriptors,
@@ -131,14 +136,22 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   };
 }
 
-/** The UNet's useful FLOP and its largest tensor for one sample; both scale with the batch. */
-function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; largestBytesPerSample: number } {
+/**
+ * The UNet's useful FLOP (the architecture's dense count), the FLOP its
+ * kernels execute, and its largest tensor, for one sample; all scale with the batch.
+ */
+function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; executedFlopPerSample: number; largestBytesPerSample: number } {
   const unet = nets.unet!;
   const g = new Graph(rt);
   buildUnetStep(g, unet, nets.config.latentShape, 1);
   const largestBytesPerSample = g.footprint().largestBytes;
+  const executedFlopPerSample = g.dispatches.reduce((sum, d) => sum + executedFlops(d.work), 0);
   g.release();
-  return { flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize), largestBytesPerSample };
+  return {
+    flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize),
+    executedFlopPerSample,
+    largestBytesPerSample,
+  };
 }
 
 async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {
@@ -147,12 +160,14 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, step
   const predict = new Graph(rt);
   try {
     plan.start(new Float32Array(batch * config.contextAttributes.length).fill(0.5), 0);
-    const stepMs = await timeSamplerSteps(plan, steps);
+    const step = spreadOf(await timeSamplerSteps(plan, steps));
+    const stepMs = step.median;
     featurePredictor!.build(predict, plan.x);
     const predictMs = median(await timeRuns(rt, () => predict.run(), steps));
     return {
       batch,
       stepMs,
+      step,
       gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,
