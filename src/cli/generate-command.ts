@@ -6,8 +6,8 @@ import { readFileBytes, readModelFile, writeFileAtomic } from '../io/node-files.
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { measuresByDefault, MicroGen3D } from '../microgen3d.js';
-import { conditioningReport, reportLines } from '../report/conditioning.js';
-import { writeConditioningReport } from '../report/run-folder.js';
+import { reportLines } from '../report/conditioning.js';
+import { reportRunFolder } from '../report/run-folder.js';
 import type { Runtime } from '../runtime/index.js';
 import { parseNumber, parseNumberList, parsePrecision, parseThresholds } from './args.js';
 import type { CommandIo } from './command-io.js';
@@ -239,15 +239,16 @@ export async function runGenerate(rt: Runtime, job: GenerateJob, io: CommandIo, 
       throw e;
     }
     progress.done();
-    const { running, samples } = await writer.finish(true);
+    const { running } = await writer.finish(true);
     if (shard.count === 1) log(`wrote ${plural(settings.samples, 'sample')} to ${f.out}`);
     else if (running) log(`shard ${shardLabel(shard)}: wrote ${plural(written, 'sample')} to ${f.out}; ${plural(running, 'shard')} still to finish`);
     else log(`shard ${shardLabel(shard)}: wrote ${plural(written, 'sample')}; all ${shard.count} shards done: ${plural(settings.samples, 'sample')} in ${f.out}`);
     // The report covers the whole run: the process that completes it writes it.
+    // Made as mg3d report makes it, from the tables just written, so the two give the same file.
     if (running === 0 && settings.measure && settings.samples > 1) {
-      const report = conditioningReport(config.contextAttributes, samples.map((s) => ({ index: s.index, requested: s.context, measured: s.measured! })));
+      const { report, files } = await reportRunFolder(f.out, () => Promise.reject(new Error('a measured run has measured_* columns')));
       for (const line of reportLines(report)) log(line);
-      log(`wrote ${(await writeConditioningReport(f.out, report)).join(', ')}`);
+      log(`wrote ${files.join(', ')}`);
     }
     return 0;
   } finally {

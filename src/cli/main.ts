@@ -92,7 +92,7 @@ const COMMAND_OPTIONS = {
   measure: { ...COMMON_OPTIONS, threshold: 'string', periodic: 'boolean', 'pixel-size': 'string', json: 'boolean' },
   bench: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batches: 'string', steps: 'string', 'time-budget': 'string', json: 'string' },
   profile: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batch: 'string', decoder: 'boolean', top: 'string', json: 'string' },
-  report: {},
+  report: { ...COMMON_OPTIONS },
 } as const satisfies Record<string, FlagSpec>;
 type Command = keyof typeof COMMAND_OPTIONS;
 
@@ -160,8 +160,10 @@ async function main(argv: string[]): Promise<number> {
       const flags = parse('profile', rest);
       return withRuntime(flags, (rt) => profileCommand(rt, flags, io, status));
     }
-    case 'report':
-      return reportCommand(parse('report', rest), out);
+    case 'report': {
+      const flags = parse('report', rest);
+      return reportCommand(flags, out, status, () => createNodeRuntime({ backend: flags.backend, adapter: flags.adapter }));
+    }
   }
 }
 

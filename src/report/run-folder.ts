@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FormatError, UsageError } from '../errors.js';
 import { parseCsv } from '../io/csv.js';
 import { writeFileAtomic } from '../io/node-files.js';
-import { conditioningReport, MEASURED_PREFIX, type ConditioningReport, type ConditioningRow } from './conditioning.js';
+import { conditioningReport, MEASURED_PREFIX, type ConditioningReport } from './conditioning.js';
 import { conditioningPlotSvg } from './plot.js';
 import { svgToPng } from './png.js';
 
@@ -18,26 +18,25 @@ function readTable(dir: string, name: string) {
   return parseCsv(readFileSync(path, 'utf8'), path);
 }
 
-/**
- * Requested and measured values per sample from a run folder's CSVs: the
- * context columns of inputs_context.csv and the measured_* columns of
- * outputs_predicted.csv, row for row.
- */
-export function readConditioningRows(dir: string): { contextAttributes: string[]; rows: ConditioningRow[] } {
+/** A run folder's tables: what each sample asked for and, when the run measured, what was measured, row for row. */
+export interface RunTables {
+  contextAttributes: string[];
+  requested: number[][];
+  /** From the measured_* columns of outputs_predicted.csv; undefined when it has none. */
+  measured?: Record<string, number>[];
+}
+
+export function readRunTables(dir: string): RunTables {
   const context = readTable(dir, CONTEXT_CSV);
-  const predicted = readTable(dir, PREDICTED_CSV);
   const path = join(dir, PREDICTED_CSV);
+  const predicted = existsSync(path) ? parseCsv(readFileSync(path, 'utf8'), path) : undefined;
+  const measuredColumns = (predicted?.header ?? []).flatMap((name, c) => (name.startsWith(MEASURED_PREFIX) ? [[name.slice(MEASURED_PREFIX.length), c] as const] : []));
+  if (!predicted || !measuredColumns.length) return { contextAttributes: context.header, requested: context.rows };
   if (predicted.rows.length !== context.rows.length) {
     throw new FormatError(path, `${predicted.rows.length} rows, but ${CONTEXT_CSV} has ${context.rows.length}`);
   }
-  const measuredColumns = predicted.header.flatMap((name, c) => (name.startsWith(MEASURED_PREFIX) ? [[name.slice(MEASURED_PREFIX.length), c] as const] : []));
-  if (!measuredColumns.length) throw new UsageError(`report: ${path} has no ${MEASURED_PREFIX}* columns; generate with --measure`);
-  const rows = context.rows.map((requested, i) => ({
-    index: i,
-    requested,
-    measured: Object.fromEntries(measuredColumns.map(([name, c]) => [name, predicted.rows[i][c]])),
-  }));
-  return { contextAttributes: context.header, rows };
+  const measured = predicted.rows.map((row) => Object.fromEntries(measuredColumns.map(([name, c]) => [name, row[c]])));
+  return { contextAttributes: context.header, requested: context.rows, measured };
 }
 
 /** Writes conditioning_report.{json,svg,png} into `dir`, each atomically. */
@@ -50,12 +49,17 @@ export async function writeConditioningReport(dir: string, report: ConditioningR
   return files;
 }
 
-/** `mg3d report DIR`: the report of a finished run folder, from its CSVs. */
-export async function reportRunFolder(dir: string): Promise<{ report: ConditioningReport; files: string[] }> {
-  const { contextAttributes, rows } = readConditioningRows(dir);
-  const report = conditioningReport(contextAttributes, rows);
+/**
+ * `mg3d report DIR`: the report of a finished run folder, from its CSVs;
+ * `measure` supplies the descriptors of a run made without --measure.
+ */
+export async function reportRunFolder(dir: string, measure: (samples: number) => Promise<Record<string, number>[]>): Promise<{ report: ConditioningReport; files: string[] }> {
+  const tables = readRunTables(dir);
+  const measured = tables.measured ?? (await measure(tables.requested.length));
+  const rows = tables.requested.map((requested, index) => ({ index, requested, measured: measured[index] }));
+  const report = conditioningReport(tables.contextAttributes, rows);
   if (!report.attributes.length) {
-    throw new UsageError(`report: the measured columns of ${join(dir, PREDICTED_CSV)} cover none of the context attributes (${contextAttributes.join(', ')})`);
+    throw new UsageError(`report: the measured descriptors of ${dir} cover none of the context attributes (${tables.contextAttributes.join(', ')})`);
   }
   return { report, files: await writeConditioningReport(dir, report) };
 }

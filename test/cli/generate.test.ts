@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCommand, type GenerateFlags } from '../../src/cli/generate-command.js';
+import { reportCommand } from '../../src/cli/report-command.js';
+import { createNodeRuntime } from '../../src/runtime/node.js';
 import { descriptorNames, measureDescriptors } from '../../src/descriptors/index.js';
 import { parseCsv } from '../../src/io/csv.js';
 import { writeNpy } from '../../src/io/npy.js';
@@ -161,6 +163,18 @@ describe('mg3d generate', () => {
     const record = JSON.parse(readFileSync(join(plain, 'run.json'), 'utf8'));
     expect(record.settings.measure).toBe(false);
     expect(record.samples[0].measured).toBeUndefined();
+    // mg3d report measures the phase files of such a run: the measured run's report, up to the
+    // float32 rounding of the measured_* columns.
+    const said: string[] = [];
+    expect(await reportCommand({ positional: [plain] }, (l) => said.push(l), () => {}, () => createNodeRuntime())).toBe(0);
+    expect(said[0]).toMatch(/no measured_\* columns \(made with --no-measure\); measuring its 2 phase files$/);
+    const json = (dir: string) => JSON.parse(readFileSync(join(dir, 'conditioning_report.json'), 'utf8'));
+    const [now, then] = [json(plain), json(join(root, 'measured'))];
+    expect(now.attributes.map((a: { attribute: string }) => a.attribute)).toEqual(then.attributes.map((a: { attribute: string }) => a.attribute));
+    now.attributes.forEach((a: { meanAbsoluteError: number; points: { measured: number }[] }, i: number) => {
+      expect(a.meanAbsoluteError).toBeCloseTo(then.attributes[i].meanAbsoluteError, 6);
+      a.points.forEach((p, k) => expect(Math.fround(p.measured)).toBe(Math.fround(then.attributes[i].points[k].measured)));
+    });
     await expect(run({ out: plain, ...spec, measure: true, resume: true })).rejects.toThrow(/--measure differs: it was false, now true/);
   });
 

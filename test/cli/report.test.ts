@@ -11,6 +11,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const CONTEXT = ['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1'];
 
+/** Runs with measured columns need no GPU. */
+const report = (dir: string | undefined, out: (line: string) => void = () => {}) =>
+  reportCommand({ positional: dir === undefined ? [] : [dir] }, out, () => {}, () => Promise.reject(new Error('report asked for a GPU')));
+
 /** A run folder as generate --measure leaves it: requested contexts and predicted + measured columns. */
 function runFolder(name: string, requested: number[][], measured: number[][], measuredNames = CONTEXT.map((a) => `measured_${a}`)): string {
   const dir = join(root, name);
@@ -26,15 +30,15 @@ describe('mg3d report', () => {
     const measured = requested.map((r, i) => r.map((v) => v + (i % 2 ? 0.01 : -0.01)));
     const dir = runFolder('good', requested, measured);
     const lines: string[] = [];
-    expect(await reportCommand({ positional: [dir] }, (l) => lines.push(l))).toBe(0);
+    expect(await report(dir, (l) => lines.push(l))).toBe(0);
     expect(lines[0]).toBe('conditioning over 12 samples (requested vs measured):');
     expect(lines.slice(2, 5).map((l) => l.trim().split(/ +/)[0])).toEqual(CONTEXT);
     expect(lines[2]).toMatch(/ABS_f_D +0\.9\d{3} +0\.01000$/);
 
-    const report = JSON.parse(readFileSync(join(dir, 'conditioning_report.json'), 'utf8'));
-    expect(report.attributes.map((a: { attribute: string }) => a.attribute)).toEqual(CONTEXT);
-    expect(report.attributes[0].meanAbsoluteError).toBeCloseTo(0.01, 6);
-    expect(report.attributes[0].points).toHaveLength(12);
+    const json = JSON.parse(readFileSync(join(dir, 'conditioning_report.json'), 'utf8'));
+    expect(json.attributes.map((a: { attribute: string }) => a.attribute)).toEqual(CONTEXT);
+    expect(json.attributes[0].meanAbsoluteError).toBeCloseTo(0.01, 6);
+    expect(json.attributes[0].points).toHaveLength(12);
 
     const svg = readFileSync(join(dir, 'conditioning_report.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
@@ -48,23 +52,24 @@ describe('mg3d report', () => {
     const svgWidth = Number(/width="(\d+)"/.exec(svg)![1]);
     expect(png.readUInt32BE(16)).toBe(2 * svgWidth);
     // Same run, same bytes (vega numbers some element ids per process; the figure uses none).
-    await reportCommand({ positional: [dir] }, () => {});
+    await report(dir);
     expect(readFileSync(join(dir, 'conditioning_report.svg'), 'utf8')).toBe(svg);
     expect(readFileSync(join(dir, 'conditioning_report.png')).equals(png)).toBe(true);
   });
 
-  it('refuses a folder that is not a measured run, naming the file and what is missing', async () => {
-    const out = () => {};
-    await expect(reportCommand({ positional: [join(root, 'missing')] }, out)).rejects.toThrow(UsageError);
-    await expect(reportCommand({ positional: [join(root, 'missing')] }, out)).rejects.toThrow(/has no inputs_context.csv/);
+  it('refuses a folder that is not a finished run, naming the file and what is missing', async () => {
+    await expect(report(join(root, 'missing'))).rejects.toThrow(UsageError);
+    await expect(report(join(root, 'missing'))).rejects.toThrow(/has no inputs_context.csv/);
     const unmeasured = runFolder('unmeasured', [[0.5, 0.2, 0.3]], [[]], []);
-    await expect(reportCommand({ positional: [unmeasured] }, out)).rejects.toThrow(/has no measured_\* columns; generate with --measure/);
+    // Without measured columns it measures the phase files listed in run.json: here there is none.
+    const gpu = () => Promise.reject(new Error('no GPU in this test'));
+    await expect(reportCommand({ positional: [unmeasured] }, () => {}, () => {}, gpu)).rejects.toThrow(/cannot be read to measure its phases/);
     const other = runFolder('other', [[0.5, 0.2, 0.3]], [[1]], ['measured_STAT_n']);
-    await expect(reportCommand({ positional: [other] }, out)).rejects.toThrow(/cover none of the context attributes/);
+    await expect(report(other)).rejects.toThrow(/cover none of the context attributes/);
     const short = runFolder('short', [[0.5, 0.2, 0.3], [0.5, 0.2, 0.3]], [[1, 1, 1], [1, 1, 1]]);
     writeFileSync(join(short, 'outputs_predicted.csv'), readFileSync(join(short, 'outputs_predicted.csv'), 'utf8').split('\n').slice(0, 2).join('\n'));
-    await expect(reportCommand({ positional: [short] }, out)).rejects.toThrow(FormatError);
-    await expect(reportCommand({ positional: [short] }, out)).rejects.toThrow(/outputs_predicted.csv: 1 rows, but inputs_context.csv has 2/);
-    await expect(reportCommand({ positional: [] }, out)).rejects.toThrow(/give a run folder/);
+    await expect(report(short)).rejects.toThrow(FormatError);
+    await expect(report(short)).rejects.toThrow(/outputs_predicted.csv: 1 rows, but inputs_context.csv has 2/);
+    await expect(report(undefined)).rejects.toThrow(/give a run folder/);
   });
 });
