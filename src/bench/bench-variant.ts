@@ -1,7 +1,8 @@
 import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
-import { SamplerPlan } from '../models/sampler.js';
+import { SamplerPlan, samplerRun } from '../models/sampler.js';
+import { samplerSettings } from '../models/sampler-schedule.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
@@ -134,10 +135,11 @@ function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; l
 
 async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {
   const { config, unet, schedule, featurePredictor } = nets;
-  const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, { kind: 'philox', seed: 0 });
+  const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, 'eps');
   const predict = new Graph(rt);
   try {
-    plan.start(new Float32Array(batch * config.contextAttributes.length).fill(0.5), 0);
+    const context = new Float32Array(batch * config.contextAttributes.length).fill(0.5);
+    plan.start(samplerRun(schedule!, samplerSettings(schedule!.timesteps, {})), { context, sampleOffset: 0, seed: 0 });
     const stepMs = await timeSamplerSteps(plan, steps);
     featurePredictor!.build(predict, plan.x);
     const predictMs = median(await timeRuns(rt, () => predict.run(), steps));

@@ -28,13 +28,13 @@ export async function timeRuns(rt: Runtime, submit: () => void, repeats: number)
 
 /**
  * Mean milliseconds per denoising step over `steps` consecutive steps of a
- * started plan, after one untimed warm-up step; runUntil submits and awaits
+ * started plan, after one untimed warm-up step; runTo submits and awaits
  * the steps as `generate` does.
  */
 export async function timeSamplerSteps(plan: SamplerPlan, steps: number): Promise<number> {
   if (plan.remaining < steps + 1) throw new Error(`timeSamplerSteps: ${steps} steps + 1 warm-up, but ${plan.remaining} remain`);
-  await plan.runUntil(plan.remaining);
+  await plan.runTo(1);
   const t0 = performance.now();
-  await plan.runUntil(plan.remaining - steps + 1);
+  await plan.runTo(1 + steps);
   return (performance.now() - t0) / steps;
 }

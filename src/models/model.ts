@@ -2,7 +2,7 @@ import { FormatError, UsageError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { Runtime } from '../runtime/index.js';
 import type { Precision } from './precision.js';
-import type { Schedule } from '../ops/ddpm.js';
+import type { TrainedSchedule } from './sampler-schedule.js';
 import { validateConfig, type ModelConfig } from './config.js';
 import { FeaturePredictor } from './feature-predictor.js';
 import { loadSchedule } from './sampler.js';
@@ -20,7 +20,7 @@ export interface LoadedNetworks {
   decoder?: VaeDecoder;
   featurePredictor?: FeaturePredictor;
   unet?: UNet;
-  schedule?: Schedule;
+  schedule?: TrainedSchedule;
 }
 
 export async function readModelConfig(read: FileSource): Promise<ModelConfig> {
@@ -59,7 +59,7 @@ export async function loadNetworks(rt: Runtime, read: FileSource, precision: Pre
   if (files.ddpm) {
     const w = await weightSet(read, files.ddpm);
     out.unet = UNet.load(rt, w, precision);
-    out.schedule = loadSchedule(rt, w);
+    out.schedule = loadSchedule(w);
     if (out.unet.shape.contextSize !== config.contextAttributes.length) {
       throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);
     }
