@@ -8,6 +8,7 @@ import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { MicroGen3D } from '../microgen3d.js';
 import { parsePrecision } from '../models/precision.js';
+import type { SamplerSettings } from '../models/sampler-schedule.js';
 import type { Runtime } from '../runtime/index.js';
 import { parseNumber } from './args.js';
 import { parseContextValues, parseRandomSpec, randomContext } from './context-spec.js';
@@ -29,6 +30,10 @@ Generates microstructures conditioned on target descriptors.
   --threshold T[,T2] phase threshold(s) (default 0.5; two for three phases)
   --precision P      f32 (default) or f16: the UNet's convolutions store weights and inputs
                      as f16 with f32 sums (half the memory; ~1e-3 relative per step)
+  --sampler S        ddpm (default: the reference loop, n_T - 2 = 998 steps), ddim or
+                     dpmpp-2m (DPM-Solver++(2M)); see README "Samplers" for the schedules
+  --steps N          denoising steps of ddim (default 50) or dpmpp-2m (default 20), 1 .. n_T - 2
+  --eta E            ddim only: 0 (default) deterministic, up to 1 (DDPM-like noise)
   --npy              also write .npy volumes
   --resume           continue a stopped run in --out without redoing finished samples
   --out DIR          output folder: sample_NNNNN.vti (float32), sample_NNNNN_phases.vti
@@ -44,6 +49,9 @@ export interface GenerateFlags {
   seed?: string;
   threshold?: string;
   precision?: string;
+  sampler?: string;
+  steps?: string;
+  eta?: string;
   npy?: boolean;
   resume?: boolean;
   out?: string;
@@ -75,7 +83,7 @@ async function readVolume(path: string, imageShape: readonly number[]): Promise<
   return { shape: [1, ...imageShape], data: v.data };
 }
 
-function parseSettings(f: GenerateFlags): { settings: Omit<RunSettings, 'context'>; batch: number | 'auto' } {
+function parseSettings(f: GenerateFlags): { settings: Omit<RunSettings, 'context' | 'sampler'>; batch: number | 'auto' } {
   const samples = f.samples === undefined ? 1 : parseNumber('samples', f.samples, { min: 1, integer: true });
   const seed = f.seed === undefined ? 0 : parseNumber('seed', f.seed, { min: 0, integer: true });
   const batch = f.batch === undefined ? 1 : f.batch === 'auto' ? 'auto' : parseNumber('batch', f.batch, { min: 1, integer: true });
@@ -124,13 +132,20 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
       warnings = model.contextWarnings(values);
     }
     for (const w of warnings) log(`warning: ${w}`);
-    const settings: RunSettings = { ...base, context };
+    const sampler = model.samplerSettings({
+      sampler: f.sampler,
+      steps: f.steps === undefined ? undefined : parseNumber('steps', f.steps, { min: 1, integer: true }),
+      eta: f.eta === undefined ? undefined : parseNumber('eta', f.eta, { min: 0 }),
+    });
+    const settings: RunSettings = { ...base, context, sampler };
     const hash = reader.digest();
 
     mkdirSync(f.out, { recursive: true });
     const previous = f.resume ? readRunRecord(f.out) : undefined;
     if (f.resume && !previous) log(`--resume: no run.json in ${f.out}; starting a new run`);
     if (!f.resume && readRunRecord(f.out)) throw new UsageError(`generate: ${f.out} already holds a run; use --resume to continue it, or another --out`);
+    // Runs recorded before samplers were selectable ran the reference DDPM.
+    if (previous && !previous.settings.sampler) previous.settings.sampler = model.samplerSettings({});
     if (previous) assertResumable(previous, hash, settings, f.out);
     const kept = previous ? finishedSamples(previous, f.out) : [];
     const done = new Set(kept.map((s) => s.index));
@@ -149,7 +164,7 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
       timingsMs: { load: performance.now() - t0, total: previous?.timingsMs.total ?? 0 },
     };
     if (previous) log(`resuming: ${kept.length} of ${settings.samples} samples already done`);
-    log(`adapter: ${rt.adapterName}; batch ${batch}; ${todo.length} samples to generate`);
+    log(`adapter: ${rt.adapterName}; batch ${batch}; ${describeSampler(sampler)}; ${todo.length} samples to generate`);
 
     const progress = new ProgressLine();
     const started = performance.now();
@@ -164,6 +179,7 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
         indices: todo,
         batch,
         seed: settings.seed,
+        ...sampler,
         thresholds: settings.thresholds,
         signal,
         onProgress: (p) => progress.update(p),
@@ -199,4 +215,8 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
   } finally {
     model.dispose();
   }
+}
+
+function describeSampler(s: SamplerSettings): string {
+  return `sampler ${s.sampler}, ${s.steps} steps${s.sampler === 'ddim' ? ` (eta ${s.eta})` : ''}`;
 }

@@ -5,6 +5,7 @@ import { formatCsv } from '../io/csv.js';
 import { writeFileAtomic } from '../io/node-files.js';
 import type { ModelConfig } from '../models/config.js';
 import type { Precision } from '../models/precision.js';
+import type { SamplerSettings } from '../models/sampler-schedule.js';
 
 /** What makes two runs produce the same samples; a resume must match it. */
 export interface RunSettings {
@@ -14,6 +15,7 @@ export interface RunSettings {
   context: { mode: 'fixed'; values: number[] } | { mode: 'random'; spec: string } | { mode: 'from'; volume: string; values: number[] };
   npy: boolean;
   precision: Precision;
+  sampler: SamplerSettings;
 }
 
 export interface SampleRecord {

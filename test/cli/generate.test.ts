@@ -122,6 +122,38 @@ describe('mg3d generate', () => {
     await expect(run({ out: join(root, 'p16'), ...spec, resume: true })).rejects.toThrow(/settings differ.*"precision":"f16".*"precision":"f32"/);
   });
 
+  it('runs --sampler ddim / dpmpp-2m with --steps, records them, and resumes only with the same sampler', async () => {
+    const spec = { context: '0.5,0.2,0.7', samples: '2', seed: '4', sampler: 'ddim', steps: '6', eta: '0.5' };
+    const full = join(root, 'ddim-full');
+    const lines: string[] = [];
+    expect(await generateCommand(rt(), { model, out: full, ...spec, batch: '2' }, (l) => lines.push(l), new AbortController().signal)).toBe(0);
+    expect(lines.some((l) => /^adapter: .*; sampler ddim, 6 steps \(eta 0\.5\);/.test(l))).toBe(true);
+    expect(JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')).settings.sampler).toEqual({ sampler: 'ddim', steps: 6, eta: 0.5 });
+    // One sample lost: the resume redoes it at batch 1, bit for bit as the batch-2 run made it.
+    const cut = join(root, 'ddim-cut');
+    await run({ out: cut, ...spec, batch: '2' });
+    const record = JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8'));
+    unlinkSync(join(cut, record.samples[1].files[0]));
+    expect(await run({ out: cut, ...spec, resume: true })).toBe(0);
+    expect(files(cut)).toEqual(files(full));
+    await expect(run({ out: cut, ...spec, steps: '7', resume: true })).rejects.toThrow(/settings differ.*"steps":6.*"steps":7/);
+    await expect(run({ out: join(root, 'dpm-bad'), ...spec, sampler: 'dpmpp-2m' })).rejects.toThrow(/eta applies to the ddim sampler only/);
+    await expect(run({ out: join(root, 'ddpm-bad'), context: '0.5,0.2,0.7', steps: '5' })).rejects.toThrow(/ddpm sampler runs the trained 23 steps/);
+    await expect(run({ out: join(root, 'x-bad'), context: '0.5,0.2,0.7', sampler: 'euler' })).rejects.toThrow(/sampler must be one of ddpm, ddim, dpmpp-2m/);
+  });
+
+  it('resumes a run recorded before --sampler existed as the DDPM run it was', async () => {
+    const out = join(root, 'old-record');
+    const spec = { context: '0.5,0.2,0.7', samples: '1', seed: '6' };
+    await run({ out, ...spec });
+    const path = join(out, 'run.json');
+    const record = JSON.parse(readFileSync(path, 'utf8'));
+    delete record.settings.sampler;
+    writeFileSync(path, JSON.stringify(record));
+    expect(await run({ out, ...spec, resume: true })).toBe(0);
+    await expect(run({ out, ...spec, sampler: 'ddim', resume: true })).rejects.toThrow(/settings differ/);
+  });
+
   it('rejects bad arguments with one-line errors', async () => {
     const out = join(root, 'bad');
     await expect(run({ out, context: '0.5,0.2' })).rejects.toThrow(/context needs 3 values \(ABS_f_D, CT_f_D_tort1, CT_f_A_tort1\) or all 4 attributes/);
