@@ -4,7 +4,7 @@ import type { Precision } from '../models/precision.js';
 import { SamplerPlan, samplerRun } from '../models/sampler.js';
 import { samplerSettings } from '../models/sampler-schedule.js';
 import { Graph, type Runtime } from '../runtime/index.js';
-import { BENCH_VARIANTS, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from './bench-models.js';
+import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
@@ -78,7 +78,7 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   const preset = PRESETS[BENCH_VARIANTS[variant]];
   const t0 = performance.now();
   log(`${variant}: random weights in the published layout (UNet n_feat ${s.nFeat} in ${s.precision}, VAE max ${PUBLISHED.vaeMaxChannels})`);
-  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])), s.precision);
+  const nets = await loadNetworks(rt, memorySource(benchModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])), s.precision);
   const setupSeconds = (performance.now() - t0) / 1000;
   const weightsBytes = rt.pool.stats().liveBytes;
   const unet = unetCost(rt, nets);
