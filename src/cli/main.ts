@@ -85,6 +85,8 @@ const COMMAND_OPTIONS = {
     steps: 'string',
     eta: 'string',
     npy: 'boolean',
+    measure: 'boolean',
+    'no-measure': 'boolean',
     resume: 'boolean',
     out: 'string',
   },

@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { descriptorNames, type Descriptors } from '../descriptors/index.js';
 import { FormatError, UsageError } from '../errors.js';
 import { formatCsv } from '../io/csv.js';
 import { writeFileAtomic } from '../io/node-files.js';
 import type { ModelConfig } from '../models/config.js';
 import type { Precision } from '../models/precision.js';
 import type { SamplerSettings } from '../models/sampler-schedule.js';
+import { MEASURED_PREFIX } from '../report/conditioning.js';
+import { CONTEXT_CSV, PREDICTED_CSV } from '../report/run-folder.js';
 
 /** What makes two runs produce the same samples; a resume must match it. */
 export interface RunSettings {
@@ -15,6 +18,8 @@ export interface RunSettings {
   context: { mode: 'fixed'; values: number[] } | { mode: 'random'; spec: string } | { mode: 'from'; volume: string; values: number[] };
   npy: boolean;
   precision: Precision;
+  /** GraSPI descriptors measured on each sample's phases (measured_* columns). */
+  measure: boolean;
   sampler: SamplerSettings;
 }
 
@@ -22,8 +27,10 @@ export interface SampleRecord {
   index: number;
   context: number[];
   features: number[];
+  /** GraSPI descriptors of the sample's phases, when the run measures. */
+  measured?: Descriptors;
   files: string[];
-  timingsMs: { denoise: number; decode: number; predict: number };
+  timingsMs: { denoise: number; decode: number; predict: number; measure: number };
 }
 
 export interface RunRecord {
@@ -69,12 +76,25 @@ export function finishedSamples(record: RunRecord, outDir: string): SampleRecord
   return record.samples.filter((s) => s.files.every((f) => existsSync(join(outDir, f))));
 }
 
-/** Writes run.json and the two CSVs, each atomically, from the record. */
+/** The descriptors a run measures, in print order (empty when it does not measure). */
+export function measuredNames(settings: RunSettings): string[] {
+  return settings.measure ? descriptorNames(settings.thresholds.length === 2 ? 3 : 2) : [];
+}
+
+/**
+ * Writes run.json and the two CSVs, each atomically, from the record:
+ * outputs_predicted.csv holds the feature predictor's attributes, then the
+ * measured descriptors as measured_NAME columns.
+ */
 export async function saveRun(outDir: string, record: RunRecord, config: ModelConfig): Promise<void> {
   const samples = [...record.samples].sort((a, b) => a.index - b.index);
-  await writeFileAtomic(join(outDir, 'inputs_context.csv'), formatCsv(config.contextAttributes, samples.map((s) => s.context)));
-  if (samples.every((s) => s.features.length > 0)) {
-    await writeFileAtomic(join(outDir, 'outputs_predicted.csv'), formatCsv(config.attributes, samples.map((s) => s.features)));
+  await writeFileAtomic(join(outDir, CONTEXT_CSV), formatCsv(config.contextAttributes, samples.map((s) => s.context)));
+  const predicted = samples.every((s) => s.features.length > 0) ? config.attributes : [];
+  const measured = measuredNames(record.settings);
+  if (predicted.length + measured.length > 0) {
+    const header = [...predicted, ...measured.map((name) => MEASURED_PREFIX + name)];
+    const rows = samples.map((s) => [...(predicted.length ? s.features : []), ...measured.map((name) => s.measured![name])]);
+    await writeFileAtomic(join(outDir, PREDICTED_CSV), formatCsv(header, rows));
   }
   await writeFileAtomic(join(outDir, RUN_FILE), JSON.stringify({ ...record, samples }, null, 2) + '\n');
 }

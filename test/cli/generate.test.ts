@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCommand, type GenerateFlags } from '../../src/cli/generate-command.js';
+import { descriptorNames, measureDescriptors } from '../../src/descriptors/index.js';
+import { parseCsv } from '../../src/io/csv.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { readVti, writeVti } from '../../src/io/vti.js';
 import { useRuntime } from '../helpers/gpu.js';
@@ -25,7 +27,7 @@ describe('mg3d generate', () => {
     expect(await run({ out: b, random: 'ABS_f_D=0.3:0.6,CT_f_D_tort1=0.1:0.2,CT_f_A_tort1=0.5:0.9', samples: '2', batch: '2', seed: '7', npy: true })).toBe(0);
     const fa = files(a);
     expect(Object.keys(fa).sort()).toEqual(
-      ['inputs_context.csv', 'outputs_predicted.csv']
+      ['inputs_context.csv', 'outputs_predicted.csv', 'conditioning_report.json', 'conditioning_report.svg', 'conditioning_report.png']
         .concat([0, 1].flatMap((i) => [`sample_0000${i}.npy`, `sample_0000${i}.vti`, `sample_0000${i}_phases.npy`, `sample_0000${i}_phases.vti`]))
         .sort(),
     );
@@ -40,8 +42,18 @@ describe('mg3d generate', () => {
     const csv = fa['inputs_context.csv'].toString().trim().split('\n');
     expect(csv[0]).toBe('ABS_f_D,CT_f_D_tort1,CT_f_A_tort1');
     expect(csv).toHaveLength(3);
-    expect(fa['outputs_predicted.csv'].toString().split('\n')[0]).toBe('ABS_f_D,CT_f_D_tort1,CT_f_A_tort1,extra');
+    // On a CPU adapter generate measures by default: the FP's attributes, then every descriptor as measured_*.
+    const predicted = parseCsv(fa['outputs_predicted.csv'].toString(), 'outputs_predicted.csv');
+    expect(predicted.header).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1', 'extra', ...descriptorNames(2).map((n) => `measured_${n}`)]);
+    const measured = await measureDescriptors(rt(), { data: Uint8Array.from(phases.data), shape: [32, 32, 32] });
+    expect(predicted.rows[0].slice(4).map(Math.fround)).toEqual(descriptorNames(2).map((n) => Math.fround(measured[n])));
     const record = JSON.parse(readFileSync(join(a, 'run.json'), 'utf8'));
+    expect(record.settings.measure).toBe(true);
+    expect(record.samples[0].measured).toEqual(measured);
+    expect(record.samples[0].timingsMs.measure).toBeGreaterThan(0);
+    const report = JSON.parse(fa['conditioning_report.json'].toString());
+    expect(report.attributes.map((x: { attribute: string }) => x.attribute)).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1']);
+    expect(report.attributes[0].points[1].measured).toBe(record.samples[1].measured.ABS_f_D);
     expect(record.complete).toBe(true);
     expect(record.model.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(record.samples.map((s: { index: number }) => s.index)).toEqual([0, 1]);
@@ -155,6 +167,25 @@ describe('mg3d generate', () => {
     await expect(run({ out, ...spec, sampler: 'ddim', resume: true })).rejects.toThrow(/settings differ/);
   });
 
+  it('prints the conditioning report at the end of a measured run, and measures nothing with --no-measure', async () => {
+    const lines: string[] = [];
+    const spec = { random: 'ABS_f_D=0.3:0.6,CT_f_D_tort1=0.1:0.2,CT_f_A_tort1=0.5:0.9', samples: '2', seed: '4' };
+    expect(await generateCommand(rt(), { model, out: join(root, 'measured'), ...spec, measure: true }, { out: (l) => lines.push(l), warn: (l) => lines.push(l) }, new AbortController().signal)).toBe(0);
+    const at = lines.indexOf('conditioning over 2 samples (requested vs measured):');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 2, at + 5).map((l) => l.trim().split(/ +/)[0])).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1']);
+    expect(lines.at(-1)).toBe('wrote conditioning_report.json, conditioning_report.svg, conditioning_report.png');
+
+    const plain = join(root, 'unmeasured');
+    expect(await run({ out: plain, ...spec, 'no-measure': true })).toBe(0);
+    expect(readFileSync(join(plain, 'outputs_predicted.csv'), 'utf8').split('\n')[0]).toBe('ABS_f_D,CT_f_D_tort1,CT_f_A_tort1,extra');
+    expect(existsSync(join(plain, 'conditioning_report.json'))).toBe(false);
+    const record = JSON.parse(readFileSync(join(plain, 'run.json'), 'utf8'));
+    expect(record.settings.measure).toBe(false);
+    expect(record.samples[0].measured).toBeUndefined();
+    await expect(run({ out: plain, ...spec, measure: true, resume: true })).rejects.toThrow(/settings differ.*"measure":false.*"measure":true/);
+  });
+
   it('rejects bad arguments with one-line errors', async () => {
     const out = join(root, 'bad');
     await expect(run({ out, context: '0.5,0.2' })).rejects.toThrow(/context needs 3 values \(ABS_f_D, CT_f_D_tort1, CT_f_A_tort1\) or all 4 attributes/);
@@ -164,6 +195,7 @@ describe('mg3d generate', () => {
     await expect(run({ out })).rejects.toThrow(/exactly one of --context, --random, --from/);
     await expect(run({ out, context: '1,2,3', precision: 'f64' })).rejects.toThrow(/--precision must be f32 or f16, got 'f64'/);
     await expect(run({ out, from: join(root, 'missing.npy') })).rejects.toThrow(/missing\.npy/);
+    await expect(run({ out, context: '1,2,3', measure: true, 'no-measure': true })).rejects.toThrow(/--measure or --no-measure, not both/);
     expect(existsSync(join(out, 'run.json'))).toBe(false);
   });
 });
