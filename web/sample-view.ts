@@ -9,6 +9,8 @@ type Shape3 = [number, number, number];
 export class SampleView {
   private samples: GeneratedSample[] = [];
   private config: ModelConfig | undefined;
+  /** Denoising steps of the run shown, for the per-step time. */
+  private steps = 1;
   private thresholds = [0.5];
   private phases: Uint8Array = new Uint8Array(0);
   private readonly panel = byId('result-panel', HTMLElement);
@@ -23,8 +25,9 @@ export class SampleView {
     byId('download-phases', HTMLButtonElement).addEventListener('click', () => this.download('phases'));
   }
 
-  reset(config: ModelConfig): void {
+  reset(config: ModelConfig, steps: number): void {
     this.config = config;
+    this.steps = steps;
     this.samples = [];
     this.select.replaceChildren();
     this.panel.hidden = true;
@@ -97,7 +100,7 @@ export class SampleView {
   }
 
   private fillTimings(sample: GeneratedSample): void {
-    const steps = this.config!.timesteps - 2;
+    const steps = this.steps;
     const { denoise, decode, predict } = sample.timings;
     byId('timings', HTMLTableElement).tBodies[0]!.replaceChildren(
       tableRow([`denoise (${steps} steps)`, round(denoise)], true),

@@ -42,6 +42,7 @@ export function benchNotes(s: BenchSettings): string[] {
     `decoder: the VAE decoder on one latent (generate decodes one sample at a time); median of ${s.decoderRuns} timed run${s.decoderRuns > 1 ? 's' : ''} after 1 warm-up`,
     `predict: the feature predictor at the batch, divided by the batch; median of ${k} run${k > 1 ? 's' : ''} after 1 warm-up`,
     `total: denoise + decoder + predict per sample ('-' where the decoder was not measured)`,
+    `samplers: per-sample latency of each sampler, its steps x step / batch (+ decoder + predict where measured): every sampler's step is the timed graph but for an element-wise update of the latent`,
     `GFLOP/s: the UNet's multiply-adds x 2 over the step time; the DDPM update is not counted`,
     `pool peak: the most bytes the engine's buffer pool had handed out at once (weights + activations, rounded up to 256 B) up to that row; idle pooled buffers and driver overhead are not counted`,
   ];
@@ -85,6 +86,7 @@ export function formatBenchReport(r: BenchReport): string[] {
         0,
       ),
     );
+    lines.push(...samplerTable(v));
     const d = v.decode;
     lines.push(
       'skipped' in d
@@ -94,4 +96,18 @@ export function formatBenchReport(r: BenchReport): string[] {
   }
   lines.push('', 'How the numbers are measured:', ...r.notes.map((n) => `  ${n}`));
   return lines;
+}
+
+/** Seconds per sample of each sampler at each measured batch: total where the decoder was measured, else denoising only. */
+function samplerTable(v: VariantResult): string[] {
+  const measured = v.batches.flatMap((b) => ('stepMs' in b ? [b] : []));
+  if (measured.length === 0) return [];
+  const total = 'ms' in v.decode;
+  const header = ['sampler', 'steps', ...measured.map((b) => `batch ${b.batch} ${total ? 'total' : 'denoise'} s/sample`)];
+  const rows = measured[0].samplers.map((m, k) => [
+    m.sampler,
+    String(m.steps),
+    ...measured.map((b) => seconds(total ? b.samplers[k].totalMsPerSample! : b.samplers[k].denoiseMsPerSample)),
+  ]);
+  return formatTable(header, rows, 1);
 }

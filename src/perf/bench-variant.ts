@@ -2,7 +2,7 @@ import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan, samplerRun } from '../models/sampler.js';
-import { samplerSettings } from '../models/sampler-schedule.js';
+import { samplerSettings, type SamplerSettings } from '../models/sampler-schedule.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
@@ -24,6 +24,18 @@ export interface BenchSettings {
   decoderRuns: number;
   batches: number[];
   timeBudgetSeconds: number;
+  /** Samplers whose per-sample latency is reported, each at its step count. */
+  samplers: SamplerSettings[];
+}
+
+/** Per-sample latency of one sampler at one batch: its steps at the measured step time. */
+export interface SamplerRow {
+  sampler: SamplerSettings['sampler'];
+  steps: number;
+  /** stepMs * steps / batch. */
+  denoiseMsPerSample: number;
+  /** denoise + decode + predict per sample; absent when the decoder was not measured. */
+  totalMsPerSample?: number;
 }
 
 export interface BatchRow {
@@ -38,6 +50,8 @@ export interface BatchRow {
   predictMsPerSample: number;
   /** denoise + decode + predict per sample; absent when the decoder was not measured. */
   totalMsPerSample?: number;
+  /** The same for each sampler of the settings. */
+  samplers: SamplerRow[];
   /** Bytes of the step graph's tensors. */
   activationBytes: number;
   /** The pool's peak so far: weights plus this batch's activations (batches run in ascending order). */
@@ -98,14 +112,18 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
       continue;
     }
     log(`${variant}: batch ${batch}`);
-    last = await benchBatch(rt, nets, batch, s.steps, unet.flopPerSample);
+    last = await benchBatch(rt, nets, batch, s, unet.flopPerSample);
     batches.push(last);
   }
 
   const rates = batches.flatMap((b) => ('stepMs' in b ? [b.gflopPerSecond] : []));
   const decode = await benchDecode(rt, nets, s.decoderRuns, budget, rates.length ? Math.max(...rates) : undefined, log);
   if ('ms' in decode) {
-    for (const b of batches) if ('stepMs' in b) b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+    for (const b of batches) {
+      if (!('stepMs' in b)) continue;
+      b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+      for (const r of b.samplers) r.totalMsPerSample = r.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+    }
   }
   return {
     variant,
@@ -133,7 +151,8 @@ function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; l
   return { flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize), largestBytesPerSample };
 }
 
-async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {
+async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, s: BenchSettings, unetFlopPerSample: number): Promise<BatchRow> {
+  const { steps } = s;
   const { config, unet, schedule, featurePredictor } = nets;
   const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, 'eps');
   const predict = new Graph(rt);
@@ -149,6 +168,8 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, step
       gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,
+      // Every sampler's step is this graph but for its element-wise update (a latent's worth of values, next to a UNet evaluation).
+      samplers: s.samplers.map((m) => ({ sampler: m.sampler, steps: m.steps, denoiseMsPerSample: (stepMs * m.steps) / batch })),
       activationBytes: plan.footprint().totalBytes,
       poolPeakBytes: rt.pool.stats().peakBytes,
     };

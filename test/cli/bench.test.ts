@@ -20,7 +20,7 @@ describe('mg3d bench', () => {
     const json = join(root, 'bench.json');
     const lines: string[] = [];
     // A budget of seconds: both batches fit at this width, the full-size decoder does not.
-    const flags = { variant: 'experimental', 'n-feat': '8', steps: '1', batches: '2,1', 'time-budget': '5', json };
+    const flags = { variant: 'experimental', 'n-feat': '8', steps: '1', batches: '2,1', 'time-budget': '5', samplers: 'ddpm,ddim,dpmpp-2m:10', json };
     expect(await benchCommand(flags, (l) => lines.push(l), () => {}, () => createNodeRuntime())).toBe(0);
 
     const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
@@ -40,6 +40,8 @@ describe('mg3d bench', () => {
       expect(r.denoiseMsPerSample).toBeCloseTo((r.stepMs * 998) / r.batch, 6);
       expect(r.predictMsPerSample).toBeGreaterThan(0);
       expect(r.poolPeakBytes).toBeGreaterThan(v.weightsBytes);
+      expect(r.samplers.map((m) => [m.sampler, m.steps])).toEqual([['ddpm', 998], ['ddim', 50], ['dpmpp-2m', 10]]);
+      for (const m of r.samplers) expect(m.denoiseMsPerSample).toBeCloseTo((r.stepMs * m.steps) / r.batch, 6);
     }
     expect(v.decode).toEqual({ skipped: expect.stringMatching(/time budget/) });
     expect(v.poolPeakBytes).toBeGreaterThanOrEqual(rows[1].poolPeakBytes);
@@ -47,7 +49,16 @@ describe('mg3d bench', () => {
     const text = lines.join('\n');
     expect(text).toContain('extrapolated to 998 steps from 1');
     expect(text).toContain('decoder (batch 1): skipped: over the time budget');
+    expect(text).toMatch(/sampler +steps +batch 1 denoise s\/sample +batch 2 denoise s\/sample\n +ddpm +998 .*\n +ddim +50 .*\n +dpmpp-2m +10 /);
     expect(text).toContain(`wrote ${json}`);
+  });
+
+  it('refuses a sampler list it cannot run', async () => {
+    const bench = (samplers: string) => benchCommand({ samplers }, () => {}, () => {}, () => createNodeRuntime());
+    await expect(bench('ddim:0')).rejects.toThrow(/--samplers wants an integer >= 1, got '0'/);
+    await expect(bench('ddpm:50')).rejects.toThrow(/--samplers ddpm:50: the ddpm sampler runs the trained 998 steps/);
+    await expect(bench('euler')).rejects.toThrow(/--samplers euler: sampler must be one of/);
+    await expect(bench('ddim:5:1')).rejects.toThrow(/NAME or NAME:STEPS/);
   });
 
   it('counts FLOP as MODEL.md does', () => {
