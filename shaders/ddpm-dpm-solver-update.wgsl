@@ -15,9 +15,9 @@ struct P {
 @group(0) @binding(4) var<storage, read> eps: array<f32>;
 @group(0) @binding(5) var<storage, read_write> previous: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(ELEMENTWISE_WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = gid.x + gid.y * nwg.x * 256u;
+  let idx = elementwise_index(gid, nwg);
   if (idx >= p.size) { return; }
   let k = state.step;
   if (k >= arrayLength(&table)) {

@@ -12,8 +12,8 @@ struct StepState {
   key1: u32,
 }
 
-// One row per step of a run, written by the host once per run (src/ops/ddpm.ts,
-// SAMPLER_STEP_WORDS). Every sampler first forms m = a * (x - eps * b); then
+// One row per step of a run, written by the host once per run (src/ops/ddpm.ts
+// reads its size, SAMPLER_STEP_WORDS, from here). Every sampler first forms m = a * (x - eps * b); then
 // DDPM and DDIM: x = m + c * z, z ~ N(0, 1), drawn only where c != 0;
 // DPM-Solver++(2M): m is the data prediction x0, x = c * x + d * m + e * m_prev.
 struct SamplerStep {
@@ -28,6 +28,8 @@ struct SamplerStep {
   unused0: f32,
   unused1: f32,
 }
+
+const SAMPLER_STEP_WORDS = 8u;
 
 const NOISE_STREAM_STEP = 0u;
 const NOISE_STREAM_START = 1u;

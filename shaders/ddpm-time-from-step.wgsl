@@ -6,7 +6,9 @@ struct P { batch: u32, timesteps: u32 }
 @group(0) @binding(2) var<storage, read> table: array<SamplerStep>;
 @group(0) @binding(3) var<storage, read_write> t: array<f32>;
 
-@compute @workgroup_size(64)
+const WORKGROUP = 64u;
+
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= p.batch) { return; }
   t[gid.x] = table[state.step].timestep / f32(p.timesteps);

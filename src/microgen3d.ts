@@ -307,10 +307,10 @@ export class MicroGen3D {
 /**
  * Whether generate measures descriptors when not told: only where it costs
  * under 5% of generation time. Measured on lavapipe (2-core VM, bench/RESULTS.md):
- * 8-10 s per 128x128x64 sample and 2.0-2.6 s per 64^3 one, against 1040-1070 s and
- * 2300-3660 s of generation (under 1%). A GPU generates a sample in about a
- * second (the paper's A100: 0.5-0.8 s), so there the measurement would cost more
- * than the generation: off unless asked for.
+ * 18-25 s per 128x128x64 sample and 4.7-5.8 s per 64^3 one, against 1040-1070 s
+ * and 2300-3660 s of generation at the published width (2% and 0.2%). A GPU
+ * generates a sample in about a second (the paper's A100: 0.5-0.8 s) and the
+ * descriptors' GPU time there is not measured yet, so there it is off unless asked for.
  */
 export function measuresByDefault(rt: Runtime): boolean {
   return adapterReport(rt).isCpu;

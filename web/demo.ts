@@ -108,7 +108,7 @@ class DemoPage {
     );
     this.readContext = contextSliders(byId('context-sliders', HTMLElement), c.contextAttributes);
     // Until a run says otherwise, the reference loop's steps.
-    this.view.reset(c, c.timesteps - 2);
+    this.view.reset(this.model, c.timesteps - 2);
     this.showSteps();
     const canGenerate = Boolean(c.files.ddpm && c.files.vae);
     generateButton.disabled = !canGenerate;
@@ -135,16 +135,20 @@ class DemoPage {
     cancelButton.disabled = false;
     for (const control of modelControls) control.disabled = true;
     progressBar.value = 0;
-    this.view.reset(model.config, settings.steps);
+    this.view.reset(model, settings.steps);
     const started = performance.now();
     let last = { time: started, steps: 0 };
     setStatus(generateStatus, 'running', 'Compiling kernels and starting…');
     try {
+      const thresholds = [...this.view.thresholds];
       const run = model.generate({
         context: this.readContext(),
         samples,
         seed,
         ...settings,
+        thresholds,
+        // The demo's point is to compare requested with measured, whatever the adapter's default.
+        measure: true,
         signal: abort.signal,
         onProgress: (p) => {
           const now = performance.now();
@@ -154,7 +158,7 @@ class DemoPage {
           setStatus(generateStatus, 'running', `step ${p.stepsDone}/${p.stepsTotal} · ${perStep.toFixed(1)} ms/step · sample ${Math.min(p.samplesDone + 1, samples)}/${samples}`);
         },
       });
-      for await (const sample of run) this.view.add(sample);
+      for await (const sample of run) this.view.add(sample, thresholds);
       progressBar.value = 1;
       setStatus(generateStatus, 'done', `Generated ${samples} sample${samples > 1 ? 's' : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
     } catch (error) {

@@ -40,8 +40,8 @@ Generates microstructures conditioned on target descriptors.
   --measure          measure every sample's GraSPI descriptors into the
                      measured_* columns of outputs_predicted.csv and run.json, and end a
                      run of several samples with the conditioning report (mg3d help report).
-                     Default: on for CPU adapters (under 1% of their generation time),
-                     off on GPUs (there it would cost more than generating)
+                     Default: on for CPU adapters (2% of their generation time at the
+                     published width), off on GPUs (not measured there yet)
   --no-measure       do not measure
   --npy              also write .npy volumes
   --resume           continue a stopped run in --out without redoing finished samples

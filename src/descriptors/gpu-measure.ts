@@ -7,7 +7,11 @@ import phasesWgsl from '../../shaders/graspi-phases.wgsl';
 import relaxWgsl from '../../shaders/graspi-relax.wgsl';
 import sweepAdvanceWgsl from '../../shaders/graspi-sweep-advance.wgsl';
 import tallyWgsl from '../../shaders/graspi-tally.wgsl';
-import { grid, Params, type Dispatch, type Runtime, type Tensor } from '../runtime/index.js';
+import { declareKernel, grid } from '../kernel/kernel.js';
+import type { UniformValues } from '../kernel/uniform-layout.js';
+import type { StorageAccess } from '../kernel/wgsl-interface.js';
+import type { WgslFile } from '../kernel/wgsl-source.js';
+import type { Dispatch, Runtime, Tensor } from '../runtime/index.js';
 import { straightPathLimits, type Tally } from './assemble.js';
 import type { Lattice } from './lattice.js';
 
@@ -19,18 +23,49 @@ const COUNTERS = [
   'donorsAtAnode', 'acceptorsAtCathode', 'dissCount', 'straightD', 'straightA',
 ] as const satisfies readonly (keyof Tally)[];
 
-const COUNTER_CONSTANTS =
-  `const NUM_COUNTERS: u32 = ${COUNTERS.length}u;\n` + COUNTERS.map((name, i) => `const C_${name}: u32 = ${i}u;`).join('\n');
+const COUNTER_CONSTANTS: WgslFile = {
+  file: 'src/descriptors/gpu-measure.ts (COUNTERS)',
+  code: `const NUM_COUNTERS: u32 = ${COUNTERS.length}u;\n${COUNTERS.map((name, i) => `const C_${name}: u32 = ${i}u;`).join('\n')}\n`,
+};
 
-const withLattice = (kernel: string, readsPhases: boolean) => [latticeWgsl, readsPhases ? phasesWgsl : '', kernel].join('\n');
-const SHADERS = {
-  init: withLattice(initWgsl, true),
-  hook: withLattice(hookWgsl, true),
-  jump: withLattice(jumpWgsl, false),
-  electrodeFlags: withLattice(electrodeFlagsWgsl, false),
-  relax: withLattice(relaxWgsl, true),
-  tally: withLattice(`${COUNTER_CONSTANTS}\n${tallyWgsl}`, true),
-  sweepAdvance: sweepAdvanceWgsl,
+/** The Lattice struct of shaders/graspi-lattice.wgsl, bound at binding 0 by every kernel but sweepAdvance. */
+const LATTICE = {
+  struct: 'Lattice',
+  fields: {
+    nd: 'i32', nh: 'i32', nw: 'i32', n: 'u32',
+    wrap_d: 'u32', wrap_h: 'u32', flat: 'u32', tile_count: 'u32',
+    tile: 'vec4i', tiles: 'vec4i',
+    len: 'vec4f', half_len: 'vec4f',
+  },
+} as const;
+
+/** A GraSPI kernel: the lattice (and the phase map at binding 1 where it reads it), then its own bindings. */
+function declareGraspi<const S extends Record<string, StorageAccess>>(name: string, kernel: WgslFile, readsPhases: boolean, storage: S) {
+  return declareKernel({
+    name: `graspi-${name}`,
+    parts: readsPhases ? [latticeWgsl, phasesWgsl, kernel] : [latticeWgsl, kernel],
+    uniforms: LATTICE,
+    storage,
+  });
+}
+
+const KERNELS = {
+  init: declareGraspi('init', initWgsl, true, { phase_words: 'read', label: 'read_write', electrode: 'read_write', de: 'read_write', dg: 'read_write' }),
+  hook: declareGraspi('hook', hookWgsl, true, { phase_words: 'read', label: 'read_write', changed: 'read_write' }),
+  jump: declareGraspi('jump', jumpWgsl, false, { label: 'read_write', changed: 'read_write' }),
+  electrodeFlags: declareGraspi('electrodeFlags', electrodeFlagsWgsl, false, { label: 'read', electrode: 'read_write' }),
+  relax: declareGraspi('relax', relaxWgsl, true, {
+    phase_words: 'read', de: 'read_write', dg: 'read_write', changed: 'read_write', stamp: 'read_write', sweep: 'read',
+  }),
+  tally: declareKernel({
+    name: 'graspi-tally',
+    parts: [latticeWgsl, phasesWgsl, COUNTER_CONSTANTS, tallyWgsl],
+    uniforms: LATTICE,
+    storage: {
+      phase_words: 'read', label: 'read', electrode: 'read', de: 'read', dg: 'read', limits: 'read', counters: 'read_write', diss_partial: 'read_write',
+    },
+  }),
+  sweepAdvance: declareKernel({ name: 'graspi-sweepAdvance', parts: [sweepAdvanceWgsl], storage: { sweep: 'read_write' } }),
 };
 
 const WORKGROUP = 256;
@@ -51,16 +86,16 @@ function tiling(l: Lattice): { tile: number[]; tiles: number[]; count: number } 
   return { tile, tiles, count: tiles[0] * tiles[1] * tiles[2] };
 }
 
-/** The Lattice struct of shaders/graspi-lattice.wgsl, field by field. */
-function latticeParams(l: Lattice): ArrayBuffer {
+/** The Lattice struct of shaders/graspi-lattice.wgsl. */
+function latticeValues(l: Lattice): UniformValues<typeof LATTICE.fields> {
   const [nd, nh, nw] = l.shape;
   const { tile, tiles, count } = tiling(l);
-  return new Params()
-    .i32(nd, nh, nw)
-    .u32(l.size, Number(l.wrapD), Number(l.wrapH), Number(l.flat), count)
-    .i32(...tile, 0, ...tiles, 0)
-    .f32(...l.lengths, ...l.halfLengths)
-    .bytes();
+  return {
+    nd, nh, nw, n: l.size,
+    wrap_d: Number(l.wrapD), wrap_h: Number(l.wrapH), flat: Number(l.flat), tile_count: count,
+    tile: [...tile, 0], tiles: [...tiles, 0],
+    len: [...l.lengths], half_len: [...l.halfLengths],
+  };
 }
 
 const asWords = (data: ArrayBufferLike) => new Float32Array(data);
@@ -83,7 +118,7 @@ export async function tallyOnGpu(rt: Runtime, phases: Uint8Array, lattice: Latti
   const owned: Tensor[] = [];
   const own = (t: Tensor) => (owned.push(t), t);
   // Bound at binding 0 by every kernel; ours (not the runtime's per-kernel uniform) so that it is freed here.
-  const params = rt.uniform(latticeParams(lattice));
+  const params = rt.uniform(KERNELS.init.packUniforms(latticeValues(lattice)));
   try {
     const phaseWords = own(rt.upload(asWords(packed.buffer), [packed.length / 4]));
     const label = own(rt.tensor([n]));
@@ -98,22 +133,34 @@ export async function tallyOnGpu(rt: Runtime, phases: Uint8Array, lattice: Latti
     const stamps = own(rt.upload(new Float32Array(tileCount), [tileCount]));
     const sweep = own(rt.upload(asWords(Uint32Array.of(1).buffer), [1]));
 
-    const kernel = (name: keyof typeof SHADERS, buffers: Tensor[], bytes: number, groups = workgroups): Dispatch =>
-      rt.kernel({
-        label: `graspi-${name}`,
-        work: { signature: `graspi ${name} [${lattice.shape}]`, bytes },
-        shader: SHADERS[name],
-        buffers: name === 'sweepAdvance' ? buffers : [params, ...buffers],
-        workgroups: groups,
-      });
+    const uniforms = { shared: params };
+    const work = (name: string, bytes: number) => ({ signature: `graspi ${name} [${lattice.shape}]`, bytes });
     const voxelBytes = 4 * n;
-    const init = kernel('init', [phaseWords, label, electrode, de, dg], 4 * voxelBytes);
-    const hook = kernel('hook', [phaseWords, label, changed], voxelBytes);
-    const jump = kernel('jump', [label, changed], voxelBytes);
-    const electrodeFlags = kernel('electrodeFlags', [label, electrode], voxelBytes);
-    const relax = kernel('relax', [phaseWords, de, dg, changed, stamps, sweep], 2 * voxelBytes, grid(tileCount * WORKGROUP, WORKGROUP));
-    const sweepAdvance = kernel('sweepAdvance', [sweep], 4, [1, 1, 1]);
-    const tally = kernel('tally', [phaseWords, label, electrode, de, dg, limitBuffer, counters, dissPartial], 4 * voxelBytes);
+    const init = rt.kernel(
+      KERNELS.init.spec({ work: work('init', 4 * voxelBytes), uniforms, storage: { phase_words: phaseWords, label, electrode, de, dg }, workgroups }),
+    );
+    const hook = rt.kernel(KERNELS.hook.spec({ work: work('hook', voxelBytes), uniforms, storage: { phase_words: phaseWords, label, changed }, workgroups }));
+    const jump = rt.kernel(KERNELS.jump.spec({ work: work('jump', voxelBytes), uniforms, storage: { label, changed }, workgroups }));
+    const electrodeFlags = rt.kernel(
+      KERNELS.electrodeFlags.spec({ work: work('electrodeFlags', voxelBytes), uniforms, storage: { label, electrode }, workgroups }),
+    );
+    const relax = rt.kernel(
+      KERNELS.relax.spec({
+        work: work('relax', 2 * voxelBytes),
+        uniforms,
+        storage: { phase_words: phaseWords, de, dg, changed, stamp: stamps, sweep },
+        workgroups: grid(tileCount * WORKGROUP, WORKGROUP),
+      }),
+    );
+    const sweepAdvance = rt.kernel(KERNELS.sweepAdvance.spec({ work: work('sweepAdvance', 4), uniforms: {}, storage: { sweep }, workgroups: [1, 1, 1] }));
+    const tally = rt.kernel(
+      KERNELS.tally.spec({
+        work: work('tally', 4 * voxelBytes),
+        uniforms,
+        storage: { phase_words: phaseWords, label, electrode, de, dg, limits: limitBuffer, counters, diss_partial: dissPartial },
+        workgroups,
+      }),
+    );
 
     // Repeats `step` until one run of it changes nothing: batches of `perCheck`, the flag cleared before each batch's last step.
     const untilStable = async (step: Dispatch[], perCheck: number): Promise<number> => {

@@ -5,22 +5,49 @@ import stateWgsl from '../../shaders/ddpm-state.wgsl';
 import timeFromStepWgsl from '../../shaders/ddpm-time-from-step.wgsl';
 import updateWgsl from '../../shaders/ddpm-update.wgsl';
 import philoxWgsl from '../../shaders/philox.wgsl';
-import { grid, Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
+import { declareKernel, grid } from '../kernel/kernel.js';
+import { wgslConstant } from '../kernel/wgsl-source.js';
+import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
-/** Each sampler kernel with the step state and Philox in front of it. */
-const withState = (kernel: string) => `${philoxWgsl}\n${stateWgsl}\n${kernel}`;
+/** Every sampler kernel reads the step state and the coefficient table; the ones that draw noise also Philox. */
 const kernels = {
-  timeFromStep: withState(timeFromStepWgsl),
-  advanceStep: withState(advanceStepWgsl),
-  update: withState(updateWgsl),
-  dpmSolverUpdate: withState(dpmSolverUpdateWgsl),
-  fillNormal: withState(fillNormalWgsl),
+  timeFromStep: declareKernel({
+    name: 'timeFromStep',
+    parts: [stateWgsl, timeFromStepWgsl],
+    uniforms: { struct: 'P', fields: { batch: 'u32', timesteps: 'u32' } },
+    storage: { state: 'read', table: 'read', t: 'read_write' },
+  }),
+  advanceStep: declareKernel({
+    name: 'advanceStep',
+    parts: [stateWgsl, advanceStepWgsl],
+    storage: { state: 'read_write' },
+  }),
+  update: declareKernel({
+    name: 'ddpmUpdate',
+    parts: [ELEMENTWISE_PART, philoxWgsl, stateWgsl, updateWgsl],
+    uniforms: { struct: 'P', fields: { size: 'u32', per_sample: 'u32', batch: 'u32', noise_steps: 'u32', nan: 'f32' } },
+    storage: { state: 'read', table: 'read', x: 'read_write', eps: 'read', noise: 'read' },
+    overrides: { PHILOX_NOISE: 'bool' },
+  }),
+  dpmSolverUpdate: declareKernel({
+    name: 'dpmSolverUpdate',
+    parts: [ELEMENTWISE_PART, stateWgsl, dpmSolverUpdateWgsl],
+    uniforms: { struct: 'P', fields: { size: 'u32', nan: 'f32' } },
+    storage: { state: 'read', table: 'read', x: 'read_write', eps: 'read', previous: 'read_write' },
+  }),
+  fillNormal: declareKernel({
+    name: 'fillNormal',
+    parts: [ELEMENTWISE_PART, philoxWgsl, stateWgsl, fillNormalWgsl],
+    uniforms: { struct: 'P', fields: { size: 'u32', per_sample: 'u32', counter_step: 'u32' } },
+    storage: { state: 'read', x: 'read_write' },
+  }),
 };
 
 const BUFFER_USAGE = 0x80 | 0x8 | 0x4; // STORAGE | COPY_DST | COPY_SRC, constants not global in every host
 
-/** The words of one coefficient-table row: SamplerStep in shaders/ddpm-state.wgsl. */
-export const SAMPLER_STEP_WORDS = 8;
+/** The words of one coefficient-table row (SamplerStep in shaders/ddpm-state.wgsl). */
+export const SAMPLER_STEP_WORDS = wgslConstant(stateWgsl, 'SAMPLER_STEP_WORDS');
 const STEP_BYTES = SAMPLER_STEP_WORDS * 4;
 
 /** The step state: u32 [step, sampleOffset, key0, key1] (StepState in shaders/ddpm-state.wgsl). */
@@ -68,13 +95,11 @@ export function writeStepTable(rt: Runtime, table: GPUBuffer, rows: Float32Array
 /** t[b] = i / timesteps for t (B), the UNet's time input at the current step's trained index i. */
 export function timeFromStep(g: Graph, state: GPUBuffer, table: GPUBuffer, t: Tensor, timesteps: number): void {
   if (t.shape.length !== 1) throw new Error(`timeFromStep: t [${t.shape}] must be (B)`);
-  g.add({
-    label: 'timeFromStep',
+  kernels.timeFromStep.dispatch(g, {
     work: { signature: `timeFromStep [${t.shape}]`, bytes: 4 + 4 + t.byteLength },
-    shader: kernels.timeFromStep,
-    params: new Params().u32(t.size, timesteps).bytes(),
-    buffers: [state, table, t],
-    workgroups: grid(t.size, 64),
+    uniforms: { batch: t.size, timesteps },
+    storage: { state, table, t },
+    workgroups: grid(t.size, wgslConstant(timeFromStepWgsl, 'WORKGROUP')),
   });
 }
 
@@ -109,18 +134,16 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, table: GPUBuffer, s
     }
     noiseSteps = n.shape[0];
   }
-  g.add({
-    label: 'ddpmUpdate',
+  kernels.update.dispatch(g, {
     // x read and written; eps read; a buffer's noise for this step only; the state and the step's row.
     work: {
       signature: `ddpmUpdate [${x.shape}] ${noise.kind} noise`,
       bytes: STATE_BYTES + STEP_BYTES + 3 * x.byteLength + (noise.kind === 'buffer' ? x.byteLength : 0),
     },
-    shader: kernels.update,
-    constants: { PHILOX_NOISE: noise.kind === 'philox' ? 1 : 0 },
-    params: new Params().u32(x.size, x.size / batch, batch, noiseSteps).f32(NaN).bytes(),
-    buffers: [state, table, x, eps, noise.kind === 'buffer' ? noise.noise : eps],
-    workgroups: grid(x.size, 256),
+    overrides: { PHILOX_NOISE: noise.kind === 'philox' },
+    uniforms: { size: x.size, per_sample: x.size / batch, batch, noise_steps: noiseSteps, nan: NaN },
+    storage: { state, table, x, eps, noise: noise.kind === 'buffer' ? noise.noise : eps },
+    workgroups: elementwiseGrid(x.size),
   });
 }
 
@@ -133,24 +156,21 @@ export function dpmSolverUpdate(g: Graph, x: Tensor, eps: Tensor, previous: Tens
   const where = checkUpdateOperands('dpmSolverUpdate', x, eps);
   if (String(previous.shape) !== String(x.shape)) throw new Error(`${where}: previous [${previous.shape}] must have x's shape`);
   if (previous.buffer === x.buffer || previous.buffer === eps.buffer) throw new Error(`${where}: previous must have its own buffer`);
-  g.add({
-    label: 'dpmSolverUpdate',
+  kernels.dpmSolverUpdate.dispatch(g, {
     // x and previous read and written; eps read; the state and the step's row.
     work: { signature: `dpmSolverUpdate [${x.shape}]`, bytes: STATE_BYTES + STEP_BYTES + 5 * x.byteLength },
-    shader: kernels.dpmSolverUpdate,
-    params: new Params().u32(x.size).f32(NaN).bytes(),
-    buffers: [state, table, x, eps, previous],
-    workgroups: grid(x.size, 256),
+    uniforms: { size: x.size, nan: NaN },
+    storage: { state, table, x, eps, previous },
+    workgroups: elementwiseGrid(x.size),
   });
 }
 
 /** step += 1, on the GPU, after the step's update. */
 export function advanceStep(g: Graph, state: GPUBuffer): void {
-  g.add({
-    label: 'advanceStep',
+  kernels.advanceStep.dispatch(g, {
     work: { signature: 'advanceStep', bytes: 8 },
-    shader: kernels.advanceStep,
-    buffers: [state],
+    uniforms: {},
+    storage: { state },
     workgroups: [1, 1, 1],
   });
 }
@@ -163,12 +183,10 @@ export function advanceStep(g: Graph, state: GPUBuffer): void {
 export function fillNormal(g: Graph, x: Tensor, state: GPUBuffer, counterStep: number): void {
   if (x.shape.length < 2) throw new Error(`fillNormal: x [${x.shape}] must be (B, ...latent)`);
   const batch = x.shape[0];
-  g.add({
-    label: 'fillNormal',
+  kernels.fillNormal.dispatch(g, {
     work: { signature: `fillNormal [${x.shape}]`, bytes: STATE_BYTES + x.byteLength },
-    shader: kernels.fillNormal,
-    params: new Params().u32(x.size, x.size / batch, counterStep).bytes(),
-    buffers: [state, x],
-    workgroups: grid(x.size, 256),
+    uniforms: { size: x.size, per_sample: x.size / batch, counter_step: counterStep },
+    storage: { state, x },
+    workgroups: elementwiseGrid(x.size),
   });
 }

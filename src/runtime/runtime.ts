@@ -1,4 +1,5 @@
 import { GpuError } from '../errors.js';
+import { describeCompileMessage, type Shader } from '../kernel/wgsl-source.js';
 import { BufferPool } from './buffer-pool.js';
 import { fromHalfBits, toHalfBits } from './half.js';
 import { Tensor, type DType } from './tensor.js';
@@ -48,8 +49,8 @@ export interface Dispatch {
 export interface KernelSpec {
   label: string;
   work: KernelWork;
-  /** Full WGSL source; identical sources share one compiled pipeline. */
-  shader: string;
+  /** A declared kernel's shader (src/kernel/): its name and the constants key the pipeline. */
+  shader: Shader;
   constants?: Record<string, number>;
   /** Uniform parameters, bound at @binding(0) when present. */
   params?: ArrayBuffer;
@@ -70,6 +71,9 @@ export class Runtime {
   /** Tests set this so that an element a kernel forgets to write reads NaN. */
   poisonNewTensors = false;
   private firstError: string | undefined;
+  /** The first WGSL compile error, placed in its source file; it explains the validation errors that follow it. */
+  private compileError: string | undefined;
+  private readonly compiling: Promise<void>[] = [];
   private lostReason: string | undefined;
 
   private constructor(
@@ -169,6 +173,7 @@ export class Runtime {
     try {
       await this.wait(staging.mapAsync(USAGE.MAP_READ));
     } catch (e) {
+      await this.compiled();
       this.throwIfFailed();
       throw e;
     }
@@ -176,6 +181,7 @@ export class Runtime {
     const out = t.dtype === 'f16' ? fromHalfBits(new Uint16Array(bytes, 0, t.size)) : new Float32Array(bytes);
     staging.unmap();
     staging.destroy();
+    await this.compiled();
     this.throwIfFailed();
     return out;
   }
@@ -187,19 +193,30 @@ export class Runtime {
     return buf;
   }
 
-  pipeline(shader: string, constants: Record<string, number> = {}, label = 'kernel'): GPUComputePipeline {
-    const key = `${shader}\u0000${JSON.stringify(constants)}`;
+  pipeline(shader: Shader, constants: Record<string, number> = {}, label = shader.name): GPUComputePipeline {
+    const key = `${shader.name}\u0000${JSON.stringify(constants)}`;
     let p = this.pipelines.get(key);
     if (!p) {
-      let module = this.modules.get(shader);
-      if (!module) {
-        module = this.device.createShaderModule({ code: shader, label });
-        this.modules.set(shader, module);
-      }
-      p = this.device.createComputePipeline({ layout: 'auto', label, compute: { module, entryPoint: 'main', constants } });
+      const module = this.module(shader);
+      p = this.device.createComputePipeline({ layout: 'auto', label, compute: { module, entryPoint: shader.entryPoint, constants } });
       this.pipelines.set(key, p);
     }
     return p;
+  }
+
+  /** The compiled shader; its compile errors are reported at the next sync, naming the source file and line. */
+  module(shader: Shader): GPUShaderModule {
+    let module = this.modules.get(shader.name);
+    if (!module) {
+      module = this.device.createShaderModule({ code: shader.code, label: shader.name });
+      this.modules.set(shader.name, module);
+      const checked = module.getCompilationInfo().then((info) => {
+        const errors = info.messages.filter((m) => m.type === 'error');
+        if (errors.length) this.compileError ??= `kernel ${shader.name}: ${errors.map((m) => describeCompileMessage(shader, m)).join('; ')}`;
+      });
+      this.compiling.push(checked);
+    }
+    return module;
   }
 
   /** Builds (but does not run) one dispatch. */
@@ -218,7 +235,8 @@ export class Runtime {
 
   /** Encodes the dispatches `repeat` times into one command buffer and submits it. */
   run(dispatches: readonly Dispatch[], repeat = 1): void {
-    this.throwIfFailed();
+    // Validation errors wait for the next sync: it also knows where in the WGSL a compile error lies.
+    this.throwIfLost();
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     for (let r = 0; r < repeat; r++) {
@@ -235,11 +253,18 @@ export class Runtime {
   /** Waits for all submitted work; surfaces validation errors and device loss. */
   async sync(): Promise<void> {
     await this.wait(this.device.queue.onSubmittedWorkDone());
+    await this.compiled();
     this.throwIfFailed();
   }
 
   throwIfFailed(): void {
-    if (this.lostReason) throw new GpuError(`GPU device lost: ${this.lostReason}`);
+    this.throwIfLost();
+    if (this.compileError) {
+      const msg = this.compileError;
+      this.compileError = undefined;
+      this.firstError = undefined;
+      throw new GpuError(`WGSL compile error in ${msg}`);
+    }
     if (this.firstError) {
       const msg = this.firstError;
       this.firstError = undefined;
@@ -251,6 +276,15 @@ export class Runtime {
     this.pool.trim();
     this.device.destroy();
     this.host.onDestroy?.();
+  }
+
+  private throwIfLost(): void {
+    if (this.lostReason) throw new GpuError(`GPU device lost: ${this.lostReason}`);
+  }
+
+  /** Waits for the compile checks of the shaders created so far. */
+  private async compiled(): Promise<void> {
+    await this.wait(Promise.all(this.compiling.splice(0)));
   }
 
   private wait<T>(p: Promise<T>): Promise<T> {
@@ -266,14 +300,6 @@ export class Runtime {
       );
     }
   }
-}
-
-/** Workgroup counts for `threads` invocations of `size`, folded into y past the 65535 limit. */
-export function grid(threads: number, size: number): [number, number, number] {
-  const groups = Math.max(1, Math.ceil(threads / size));
-  if (groups <= 65535) return [groups, 1, 1];
-  const y = Math.ceil(groups / 65535);
-  return [Math.ceil(groups / y), y, 1];
 }
 
 /** writeBuffer copies whole 4-byte words: an odd count of halves gets one zero half. */

@@ -3,7 +3,9 @@ import { MicroGen3D } from '../../src/microgen3d.js';
 import { randomModelFiles, TINY_MODEL } from '../../src/models/random-model.js';
 import { SamplerPlan, SamplerPlans, samplerRun, updateKind, type NoisePredictor } from '../../src/models/sampler.js';
 import { samplerSettings, samplerTimesteps, type SamplerSettings } from '../../src/models/sampler-schedule.js';
-import { grid, Params, type Graph, type Tensor } from '../../src/runtime/index.js';
+import { declareKernel } from '../../src/kernel/kernel.js';
+import { ELEMENTWISE_PART, elementwiseGrid } from '../../src/ops/elementwise.js';
+import type { Graph, Tensor } from '../../src/runtime/index.js';
 import { useRuntime } from '../helpers/gpu.js';
 import { ddpmStepsRef, trainedSchedule } from '../reference/ddpm.js';
 import { ddimStepRef, dpmSolver2mRef, timestepsRef } from '../reference/sampler.js';
@@ -13,20 +15,31 @@ import { ddimStepRef, dpmSolver2mRef, timestepsRef } from '../reference/sampler.
  * x_t = alpha x0 + sigma eps, E[eps | x_t] = sigma (x_t - alpha mu) / (alpha^2 s^2 + sigma^2),
  * alpha^2 = alphabar_i at the step's index i = round(t n_T).
  */
-const GAUSSIAN_EPS = `
-struct P { size: u32, per_sample: u32, timesteps: u32, mu: f32, s2: f32 }
+const gaussianEps = declareKernel({
+  name: 'gaussian eps (test)',
+  parts: [
+    ELEMENTWISE_PART,
+    {
+      file: 'test/models/sampler.test.ts (gaussian eps)',
+      code: `struct P { size: u32, per_sample: u32, timesteps: u32, mu: f32, s2: f32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> t: array<f32>;
 @group(0) @binding(2) var<storage, read> alphabar: array<f32>;
 @group(0) @binding(3) var<storage, read> x: array<f32>;
 @group(0) @binding(4) var<storage, read_write> eps: array<f32>;
-@compute @workgroup_size(256)
+@compute @workgroup_size(ELEMENTWISE_WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = gid.x + gid.y * nwg.x * 256u;
+  let idx = elementwise_index(gid, nwg);
   if (idx >= p.size) { return; }
   let ab = alphabar[u32(round(t[idx / p.per_sample] * f32(p.timesteps)))];
   eps[idx] = sqrt(1.0 - ab) * (x[idx] - sqrt(ab) * p.mu) / (ab * p.s2 + 1.0 - ab);
-}`;
+}
+`,
+    },
+  ],
+  uniforms: { struct: 'P', fields: { size: 'u32', per_sample: 'u32', timesteps: 'u32', mu: 'f32', s2: 'f32' } },
+  storage: { t: 'read', alphabar: 'read', x: 'read', eps: 'read_write' },
+});
 
 const timesteps = 1000;
 const trained = trainedSchedule(timesteps);
@@ -76,13 +89,11 @@ describe('samplers driven by the exact noise predictor of Gaussian data', () => 
       shape: { contextSize: 1 },
       build(g: Graph, x: Tensor, t: Tensor): Tensor {
         const eps = g.tensor(x.shape);
-        g.add({
-          label: 'gaussian eps',
+        gaussianEps.dispatch(g, {
           work: { signature: `gaussian eps [${x.shape}]`, bytes: 2 * x.byteLength },
-          shader: GAUSSIAN_EPS,
-          params: new Params().u32(x.size, x.size / x.shape[0], timesteps).f32(MU, S * S).bytes(),
-          buffers: [t, alphabar, x, eps],
-          workgroups: grid(x.size, 256),
+          uniforms: { size: x.size, per_sample: x.size / x.shape[0], timesteps, mu: MU, s2: S * S },
+          storage: { t, alphabar, x, eps },
+          workgroups: elementwiseGrid(x.size),
         });
         return eps;
       },
