@@ -3,12 +3,13 @@ import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan, samplerRun } from '../models/sampler.js';
 import { samplerSettings, type SamplerSettings } from '../models/sampler-schedule.js';
-import { Graph, type Runtime } from '../runtime/index.js';
+import { executedFlops, Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
+import { benchDescriptors, type DescriptorTiming } from './descriptor-bench.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
-import { median, timeRuns, timeSamplerSteps } from './timing.js';
+import { median, spreadOf, timeRuns, timeSamplerSteps, type Spread } from './timing.js';
 import { buildUnetStep } from './unet-step.js';
 
 /** Denoising steps per sample: i = n_T - 2 down to 1. */
@@ -22,6 +23,8 @@ export interface BenchSettings {
   steps: number;
   /** Timed decoder runs after one warm-up. */
   decoderRuns: number;
+  /** Timed descriptor measurements at most (at least one, more while the time budget allows). */
+  descriptorRuns: number;
   batches: number[];
   timeBudgetSeconds: number;
   /** Samplers whose per-sample latency is reported, each at its step count. */
@@ -40,8 +43,10 @@ export interface SamplerRow {
 
 export interface BatchRow {
   batch: number;
-  /** Wall time of one DDPM step (UNet + update) on the whole batch. */
+  /** Wall time of one DDPM step (UNet + update) on the whole batch: the median of the timed steps. */
   stepMs: number;
+  /** All the timed steps: median, min, max, count, and whether they agree well enough to trust. */
+  step: Spread;
   /** The UNet's FLOP for the batch over stepMs. */
   gflopPerSecond: number;
   /** stepMs * 998 / batch, extrapolated from the timed steps. */
@@ -81,8 +86,12 @@ export interface VariantResult {
   weightsBytes: number;
   /** The UNet's FLOP for one sample and one step. */
   unetGflopPerSample: number;
+  /** What the kernels multiply per step and sample (Winograd executes fewer than the dense count). */
+  unetExecutedGflopPerSample: number;
   batches: (BatchRow | ({ batch: number } & Skipped))[];
   decode: DecodeResult | Skipped;
+  /** GraSPI descriptors of one sample of the variant's volume shape (generate --measure). */
+  descriptors: DescriptorTiming;
   poolPeakBytes: number;
 }
 
@@ -125,6 +134,9 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
       for (const r of b.samplers) r.totalMsPerSample = r.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
     }
   }
+  log(`${variant}: descriptors`);
+  const [, d, h, w] = preset.imageShape;
+  const descriptors = await benchDescriptors(rt, [d, h, w], s.descriptorRuns, budget);
   return {
     variant,
     preset: BENCH_VARIANTS[variant],
@@ -135,20 +147,30 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     setupSeconds,
     weightsBytes,
     unetGflopPerSample: unet.flopPerSample / 1e9,
+    unetExecutedGflopPerSample: unet.executedFlopPerSample / 1e9,
     batches,
     decode,
+    descriptors,
     poolPeakBytes: rt.pool.stats().peakBytes,
   };
 }
 
-/** The UNet's useful FLOP and its largest tensor for one sample; both scale with the batch. */
-function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; largestBytesPerSample: number } {
+/**
+ * The UNet's useful FLOP (the architecture's dense count), the FLOP its
+ * kernels execute, and its largest tensor, for one sample; all scale with the batch.
+ */
+function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; executedFlopPerSample: number; largestBytesPerSample: number } {
   const unet = nets.unet!;
   const g = new Graph(rt);
   buildUnetStep(g, unet, nets.config.latentShape, 1);
   const largestBytesPerSample = g.footprint().largestBytes;
+  const executedFlopPerSample = g.dispatches.reduce((sum, d) => sum + executedFlops(d.work), 0);
   g.release();
-  return { flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize), largestBytesPerSample };
+  return {
+    flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize),
+    executedFlopPerSample,
+    largestBytesPerSample,
+  };
 }
 
 async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, s: BenchSettings, unetFlopPerSample: number): Promise<BatchRow> {
@@ -159,12 +181,14 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, s: B
   try {
     const context = new Float32Array(batch * config.contextAttributes.length).fill(0.5);
     plan.start(samplerRun(schedule!, samplerSettings(schedule!.timesteps, {})), { context, sampleOffset: 0, seed: 0 });
-    const stepMs = await timeSamplerSteps(plan, steps);
+    const step = spreadOf(await timeSamplerSteps(plan, steps));
+    const stepMs = step.median;
     featurePredictor!.build(predict, plan.x);
     const predictMs = median(await timeRuns(rt, () => predict.run(), steps));
     return {
       batch,
       stepMs,
+      step,
       gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,
