@@ -13,10 +13,9 @@ import {
 import { Graph, type Runtime, type Tensor } from '../runtime/index.js';
 import { ddpmSteps, samplerTable, type SamplerName, type SamplerSettings, type TrainedSchedule } from './sampler-schedule.js';
 import type { WeightSet } from './weights.js';
+import { SCHEDULE_BUFFERS } from './architecture.js';
 
-/** Schedule buffers stored in ddpm.pt next to the UNet weights. */
-export const SCHEDULE_BUFFERS = ['alpha_t', 'oneover_sqrta', 'sqrt_beta_t', 'alphabar_t', 'sqrtab', 'sqrtmab', 'mab_over_sqrtmab'] as const;
-
+/** The trained schedule stored in ddpm.pt next to the UNet weights (every buffer checked present). */
 export function loadSchedule(w: WeightSet): TrainedSchedule {
   const n = w.get('oneover_sqrta', [-1]).shape[0];
   const get = (name: string) => w.get(name, [n]).data;
