@@ -5,6 +5,7 @@ import { SamplerPlan } from '../models/sampler.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
+import { benchDescriptors, type DescriptorTiming } from './descriptor-bench.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
 import { median, timeRuns, timeSamplerSteps } from './timing.js';
@@ -21,6 +22,8 @@ export interface BenchSettings {
   steps: number;
   /** Timed decoder runs after one warm-up. */
   decoderRuns: number;
+  /** Timed descriptor measurements at most (at least one, more while the time budget allows). */
+  descriptorRuns: number;
   batches: number[];
   timeBudgetSeconds: number;
 }
@@ -68,6 +71,8 @@ export interface VariantResult {
   unetGflopPerSample: number;
   batches: (BatchRow | ({ batch: number } & Skipped))[];
   decode: DecodeResult | Skipped;
+  /** GraSPI descriptors of one sample of the variant's volume shape (generate --measure). */
+  descriptors: DescriptorTiming;
   poolPeakBytes: number;
 }
 
@@ -106,6 +111,9 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   if ('ms' in decode) {
     for (const b of batches) if ('stepMs' in b) b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
   }
+  log(`${variant}: descriptors`);
+  const [, d, h, w] = preset.imageShape;
+  const descriptors = await benchDescriptors(rt, [d, h, w], s.descriptorRuns, budget);
   return {
     variant,
     preset: BENCH_VARIANTS[variant],
@@ -118,6 +126,7 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     unetGflopPerSample: unet.flopPerSample / 1e9,
     batches,
     decode,
+    descriptors,
     poolPeakBytes: rt.pool.stats().peakBytes,
   };
 }

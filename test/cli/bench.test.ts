@@ -42,11 +42,18 @@ describe('mg3d bench', () => {
       expect(r.poolPeakBytes).toBeGreaterThan(v.weightsBytes);
     }
     expect(v.decode).toEqual({ skipped: expect.stringMatching(/time budget/) });
+    // The descriptors run once whatever the budget: generate --measure's cost per sample.
+    expect(v.descriptors.shape).toEqual([64, 64, 64]);
+    expect(v.descriptors.runs).toBeGreaterThanOrEqual(1);
+    expect(v.descriptors.ms.min).toBeGreaterThan(0);
+    expect(v.descriptors.ms.min).toBeLessThanOrEqual(v.descriptors.ms.median);
+    expect(v.descriptors.ms.median).toBeLessThanOrEqual(v.descriptors.ms.max);
     expect(v.poolPeakBytes).toBeGreaterThanOrEqual(rows[1].poolPeakBytes);
 
     const text = lines.join('\n');
     expect(text).toContain('extrapolated to 998 steps from 1');
     expect(text).toContain('decoder (batch 1): skipped: over the time budget');
+    expect(text).toMatch(/descriptors \(64x64x64\): \S+ s per sample \(min \S+, max \S+, \d runs?\)\n/);
     expect(text).toContain(`wrote ${json}`);
   });
 
