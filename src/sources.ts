@@ -1,4 +1,4 @@
-import { FormatError } from './errors.js';
+import { FormatError, quote } from './errors.js';
 import { checkModelFileSize, modelFileLimit } from './io/model-files.js';
 import type { FileSource } from './models/model.js';
 
@@ -25,7 +25,7 @@ export function fileSource(source: ModelSource, fetchFn: typeof fetch = fetch): 
     const url = urlOf(name);
     if (!url) throw new FormatError(name, 'no URL given for this model file');
     const res = await fetchFn(url);
-    if (!res.ok) throw new FormatError(url, `HTTP ${res.status} ${res.statusText}`);
+    if (!res.ok) throw new FormatError(url, `HTTP ${res.status} ${quote(res.statusText)}`);
     return readBody(res, name, url);
   };
 }
