@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('mg3d generate', () => {
   const rt = useRuntime();
   const run = (flags: GenerateFlags, signal = new AbortController().signal) => generateCommand(rt(), { model, ...flags }, { out: () => {}, warn: () => {} }, signal);
-  const files = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f !== 'run.json').map((f) => [f, readFileSync(join(dir, f))]));
+  // run.json and the journal hold timings; everything else must match byte for byte.
+  const files = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f !== 'run.json' && !f.endsWith('.jsonl')).map((f) => [f, readFileSync(join(dir, f))]));
 
   it('writes volumes, phases, CSVs and run.json, and reproduces itself bit for bit', async () => {
     const a = join(root, 'a');
@@ -64,21 +65,30 @@ describe('mg3d generate', () => {
     const cut = join(root, 'cut');
     const spec = { context: '0.5,0.2,0.7', samples: '2', seed: '3' };
     await run({ out: full, ...spec, batch: 'auto' });
-    expect(JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')).batch).toBe(2);
+    expect(JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')).processes[0].batch).toBe(2);
+    // Stopped once the first sample is in the journal (3 samples, one per batch).
     const stop = new AbortController();
-    const onLine = (line: string) => {
-      if (line.startsWith('adapter')) setTimeout(() => stop.abort(), 0);
-    };
-    const interrupted = generateCommand(rt(), { model, out: cut, ...spec }, { out: onLine, warn: onLine }, stop.signal);
-    expect(await interrupted).toBe(130);
+    const watch = setInterval(() => existsSync(join(cut, 'samples.jsonl')) && stop.abort(), 5);
+    const interrupted = await generateCommand(rt(), { model, out: cut, ...spec, samples: '3' }, { out: () => {}, warn: () => {} }, stop.signal).finally(() => clearInterval(watch));
+    expect(interrupted).toBe(130);
     const partial = JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8'));
     expect(partial.complete).toBe(false);
-    expect(readdirSync(cut).some((f) => f.endsWith('.tmp'))).toBe(false);
-    // A lost file of a finished sample is redone too.
-    if (partial.samples.length) unlinkSync(join(cut, partial.samples[0].files[0]));
-    expect(await run({ out: cut, ...spec, resume: true })).toBe(0);
+    expect(readdirSync(cut).some((f) => f.endsWith('.tmp') || f.startsWith('.mg3d-lock'))).toBe(false);
+    const journal = readFileSync(join(cut, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(journal.length).toBeGreaterThanOrEqual(1);
+    expect(journal.length).toBeLessThan(3);
+    // The CSVs were appended per sample: one row per journal line.
+    expect(readFileSync(join(cut, 'inputs_context.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + journal.length);
+    // A lost file of a finished sample is redone, and a line torn by a crash is dropped.
+    unlinkSync(join(cut, journal[0].files[0]));
+    appendFileSync(join(cut, 'samples.jsonl'), '{"index": 1, "cont');
+    expect(await run({ out: cut, ...spec, samples: '3', resume: true })).toBe(0);
+    // Raising --samples on resume continues a complete run.
+    await run({ out: full, ...spec, samples: '3', resume: true });
     expect(files(cut)).toEqual(files(full));
-    expect(JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8')).samples).toHaveLength(2);
+    expect(JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8')).samples).toHaveLength(3);
+    await expect(run({ out: cut, ...spec, samples: '2', resume: true })).rejects.toThrow(/--samples 2 is fewer than the 3 of that run/);
+    await expect(run({ out: cut, ...spec, samples: '3', seed: '4', resume: true })).rejects.toThrow(/--seed differs: it was 3, now 4/);
   });
 
   it('conditions on the feature predictor reading of a volume (--from)', async () => {
@@ -132,7 +142,7 @@ describe('mg3d generate', () => {
     }
     expect(Math.sqrt(num / den)).toBeGreaterThan(0);
     expect(Math.sqrt(num / den)).toBeLessThan(1e-2);
-    await expect(run({ out: join(root, 'p16'), ...spec, resume: true })).rejects.toThrow(/settings differ.*"precision":"f16".*"precision":"f32"/);
+    await expect(run({ out: join(root, 'p16'), ...spec, resume: true })).rejects.toThrow(/--resume: .*p16: --precision differs: it was "f16", now "f32"/);
   });
 
   it('prints the conditioning report at the end of a measured run, and measures nothing with --no-measure', async () => {
@@ -151,7 +161,7 @@ describe('mg3d generate', () => {
     const record = JSON.parse(readFileSync(join(plain, 'run.json'), 'utf8'));
     expect(record.settings.measure).toBe(false);
     expect(record.samples[0].measured).toBeUndefined();
-    await expect(run({ out: plain, ...spec, measure: true, resume: true })).rejects.toThrow(/settings differ.*"measure":false.*"measure":true/);
+    await expect(run({ out: plain, ...spec, measure: true, resume: true })).rejects.toThrow(/--measure differs: it was false, now true/);
   });
 
   it('rejects bad arguments with one-line errors', async () => {
