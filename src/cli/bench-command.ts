@@ -16,8 +16,8 @@ import { parseIntList, parseNumber, parsePrecision } from './args.js';
  * keeps `npm start` to a few minutes.
  */
 const DEFAULTS: Record<BenchReport['settings']['defaults'], Omit<BenchSettings, 'precision'>> = {
-  gpu: { nFeat: PUBLISHED.nFeat, steps: 3, decoderRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
-  'cpu-adapter': { nFeat: 64, steps: 3, decoderRuns: 1, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
+  gpu: { nFeat: PUBLISHED.nFeat, steps: 3, decoderRuns: 3, descriptorRuns: 5, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
+  'cpu-adapter': { nFeat: 64, steps: 3, decoderRuns: 1, descriptorRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
 };
 const { gpu, 'cpu-adapter': cpu } = DEFAULTS;
 
@@ -25,7 +25,8 @@ export const BENCH_HELP = `mg3d bench [options]
 
 Measures the engine on random weights in the published shapes (nothing is
 downloaded): denoising-step latency, per-sample latency over batch sizes, the
-denoise / decode / predict split and peak GPU memory. Prints a table and writes
+denoise / decode / predict split, the GraSPI descriptors of one sample
+(generate --measure) and peak GPU memory. Prints a table and writes
 JSON. On a CPU adapter (lavapipe, SwiftShader) some defaults are smaller,
 shown in brackets, and the decoder is timed ${cpu.decoderRuns} time(s) after a warm-up
 run instead of ${gpu.decoderRuns}.
@@ -67,6 +68,7 @@ function parseSettings(f: BenchFlags, d: Omit<BenchSettings, 'precision'>): Benc
     batches: f.batches === undefined ? d.batches : [...new Set(parseIntList('batches', f.batches))].sort((a, b) => a - b),
     steps,
     decoderRuns: d.decoderRuns,
+    descriptorRuns: d.descriptorRuns,
     timeBudgetSeconds: f['time-budget'] === undefined ? d.timeBudgetSeconds : parseNumber('time-budget', f['time-budget'], { min: 0 }),
   };
 }

@@ -3,10 +3,11 @@ import { BENCH_VARIANTS, checkUnetWidth, memorySource, PUBLISHED, benchModelFile
 import { buildDecoderGraph } from '../perf/decoder-graph.js';
 import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../perf/kernel-profile.js';
 import { decoderFlops, unetFlops } from '../perf/model-flops.js';
-import { formatNumber } from '../perf/table.js';
-import { buildUnetStep, unetInputs, writeUnetInputs } from '../perf/unet-step.js';
+import { formatNumber, formatTable } from '../perf/table.js';
+import { buildUnetStep, timeUnetConvPaths, unetInputs, writeUnetInputs } from '../perf/unet-step.js';
 import { UsageError } from '../errors.js';
 import { loadNetworks } from '../models/model.js';
+import type { ConvTiming } from '../ops/conv-choice.js';
 import { Graph, type Runtime } from '../runtime/index.js';
 import { parseNumber, parsePrecision } from './args.js';
 import type { CommandIo } from './command-io.js';
@@ -59,6 +60,8 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
   const latent = nets.config.latentShape;
   warn(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
 
+  status('timing Winograd and the direct kernel per 3x3x3 layer');
+  const timings = await timeUnetConvPaths(rt, nets.unet!, latent, batch);
   const unetGraph = new Graph(rt);
   const step = buildUnetStep(unetGraph, nets.unet!, latent, batch);
   writeUnetInputs(rt, step, unetInputs(nets.unet!, latent, batch));
@@ -66,6 +69,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
   const unetModelFlops = batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize);
   printProfile(out, `${variant} UNet, n_feat ${nFeat} in ${precision}, latent ${latent.join('x')}, batch ${batch}`, await profileGraph(rt, unetGraph), unetModelFlops, top);
   unetGraph.release();
+  printConvTimings(out, timings);
 
   if (f.decoder) {
     const decoderGraph = buildDecoderGraph(rt, nets.decoder!, latent);
@@ -84,13 +88,21 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
 
 function printProfile(out: (line: string) => void, title: string, p: GraphProfile, modelFlops: number, top: number): void {
   const counted = p.byOp.reduce((sum, g) => sum + (g.flops ?? 0), 0);
+  const executed = p.byOp.reduce((sum, g) => sum + g.executedFlops, 0);
   out('');
   out(title);
   out(`  timing: ${describeMethod(p)}`);
   out(`  sum of kernel times ${formatNumber(p.kernelMs)} ms; the whole graph in one pass, submit to done: ${formatNumber(p.graphMs)} ms`);
-  out(`  FLOP: ${formatNumber(modelFlops / 1e9)} G by the architecture (MODEL.md's count), ${formatNumber(counted / 1e9)} G read off the kernels`);
+  out(`  FLOP: ${formatNumber(modelFlops / 1e9)} G by the architecture (MODEL.md's count), ${formatNumber(counted / 1e9)} G read off the kernels (dense, for comparable GFLOP/s); ${formatNumber(executed / 1e9)} G executed (Winograd multiplies 64 per output tile and channel pair where the dense count has 216)`);
   out('');
   for (const line of formatGroups('op', p.byOp, p.kernelMs)) out(line);
   out('');
   for (const line of formatGroups(`top ${Math.min(top, p.bySignature.length)} kernels`, p.bySignature.slice(0, top), p.kernelMs)) out(line);
+}
+
+function printConvTimings(out: (line: string) => void, timings: ConvTiming[]): void {
+  out('');
+  out('3x3x3 stride-1 convolutions: the path each layer runs, and both paths timed alone (fastest of 5 alternating runs)');
+  const rows = timings.map((c) => [c.layer, c.path, formatNumber(c.ms.winograd), formatNumber(c.ms.direct)]);
+  for (const line of formatTable(['layer', 'path', 'winograd ms', 'direct ms'], rows, 2)) out(line);
 }

@@ -42,12 +42,22 @@ export function benchNotes(s: BenchSettings): string[] {
     `decoder: the VAE decoder on one latent (generate decodes one sample at a time); median of ${s.decoderRuns} timed run${s.decoderRuns > 1 ? 's' : ''} after 1 warm-up`,
     `predict: the feature predictor at the batch, divided by the batch; median of ${k} run${k > 1 ? 's' : ''} after 1 warm-up`,
     `total: denoise + decoder + predict per sample ('-' where the decoder was not measured)`,
+    `descriptors: measureDescriptors (generate --measure) on one spinodal test volume of the variant's shape (Cahn's random-wave model, half donor); min / median / max of 1 to ${s.descriptorRuns} runs (more while the time budget allows) after 1 warm-up on 16^3`,
     `GFLOP/s: the UNet's multiply-adds x 2 over the step time; the DDPM update is not counted`,
     `pool peak: the most bytes the engine's buffer pool had handed out at once (weights + activations, rounded up to 256 B) up to that row; idle pooled buffers and driver overhead are not counted`,
   ];
 }
 
 const seconds = (ms: number) => formatNumber(ms / 1000);
+
+/** The descriptors' time per sample, and its share of the batch-1 generation time at this width. */
+function descriptorLine(v: VariantResult): string {
+  const { shape, ms, runs } = v.descriptors;
+  const first = v.batches[0];
+  const total = first && 'totalMsPerSample' in first && first.totalMsPerSample !== undefined ? first.totalMsPerSample : undefined;
+  const share = total === undefined ? '' : `; ${formatNumber((100 * ms.median) / total)}% of the batch-${first.batch} total per sample at n_feat ${v.nFeat}`;
+  return `  descriptors (${shape.join('x')}): ${seconds(ms.median)} s per sample (min ${seconds(ms.min)}, max ${seconds(ms.max)}, ${runs} run${runs > 1 ? 's' : ''})${share}`;
+}
 
 export function formatBenchReport(r: BenchReport): string[] {
   const s = r.settings;
@@ -62,7 +72,7 @@ export function formatBenchReport(r: BenchReport): string[] {
     lines.push(
       '',
       `${v.variant}: latent ${v.latentShape.join('x')} -> volume ${v.imageShape.slice(1).join('x')}; ` +
-        `UNet ${formatNumber(v.unetGflopPerSample)} GFLOP per step and sample; weights ${mebibytes(v.weightsBytes)} MiB; setup ${formatNumber(v.setupSeconds)} s`,
+        `UNet ${formatNumber(v.unetGflopPerSample)} GFLOP per step and sample (${formatNumber(v.unetExecutedGflopPerSample)} executed); weights ${mebibytes(v.weightsBytes)} MiB; setup ${formatNumber(v.setupSeconds)} s`,
     );
     const rows = v.batches.map((b) =>
       'skipped' in b
@@ -90,6 +100,7 @@ export function formatBenchReport(r: BenchReport): string[] {
       'skipped' in d
         ? `  decoder (batch 1): skipped: ${d.skipped}`
         : `  decoder (batch 1): ${seconds(d.ms)} s, ${formatNumber(d.gflop)} GFLOP, ${formatNumber(d.gflop / (d.ms / 1000))} GFLOP/s, pool peak ${mebibytes(d.poolPeakBytes)} MiB`,
+      descriptorLine(v),
     );
   }
   lines.push('', 'How the numbers are measured:', ...r.notes.map((n) => `  ${n}`));

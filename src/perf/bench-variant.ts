@@ -2,9 +2,10 @@ import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan } from '../models/sampler.js';
-import { Graph, type Runtime } from '../runtime/index.js';
+import { executedFlops, Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
+import { benchDescriptors, type DescriptorTiming } from './descriptor-bench.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
 import { median, timeRuns, timeSamplerSteps } from './timing.js';
@@ -21,6 +22,8 @@ export interface BenchSettings {
   steps: number;
   /** Timed decoder runs after one warm-up. */
   decoderRuns: number;
+  /** Timed descriptor measurements at most (at least one, more while the time budget allows). */
+  descriptorRuns: number;
   batches: number[];
   timeBudgetSeconds: number;
 }
@@ -66,8 +69,12 @@ export interface VariantResult {
   weightsBytes: number;
   /** The UNet's FLOP for one sample and one step. */
   unetGflopPerSample: number;
+  /** What the kernels multiply per step and sample (Winograd executes fewer than the dense count). */
+  unetExecutedGflopPerSample: number;
   batches: (BatchRow | ({ batch: number } & Skipped))[];
   decode: DecodeResult | Skipped;
+  /** GraSPI descriptors of one sample of the variant's volume shape (generate --measure). */
+  descriptors: DescriptorTiming;
   poolPeakBytes: number;
 }
 
@@ -106,6 +113,9 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   if ('ms' in decode) {
     for (const b of batches) if ('stepMs' in b) b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
   }
+  log(`${variant}: descriptors`);
+  const [, d, h, w] = preset.imageShape;
+  const descriptors = await benchDescriptors(rt, [d, h, w], s.descriptorRuns, budget);
   return {
     variant,
     preset: BENCH_VARIANTS[variant],
@@ -116,20 +126,30 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     setupSeconds,
     weightsBytes,
     unetGflopPerSample: unet.flopPerSample / 1e9,
+    unetExecutedGflopPerSample: unet.executedFlopPerSample / 1e9,
     batches,
     decode,
+    descriptors,
     poolPeakBytes: rt.pool.stats().peakBytes,
   };
 }
 
-/** The UNet's useful FLOP and its largest tensor for one sample; both scale with the batch. */
-function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; largestBytesPerSample: number } {
+/**
+ * The UNet's useful FLOP (the architecture's dense count), the FLOP its
+ * kernels execute, and its largest tensor, for one sample; all scale with the batch.
+ */
+function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; executedFlopPerSample: number; largestBytesPerSample: number } {
   const unet = nets.unet!;
   const g = new Graph(rt);
   buildUnetStep(g, unet, nets.config.latentShape, 1);
   const largestBytesPerSample = g.footprint().largestBytes;
+  const executedFlopPerSample = g.dispatches.reduce((sum, d) => sum + executedFlops(d.work), 0);
   g.release();
-  return { flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize), largestBytesPerSample };
+  return {
+    flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize),
+    executedFlopPerSample,
+    largestBytesPerSample,
+  };
 }
 
 async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {

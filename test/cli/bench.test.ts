@@ -42,11 +42,18 @@ describe('mg3d bench', () => {
       expect(r.poolPeakBytes).toBeGreaterThan(v.weightsBytes);
     }
     expect(v.decode).toEqual({ skipped: expect.stringMatching(/time budget/) });
+    // The descriptors run once whatever the budget: generate --measure's cost per sample.
+    expect(v.descriptors.shape).toEqual([64, 64, 64]);
+    expect(v.descriptors.runs).toBeGreaterThanOrEqual(1);
+    expect(v.descriptors.ms.min).toBeGreaterThan(0);
+    expect(v.descriptors.ms.min).toBeLessThanOrEqual(v.descriptors.ms.median);
+    expect(v.descriptors.ms.median).toBeLessThanOrEqual(v.descriptors.ms.max);
     expect(v.poolPeakBytes).toBeGreaterThanOrEqual(rows[1].poolPeakBytes);
 
     const text = lines.join('\n');
     expect(text).toContain('extrapolated to 998 steps from 1');
     expect(text).toContain('decoder (batch 1): skipped: over the time budget');
+    expect(text).toMatch(/descriptors \(64x64x64\): \S+ s per sample \(min \S+, max \S+, \d runs?\)\n/);
     expect(text).toContain(`wrote ${json}`);
   });
 
@@ -61,7 +68,7 @@ describe('mg3d bench', () => {
 });
 
 describe('mg3d profile', () => {
-  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture', async () => {
+  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture, Winograd executes fewer', async () => {
     const rt = await createNodeRuntime();
     const lines: string[] = [];
     try {
@@ -73,7 +80,11 @@ describe('mg3d profile', () => {
     expect(text).toMatch(/timing: (GPU timestamps|no timestamp-query)/);
     const flop = text.match(/FLOP: (\S+) G by the architecture \(MODEL.md's count\), (\S+) G read off the kernels/);
     expect(flop?.[1]).toBe(flop?.[2]);
+    const executed = Number(text.match(/; (\S+) G executed/)?.[1]);
+    expect(executed).toBeGreaterThan(0);
+    expect(executed).toBeLessThan(Number(flop?.[1]));
     expect(text).toContain('conv3d 8->8 k3 s1 -> 8x8x4 (B=1)');
+    expect(text).toMatch(/conv3d 8->8 k3 s1 -> 8x8x4 \(B=1\) f32 +winograd +\S+ +\S+/);
     expect(text).toMatch(/GFLOP\/s +MB +GB\/s/);
   });
 
