@@ -188,7 +188,7 @@ describe('readVti', () => {
       for (const [text, problem] of cases) {
         const started = performance.now();
         expectFormatError(() => readVti(encode(text), FILE), FILE, problem);
-        expect(performance.now() - started, text.slice(0, 20)).toBeLessThan(2_000);
+        expect(performance.now() - started, text.slice(0, 20)).toBeLessThan(10_000);
       }
     });
 
