@@ -8,7 +8,7 @@ import { buildDecoderGraph } from './decoder-graph.js';
 import { benchDescriptors, type DescriptorTiming } from './descriptor-bench.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
-import { median, timeRuns, timeSamplerSteps } from './timing.js';
+import { median, spreadOf, timeRuns, timeSamplerSteps, type Spread } from './timing.js';
 import { buildUnetStep } from './unet-step.js';
 
 /** Denoising steps per sample: i = n_T - 2 down to 1. */
@@ -30,8 +30,10 @@ export interface BenchSettings {
 
 export interface BatchRow {
   batch: number;
-  /** Wall time of one DDPM step (UNet + update) on the whole batch. */
+  /** Wall time of one DDPM step (UNet + update) on the whole batch: the median of the timed steps. */
   stepMs: number;
+  /** All the timed steps: median, min, max, count, and whether they agree well enough to trust. */
+  step: Spread;
   /** The UNet's FLOP for the batch over stepMs. */
   gflopPerSecond: number;
   /** stepMs * 998 / batch, extrapolated from the timed steps. */
@@ -158,12 +160,14 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, step
   const predict = new Graph(rt);
   try {
     plan.start(new Float32Array(batch * config.contextAttributes.length).fill(0.5), 0);
-    const stepMs = await timeSamplerSteps(plan, steps);
+    const step = spreadOf(await timeSamplerSteps(plan, steps));
+    const stepMs = step.median;
     featurePredictor!.build(predict, plan.x);
     const predictMs = median(await timeRuns(rt, () => predict.run(), steps));
     return {
       batch,
       stepMs,
+      step,
       gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,
