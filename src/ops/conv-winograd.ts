@@ -6,6 +6,7 @@
 // output transform with the bias (shaders/conv-winograd-output.wgsl).
 import inputWgsl from '../../shaders/conv-winograd-input.wgsl';
 import outputWgsl from '../../shaders/conv-winograd-output.wgsl';
+import tileWgsl from '../../shaders/conv-winograd-tile.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
 import { declareKernel, grid } from '../kernel/kernel.js';
 import { wgslConstant } from '../kernel/wgsl-source.js';
@@ -15,7 +16,7 @@ import { batchedGemm, GEMM_COLUMN_BLOCK, GEMM_K_BLOCK } from './gemm.js';
 const kernels = {
   input: declareKernel({
     name: 'conv3d winograd input',
-    parts: [inputWgsl],
+    parts: [tileWgsl, inputWgsl],
     uniforms: {
       struct: 'Params',
       fields: {
@@ -29,7 +30,7 @@ const kernels = {
   }),
   output: declareKernel({
     name: 'conv3d winograd output',
-    parts: [outputWgsl],
+    parts: [tileWgsl, outputWgsl],
     uniforms: {
       struct: 'Params',
       fields: {
@@ -137,6 +138,8 @@ export function winogradConv3d(
       work: {
         signature: shape,
         bytes: Tensor.bytesFor((rows / tilesPerSample) * I * D * H * W, 'f32') + Tensor.bytesFor(COMPONENTS * rows * w.depth, 'f32'),
+        // The GEMMs carry the conv's FLOP: the transforms only add.
+        flops: 0,
       },
       uniforms: {
         total: rows * w.depth,
@@ -164,6 +167,7 @@ export function winogradConv3d(
           signature: shape,
           bytes: Tensor.bytesFor(count * rows * (w.depth + w.cols), 'f32') + part.byteLength,
           flops: (nominal * count) / COMPONENTS,
+          executedFlops: 2 * count * rows * w.depth * w.cols,
         },
         v,
         part,
@@ -177,6 +181,7 @@ export function winogradConv3d(
       work: {
         signature: shape,
         bytes: Tensor.bytesFor(COMPONENTS * rows * w.cols, 'f32') + Tensor.bytesFor((rows / tilesPerSample) * outChannels * D * H * W, 'f32'),
+        flops: 0,
       },
       uniforms: {
         total: rows * outChannels,

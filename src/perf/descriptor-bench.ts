@@ -2,14 +2,13 @@ import { measureDescriptors } from '../descriptors/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { spinodalVolume } from './bench-morphology.js';
 import type { TimeBudget } from './time-budget.js';
-import { median } from './timing.js';
+import { spreadOf, type Spread } from './timing.js';
 
 export interface DescriptorTiming {
   /** The measured volume (D, H, W): the variant's image shape. */
   shape: [number, number, number];
   /** Wall time of measureDescriptors per sample (upload, kernels, readbacks, assembly), over the timed runs. */
-  ms: { min: number; median: number; max: number };
-  runs: number;
+  ms: Spread;
 }
 
 /** The descriptor pipelines take the lattice as a uniform: a small volume compiles every one. */
@@ -29,5 +28,5 @@ export async function benchDescriptors(rt: Runtime, shape: [number, number, numb
     await measureDescriptors(rt, volume);
     times.push(performance.now() - t0);
   } while (times.length < runs && !budget.refusal(times[0] / 1000));
-  return { shape, ms: { min: Math.min(...times), median: median(times), max: Math.max(...times) }, runs: times.length };
+  return { shape, ms: spreadOf(times) };
 }

@@ -1,4 +1,5 @@
 import type { UNet } from '../models/unet.js';
+import { timeConvPaths, type ConvTiming } from '../ops/conv-choice.js';
 import type { Graph, Runtime, Tensor } from '../runtime/index.js';
 
 export interface UnetStep {
@@ -14,6 +15,11 @@ export function buildUnetStep(g: Graph, unet: UNet, latentShape: readonly number
   const t = g.tensor([batch]);
   const c = g.tensor([batch, unet.shape.contextSize]);
   return { x, t, c, eps: unet.build(g, x, t, c) };
+}
+
+/** Times Winograd against the direct kernel on each of the UNet's 3x3x3 layers at this batch (see src/ops/conv-choice.ts). */
+export function timeUnetConvPaths(rt: Runtime, unet: UNet, latentShape: readonly number[], batch: number): Promise<ConvTiming[]> {
+  return timeConvPaths(rt, (g) => buildUnetStep(g, unet, latentShape, batch));
 }
 
 export interface UnetInputs {
