@@ -153,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'measure': {
       const flags = parse('measure', rest);
-      return withRuntime(flags, (rt) => measureCommand(rt, flags, out));
+      return withRuntime(flags, (rt) => measureCommand(rt, flags, out, status));
     }
     case 'bench': {
       const flags = parse('bench', rest);
