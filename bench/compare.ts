@@ -123,7 +123,7 @@ async function engineCase(rt: Runtime, nets: LoadedNetworks, batch: number, dir?
     }
     return { ms: await timeRuns(rt, () => g.run(), repeats), eps };
   } finally {
-    g.release();
+    g.dispose();
   }
 }
 

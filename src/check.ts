@@ -79,7 +79,7 @@ async function evaluate(rt: Runtime, build: (g: Graph) => Record<string, Tensor>
   g.run();
   const result: Record<string, Float32Array> = {};
   for (const [k, t] of Object.entries(outs)) result[k] = await rt.download(t);
-  g.release();
+  g.dispose();
   return result;
 }
 
@@ -109,6 +109,21 @@ export async function checkFixture(rt: Runtime, read: OptionalFileSource, option
   if (unknown.length) throw new FormatError('cases.safetensors', `has no case ${unknown.join(', ')} (it has ${present.join(', ')})`);
   const run = (c: (typeof FIXTURE_CASES)[number]) => present.includes(c) && (!options.cases || options.cases.includes(c));
   const nets = await loadFixtureNetworks(rt, read, options.precision ?? 'f32');
+  try {
+    return await runCases(rt, nets, cases, run, onResult, onProgress);
+  } finally {
+    nets.scope.dispose();
+  }
+}
+
+async function runCases(
+  rt: Runtime,
+  nets: LoadedNetworks,
+  cases: Map<string, HostTensor>,
+  run: (c: (typeof FIXTURE_CASES)[number]) => boolean,
+  onResult: (r: TensorCheck) => void,
+  onProgress: (message: string) => void,
+): Promise<TensorCheck[]> {
   const results: TensorCheck[] = [];
   const tensor = (name: string): HostTensor => {
     const t = cases.get(name);
@@ -117,7 +132,7 @@ export async function checkFixture(rt: Runtime, read: OptionalFileSource, option
   };
   const up = (name: string) => {
     const t = tensor(name);
-    return rt.upload(t.data, t.shape);
+    return nets.scope.upload(t.data, t.shape);
   };
   const compare = (name: string, out: Float32Array) => {
     const r = { name, relativeError: relativeError(out, tensor(name).data) };
@@ -170,32 +185,35 @@ async function checkSample(
     noise: up('sample.noise'),
     firstStep: schedule.timesteps - 2,
   });
-  plan.start(tensor('sample.context').data, 0, xT.data);
-  const marks = [...cases.keys()]
-    .map((k) => /^sample\.x_after_step_(\d+)$/.exec(k))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => b - a);
-  const total = plan.remaining;
-  let done = 0;
-  const progress = (n: number) => {
-    done += n;
-    onProgress(`sample: step ${done}/${total}`);
-  };
-  for (const i of marks) {
-    await plan.runUntil(i, progress);
-    compare(`sample.x_after_step_${i}`, await rt.download(plan.x));
+  try {
+    plan.start(tensor('sample.context').data, 0, xT.data);
+    const marks = [...cases.keys()]
+      .map((k) => /^sample\.x_after_step_(\d+)$/.exec(k))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => b - a);
+    const total = plan.remaining;
+    let done = 0;
+    const progress = (n: number) => {
+      done += n;
+      onProgress(`sample: step ${done}/${total}`);
+    };
+    for (const i of marks) {
+      await plan.runUntil(i, progress);
+      compare(`sample.x_after_step_${i}`, await rt.download(plan.x));
+    }
+    await plan.runUntil(1, progress);
+    const z0 = await rt.download(plan.x);
+    compare('sample.z0', z0);
+    if (cases.has('sample.decoded') && nets.decoder) {
+      const dec = nets.decoder;
+      compare('sample.decoded', (await evaluate(rt, (g) => ({ out: dec.build(g, plan.x) }))).out);
+    }
+    if (cases.has('sample.features') && nets.featurePredictor) {
+      const fp = nets.featurePredictor;
+      compare('sample.features', (await evaluate(rt, (g) => ({ out: fp.build(g, plan.x) }))).out);
+    }
+  } finally {
+    plan.dispose();
   }
-  await plan.runUntil(1, progress);
-  const z0 = await rt.download(plan.x);
-  compare('sample.z0', z0);
-  if (cases.has('sample.decoded') && nets.decoder) {
-    const dec = nets.decoder;
-    compare('sample.decoded', (await evaluate(rt, (g) => ({ out: dec.build(g, plan.x) }))).out);
-  }
-  if (cases.has('sample.features') && nets.featurePredictor) {
-    const fp = nets.featurePredictor;
-    compare('sample.features', (await evaluate(rt, (g) => ({ out: fp.build(g, plan.x) }))).out);
-  }
-  plan.release();
 }

@@ -185,7 +185,7 @@ export class MicroGen3D {
     if (!unet || !schedule) throw new UsageError('this model folder has no ddpm weights');
     const probe = new SamplerPlan(this.runtime, unet, schedule, this.config.latentShape, 1, { kind: 'philox', seed: 0 });
     const { totalBytes, largestBytes } = probe.footprint();
-    probe.release();
+    probe.dispose();
     const byBudget = Math.floor(budgetBytes / totalBytes);
     const byBinding = Math.floor(this.runtime.limits.maxStorageBufferBindingSize / largestBytes);
     return Math.max(1, Math.min(max, byBudget, byBinding));
@@ -221,13 +221,16 @@ export class MicroGen3D {
     return { mu: { shape, data: mu }, logvar: { shape, data: logvar }, z: { shape, data: z } };
   }
 
+  /** Frees every GPU resource the model holds: the runtime's live bytes return to what they were before load. */
   dispose(): void {
-    for (const p of this.plans.values()) p.release();
+    for (const p of this.plans.values()) p.dispose();
     this.plans.clear();
-    this.decoder?.release();
-    this.predictor?.release();
-    this.encoder?.release();
+    this.decoder?.dispose();
+    this.predictor?.dispose();
+    this.encoder?.dispose();
+    this.nets.scope.dispose();
     if (this.ownsRuntime) this.runtime.destroy();
+    else this.runtime.trim();
   }
 
   private plan(batch: number, seed: number): SamplerPlan {

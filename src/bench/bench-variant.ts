@@ -79,7 +79,7 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   log(`${variant}: random weights in the published layout (UNet n_feat ${s.nFeat} in ${s.precision}, VAE max ${PUBLISHED.vaeMaxChannels})`);
   const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])), s.precision);
   const setupSeconds = (performance.now() - t0) / 1000;
-  const weightsBytes = rt.pool.stats().liveBytes;
+  const weightsBytes = rt.memoryStats().liveBytes;
   const unet = unetCost(rt, nets);
   const budget = new TimeBudget(s.timeBudgetSeconds);
 
@@ -118,7 +118,7 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     unetGflopPerSample: unet.flopPerSample / 1e9,
     batches,
     decode,
-    poolPeakBytes: rt.pool.stats().peakBytes,
+    poolPeakBytes: rt.memoryStats().peakBytes,
   };
 }
 
@@ -128,7 +128,7 @@ function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; l
   const g = new Graph(rt);
   buildUnetStep(g, unet, nets.config.latentShape, 1);
   const largestBytesPerSample = g.footprint().largestBytes;
-  g.release();
+  g.dispose();
   return { flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize), largestBytesPerSample };
 }
 
@@ -148,12 +148,12 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, step
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,
       activationBytes: plan.footprint().totalBytes,
-      poolPeakBytes: rt.pool.stats().peakBytes,
+      poolPeakBytes: rt.memoryStats().peakBytes,
     };
   } finally {
-    predict.release();
-    plan.release();
-    rt.pool.trim();
+    predict.dispose();
+    plan.dispose();
+    rt.trim();
   }
 }
 
@@ -175,9 +175,9 @@ async function benchDecode(
     if (refusal) return { skipped: refusal };
     log('decoder: batch 1');
     const ms = median(await timeRuns(rt, () => g.run(), runs));
-    return { ms, gflop, poolPeakBytes: rt.pool.stats().peakBytes };
+    return { ms, gflop, poolPeakBytes: rt.memoryStats().peakBytes };
   } finally {
-    g.release();
-    rt.pool.trim();
+    g.dispose();
+    rt.trim();
   }
 }

@@ -16,7 +16,7 @@ export function buildDecoderGraph(rt: Runtime, decoder: VaeDecoder, latentShape:
     decoder.build(g, z);
     return g;
   } catch (e) {
-    g.release();
+    g.dispose();
     if (e instanceof GpuError) return { skipped: e.message };
     throw e;
   }

@@ -65,7 +65,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
   status('profiling the UNet');
   const unetModelFlops = batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize);
   printProfile(out, `${variant} UNet, n_feat ${nFeat} in ${precision}, latent ${latent.join('x')}, batch ${batch}`, await profileGraph(rt, unetGraph), unetModelFlops, top);
-  unetGraph.release();
+  unetGraph.dispose();
 
   if (f.decoder) {
     const decoderGraph = buildDecoderGraph(rt, nets.decoder!, latent);
@@ -76,7 +76,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
     } else {
       status('profiling the decoder');
       printProfile(out, title, await profileGraph(rt, decoderGraph), decoderFlops(latent, nets.config.vaeMaxChannels), top);
-      decoderGraph.release();
+      decoderGraph.dispose();
     }
   }
   return 0;

@@ -9,18 +9,18 @@ import {
   type NoiseSource,
   type Schedule,
 } from '../ops/ddpm.js';
-import { Graph, type Runtime, type Tensor } from '../runtime/index.js';
+import { Graph, type Allocator, type Runtime, type Tensor } from '../runtime/index.js';
 import type { UNet } from './unet.js';
 import type { WeightSet } from './weights.js';
 
 /** Schedule buffers stored in ddpm.pt next to the UNet weights. */
 export const SCHEDULE_BUFFERS = ['alpha_t', 'oneover_sqrta', 'sqrt_beta_t', 'alphabar_t', 'sqrtab', 'sqrtmab', 'mab_over_sqrtmab'] as const;
 
-export function loadSchedule(rt: Runtime, w: WeightSet): Schedule {
+export function loadSchedule(owner: Allocator, w: WeightSet): Schedule {
   const n = w.get('oneover_sqrta', [-1]).shape[0];
   const get = (name: string) => w.get(name, [n]).data;
   for (const name of SCHEDULE_BUFFERS) get(name);
-  return prepareSchedule(rt, { oneoverSqrta: get('oneover_sqrta'), mabOverSqrtmab: get('mab_over_sqrtmab'), sqrtBetaT: get('sqrt_beta_t') });
+  return prepareSchedule(owner, { oneoverSqrta: get('oneover_sqrta'), mabOverSqrtmab: get('mab_over_sqrtmab'), sqrtBetaT: get('sqrt_beta_t') });
 }
 
 /**
@@ -103,9 +103,9 @@ export class SamplerPlan {
     }
   }
 
-  release(): void {
-    this.step.release();
-    this.init.release();
-    this.state.destroy();
+  dispose(): void {
+    this.step.dispose();
+    this.init.dispose();
+    this.rt.release(this.state);
   }
 }

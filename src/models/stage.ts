@@ -34,8 +34,8 @@ export class Stage<K extends string> {
     return result;
   }
 
-  release(): void {
-    for (const e of this.graphs.values()) e.graph.release();
+  dispose(): void {
+    for (const e of this.graphs.values()) e.graph.dispose();
     this.graphs.clear();
   }
 }

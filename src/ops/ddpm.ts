@@ -4,7 +4,7 @@ import stateWgsl from '../../shaders/ddpm-state.wgsl';
 import timeFromStepWgsl from '../../shaders/ddpm-time-from-step.wgsl';
 import updateWgsl from '../../shaders/ddpm-update.wgsl';
 import philoxWgsl from '../../shaders/philox.wgsl';
-import { grid, Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
+import { grid, Params, type Allocator, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
 
 /** Each sampler kernel with the step state and Philox in front of it. */
 const withState = (kernel: string) => `${philoxWgsl}\n${stateWgsl}\n${kernel}`;
@@ -21,8 +21,8 @@ const STATE_USAGE = 0x80 | 0x8 | 0x4; // STORAGE | COPY_DST | COPY_SRC, constant
 /** The step state's words that kernels read or write: i and sampleOffset. */
 const STATE_BYTES = 8;
 
-export function createStepState(rt: Runtime): GPUBuffer {
-  return rt.device.createBuffer({ label: 'ddpm step state', size: 16, usage: STATE_USAGE });
+export function createStepState(owner: Allocator): GPUBuffer {
+  return owner.buffer({ label: 'ddpm step state', size: 16, usage: STATE_USAGE });
 }
 
 /** i: the DDPM index of the next step; sampleOffset: the global index of batch element 0. */
@@ -41,7 +41,7 @@ export interface Schedule {
 }
 
 export function prepareSchedule(
-  rt: Runtime,
+  owner: Allocator,
   s: { oneoverSqrta: Float32Array; mabOverSqrtmab: Float32Array; sqrtBetaT: Float32Array },
 ): Schedule {
   const timesteps = s.oneoverSqrta.length;
@@ -53,7 +53,7 @@ export function prepareSchedule(
   }
   const table = new Float32Array(timesteps * 4);
   for (let i = 0; i < timesteps; i++) table.set([s.oneoverSqrta[i], s.mabOverSqrtmab[i], s.sqrtBetaT[i], 0], i * 4);
-  return { table: rt.upload(table, [timesteps, 4]), timesteps };
+  return { table: owner.upload(table, [timesteps, 4]), timesteps };
 }
 
 /** t[b] = f32(i) / f32(timesteps) for t (B), the UNet's time input at the current step. */

@@ -1,6 +1,6 @@
 import linearWgsl from '../../shaders/linear.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
-import { Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
+import { Params, type Allocator, type Graph, type Tensor } from '../runtime/index.js';
 import { Act, activationName, withActivation } from './activation.js';
 
 const shader = withActivation(linearWgsl);
@@ -20,7 +20,7 @@ export interface LinearWeights {
 }
 
 /** Uploads nn.Linear parameters: weight (out, in), bias (out). */
-export function prepareLinear(rt: Runtime, weight: HostTensor, bias?: HostTensor): LinearWeights {
+export function prepareLinear(owner: Allocator, weight: HostTensor, bias?: HostTensor): LinearWeights {
   if (weight.shape.length !== 2) throw new Error(`prepareLinear: weight [${weight.shape}] must be (out, in)`);
   const [outFeatures, inFeatures] = weight.shape;
   if (bias && String(bias.shape) !== String([outFeatures])) {
@@ -32,8 +32,8 @@ export function prepareLinear(rt: Runtime, weight: HostTensor, bias?: HostTensor
     for (let i = 0; i < inFeatures; i++) transposed[i * out4 + o] = weight.data[o * inFeatures + i];
   }
   return {
-    weight: rt.upload(transposed, [inFeatures, out4]),
-    bias: bias && rt.upload(bias.data, [outFeatures]),
+    weight: owner.upload(transposed, [inFeatures, out4]),
+    bias: bias && owner.upload(bias.data, [outFeatures]),
     inFeatures,
     outFeatures,
   };

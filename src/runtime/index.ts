@@ -1,5 +1,6 @@
 export { Runtime, grid, NO_ADAPTER_HELP } from './runtime.js';
-export type { Dispatch, KernelSpec, KernelWork, AdapterSummary } from './runtime.js';
+export type { Dispatch, KernelSpec, KernelWork, AdapterSummary, MemoryStats } from './runtime.js';
+export { Scope, type Allocator } from './scope.js';
 export { Tensor, type DType } from './tensor.js';
 export { Params } from './params.js';
 export { Graph } from './graph.js';

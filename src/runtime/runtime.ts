@@ -1,6 +1,7 @@
 import { GpuError } from '../errors.js';
 import { BufferPool } from './buffer-pool.js';
 import { fromHalfBits, toHalfBits } from './half.js';
+import { Scope, type Allocator } from './scope.js';
 import { Tensor, type DType } from './tensor.js';
 
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -58,12 +59,30 @@ export interface KernelSpec {
   workgroups: [number, number, number];
 }
 
+/** The runtime's account of GPU memory (runtime.memoryStats()). */
+export interface MemoryStats {
+  /** Bytes of every buffer handed out and not yet released: tensors, uniforms, state words, staging. */
+  liveBytes: number;
+  /** The most liveBytes has been since the runtime was created. */
+  peakBytes: number;
+  /** How many buffers liveBytes is made of. */
+  liveBuffers: number;
+  /** Idle buffers the pool keeps for reuse: GPU memory still held, freed by trim(). */
+  pooledBytes: number;
+}
+
 /**
  * The device, its buffer pool and pipeline cache. Everything GPU-side in the
  * engine goes through one Runtime; it works the same in Node and browsers.
+ *
+ * Ownership: memory from `rt.tensor`, `rt.upload` and `rt.buffer` belongs to
+ * the caller, who frees it with `rt.release`; memory from a Scope
+ * (`rt.scope()`) belongs to the scope and is freed by its dispose(); a graph's
+ * `g.tensor` is an intermediate that the graph places (see Graph). Every
+ * buffer is counted in memoryStats().
  */
-export class Runtime {
-  readonly pool: BufferPool;
+export class Runtime implements Allocator {
+  private readonly pool: BufferPool;
   readonly limits: GPUSupportedLimits;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly modules = new Map<string, GPUShaderModule>();
@@ -71,6 +90,10 @@ export class Runtime {
   poisonNewTensors = false;
   private firstError: string | undefined;
   private lostReason: string | undefined;
+  /** Every buffer handed out and not yet released; true for the pool's storage buffers. */
+  private readonly live = new Map<GPUBuffer, boolean>();
+  private liveBytes = 0;
+  private peakBytes = 0;
 
   private constructor(
     readonly device: GPUDevice,
@@ -126,14 +149,33 @@ export class Runtime {
     return [a.vendor, a.architecture, a.device, a.description].filter((s) => s).join(' / ') || 'unknown adapter';
   }
 
-  /** An uninitialised tensor from the pool. */
+  /** Allocating from the runtime itself: the caller releases what it gets. */
+  get runtime(): Runtime {
+    return this;
+  }
+
+  /** A new owner of GPU memory; its dispose() frees everything made through it. */
+  scope(): Scope {
+    return new Scope(this);
+  }
+
+  /** An uninitialised tensor from the pool; the caller releases it. */
   tensor(shape: readonly number[], dtype: DType = 'f32'): Tensor {
     const size = shape.reduce((a, b) => a * b, 1);
     const bytes = Tensor.bytesFor(size, dtype);
     this.checkBindable(bytes, shape);
-    const t = new Tensor(this.pool.acquire(bytes), shape, dtype);
+    const buffer = this.pool.acquire(bytes);
+    this.count(buffer, true);
+    const t = new Tensor(buffer, shape, dtype);
     if (this.poisonNewTensors) this.write(t, new Float32Array(size).fill(NaN));
     return t;
+  }
+
+  /** A raw buffer outside the pool (uniforms, state words); the caller releases it. */
+  buffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const b = this.device.createBuffer(descriptor);
+    this.count(b, false);
+    return b;
   }
 
   /** A tensor holding `data`, stored as `dtype` (f16 rounds to nearest even). */
@@ -157,34 +199,47 @@ export class Runtime {
     this.device.queue.submit([enc.finish()]);
   }
 
-  release(...tensors: Tensor[]): void {
-    for (const t of tensors) this.pool.release(t.buffer);
+  /** Frees tensors (their buffers go back to the pool) and raw buffers (destroyed). */
+  release(...items: (Tensor | GPUBuffer)[]): void {
+    for (const item of items) {
+      const buffer = item instanceof Tensor ? item.buffer : item;
+      const pooled = this.live.get(buffer);
+      if (pooled === undefined) throw new Error(`release: ${item instanceof Tensor ? `tensor [${item.shape}]` : 'buffer'} is not live (freed twice?)`);
+      this.live.delete(buffer);
+      this.liveBytes -= buffer.size;
+      if (pooled) this.pool.release(buffer);
+      else buffer.destroy();
+    }
+  }
+
+  memoryStats(): MemoryStats {
+    return { liveBytes: this.liveBytes, peakBytes: this.peakBytes, liveBuffers: this.live.size, pooledBytes: this.pool.idleBytes() };
+  }
+
+  /** Frees the pool's idle buffers (the GPU memory goes back to the driver). */
+  trim(): void {
+    this.pool.trim();
   }
 
   async download(t: Tensor): Promise<Float32Array> {
-    const staging = this.device.createBuffer({ size: t.byteLength, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const staging = this.buffer({ size: t.byteLength, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(t.buffer, 0, staging, 0, t.byteLength);
     this.device.queue.submit([enc.finish()]);
+    let bytes: ArrayBuffer;
     try {
       await this.wait(staging.mapAsync(USAGE.MAP_READ));
+      bytes = staging.getMappedRange().slice(0);
+      staging.unmap();
     } catch (e) {
       this.throwIfFailed();
       throw e;
+    } finally {
+      this.release(staging);
     }
-    const bytes = staging.getMappedRange().slice(0);
     const out = t.dtype === 'f16' ? fromHalfBits(new Uint16Array(bytes, 0, t.size)) : new Float32Array(bytes);
-    staging.unmap();
-    staging.destroy();
     this.throwIfFailed();
     return out;
-  }
-
-  /** A small uniform buffer, written once. */
-  uniform(bytes: ArrayBuffer): GPUBuffer {
-    const buf = this.device.createBuffer({ size: bytes.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
-    this.device.queue.writeBuffer(buf, 0, bytes);
-    return buf;
   }
 
   pipeline(shader: string, constants: Record<string, number> = {}, label = 'kernel'): GPUComputePipeline {
@@ -202,12 +257,12 @@ export class Runtime {
     return p;
   }
 
-  /** Builds (but does not run) one dispatch. */
-  kernel(spec: KernelSpec): Dispatch {
+  /** Builds (but does not run) one dispatch; its uniform buffer belongs to `owner`. */
+  kernel(spec: KernelSpec, owner: Scope): Dispatch {
     const pipeline = this.pipeline(spec.shader, spec.constants, spec.label);
     const entries: GPUBindGroupEntry[] = [];
     let binding = 0;
-    if (spec.params) entries.push({ binding: binding++, resource: { buffer: this.uniform(spec.params) } });
+    if (spec.params) entries.push({ binding: binding++, resource: { buffer: uniform(owner, spec.params) } });
     for (const b of spec.buffers) {
       const buffer = b instanceof Tensor ? b.buffer : b;
       entries.push({ binding: binding++, resource: { buffer } });
@@ -248,9 +303,15 @@ export class Runtime {
   }
 
   destroy(): void {
-    this.pool.trim();
+    this.trim();
     this.device.destroy();
     this.host.onDestroy?.();
+  }
+
+  private count(buffer: GPUBuffer, pooled: boolean): void {
+    this.live.set(buffer, pooled);
+    this.liveBytes += buffer.size;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
   }
 
   private wait<T>(p: Promise<T>): Promise<T> {
@@ -274,6 +335,13 @@ export function grid(threads: number, size: number): [number, number, number] {
   if (groups <= 65535) return [groups, 1, 1];
   const y = Math.ceil(groups / 65535);
   return [Math.ceil(groups / y), y, 1];
+}
+
+/** A small uniform buffer, written once. */
+function uniform(owner: Scope, bytes: ArrayBuffer): GPUBuffer {
+  const buf = owner.buffer({ size: bytes.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+  owner.runtime.device.queue.writeBuffer(buf, 0, bytes);
+  return buf;
 }
 
 /** writeBuffer copies whole 4-byte words: an odd count of halves gets one zero half. */

@@ -25,6 +25,6 @@ export async function runOnce(rt: Runtime, build: (g: Graph) => Tensor): Promise
   const out = build(g);
   g.run();
   const data = await rt.download(out);
-  g.release();
+  g.dispose();
   return data;
 }

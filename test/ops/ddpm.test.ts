@@ -30,7 +30,7 @@ async function runAndRead(rt: Runtime, build: (g: Graph) => void, read: Tensor, 
   build(g);
   g.run(repeat);
   const out = await rt.download(read);
-  g.release();
+  g.dispose();
   return out;
 }
 
@@ -251,7 +251,7 @@ describe('DDPM sampler kernels', () => {
     expect(() =>
       prepareSchedule(rt(), { ...coefficients, sqrtBetaT: new Float32Array(3) }),
     ).toThrow(/prepareSchedule/);
-    g.release();
+    g.dispose();
     state.destroy();
   });
 });
