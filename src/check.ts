@@ -8,7 +8,7 @@ import { loadNetworks, type LoadedNetworks } from './models/model.js';
 import type { Precision } from './models/precision.js';
 import { SamplerPlan } from './models/sampler.js';
 import { WeightSet } from './models/weights.js';
-import { Graph, type Runtime, type Tensor } from './runtime/index.js';
+import { RecordedGraph, type Runtime, type Tensor } from './runtime/index.js';
 
 /** Reads a fixture file by name; undefined when the folder has no such file. */
 export type OptionalFileSource = (name: string) => Promise<Uint8Array | undefined>;
@@ -70,17 +70,6 @@ async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource, precis
     },
     precision,
   );
-}
-
-/** Records `build`, runs it, downloads the named outputs. */
-async function evaluate(rt: Runtime, build: (g: Graph) => Record<string, Tensor>): Promise<Record<string, Float32Array>> {
-  const g = new Graph(rt);
-  const outs = build(g);
-  g.run();
-  const result: Record<string, Float32Array> = {};
-  for (const [k, t] of Object.entries(outs)) result[k] = await rt.download(t);
-  g.dispose();
-  return result;
 }
 
 export const FIXTURE_CASES = ['encoder', 'decoder', 'fp', 'unet', 'sample'] as const;
@@ -146,21 +135,22 @@ async function runCases(
 
   if (run('encoder')) {
     const enc = need(nets.encoder, 'vae.pt', 'encoder');
-    const r = await evaluate(rt, (g) => enc.build(g, up('encoder.x')));
+    const r = await RecordedGraph.evaluateOnce(rt, { x: tensor('encoder.x') }, (g, { x }) => enc.build(g, x));
     compare('encoder.mu', r.mu);
     compare('encoder.logvar', r.logvar);
   }
   if (run('decoder')) {
     const dec = need(nets.decoder, 'vae.pt', 'decoder');
-    compare('decoder.out', (await evaluate(rt, (g) => ({ out: dec.build(g, up('decoder.z')) }))).out);
+    compare('decoder.out', (await RecordedGraph.evaluateOnce(rt, { z: tensor('decoder.z') }, (g, { z }) => ({ out: dec.build(g, z) }))).out);
   }
   if (run('fp')) {
     const fp = need(nets.featurePredictor, 'fp.pt', 'fp');
-    compare('fp.out', (await evaluate(rt, (g) => ({ out: fp.build(g, up('fp.z')) }))).out);
+    compare('fp.out', (await RecordedGraph.evaluateOnce(rt, { z: tensor('fp.z') }, (g, { z }) => ({ out: fp.build(g, z) }))).out);
   }
   if (run('unet')) {
     const unet = need(nets.unet, 'ddpm.pt', 'unet');
-    compare('unet.out', (await evaluate(rt, (g) => ({ out: unet.build(g, up('unet.x'), up('unet.t'), up('unet.context')) }))).out);
+    const inputs = { x: tensor('unet.x'), t: tensor('unet.t'), c: tensor('unet.context') };
+    compare('unet.out', (await RecordedGraph.evaluateOnce(rt, inputs, (g, { x, t, c }) => ({ out: unet.build(g, x, t, c) }))).out);
   }
   if (run('sample')) await checkSample(rt, nets, tensor, up, compare, cases, onProgress);
   return results;
@@ -207,11 +197,11 @@ async function checkSample(
     compare('sample.z0', z0);
     if (cases.has('sample.decoded') && nets.decoder) {
       const dec = nets.decoder;
-      compare('sample.decoded', (await evaluate(rt, (g) => ({ out: dec.build(g, plan.x) }))).out);
+      compare('sample.decoded', (await RecordedGraph.evaluateOnce(rt, {}, (g) => ({ out: dec.build(g, plan.x) }))).out);
     }
     if (cases.has('sample.features') && nets.featurePredictor) {
       const fp = nets.featurePredictor;
-      compare('sample.features', (await evaluate(rt, (g) => ({ out: fp.build(g, plan.x) }))).out);
+      compare('sample.features', (await RecordedGraph.evaluateOnce(rt, {}, (g) => ({ out: fp.build(g, plan.x) }))).out);
     }
   } finally {
     plan.dispose();

@@ -1,5 +1,5 @@
 import { PUBLISHED } from './bench-models.js';
-import { STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from './bench-variant.js';
+import { STEPS_PER_SAMPLE, type BenchSettings, type PlannedMemory, type VariantResult } from './bench-variant.js';
 import { formatNumber, formatTable, mebibytes } from './table.js';
 
 export interface AdapterReport {
@@ -43,11 +43,13 @@ export function benchNotes(s: BenchSettings): string[] {
     `predict: the feature predictor at the batch, divided by the batch; median of ${k} run${k > 1 ? 's' : ''} after 1 warm-up`,
     `total: denoise + decoder + predict per sample ('-' where the decoder was not measured)`,
     `GFLOP/s: the UNet's multiply-adds x 2 over the step time; the DDPM update is not counted`,
-    `pool peak: the most bytes the engine's buffer pool had handed out at once (weights + activations, rounded up to 256 B) up to that row; idle pooled buffers and driver overhead are not counted`,
+    `step plan / predict plan / decoder plan: the graph's intermediates as placed by liveness (buffers shared by tensors never live at once), and in brackets the most of them live during one dispatch (no placement can go below it); weights not included`,
+    `peak: the most bytes the runtime had allocated at once (weights, activations, uniforms; storage rounded up to 256 B) up to that row; idle pooled buffers and driver overhead are not counted`,
   ];
 }
 
 const seconds = (ms: number) => formatNumber(ms / 1000);
+const planned = (m: PlannedMemory) => `${mebibytes(m.plannedBytes)} (${mebibytes(m.largestLiveBytes)})`;
 
 export function formatBenchReport(r: BenchReport): string[] {
   const s = r.settings;
@@ -75,12 +77,14 @@ export function formatBenchReport(r: BenchReport): string[] {
             seconds(b.denoiseMsPerSample),
             formatNumber(b.predictMsPerSample),
             b.totalMsPerSample === undefined ? '-' : seconds(b.totalMsPerSample),
+            planned(b.stepMemory),
+            planned(b.predictMemory),
             mebibytes(b.poolPeakBytes),
           ],
     );
     lines.push(
       ...formatTable(
-        ['batch', 'step ms', 'step ms/sample', 'GFLOP/s', 'denoise s/sample', 'predict ms/sample', 'total s/sample', 'pool peak MiB'],
+        ['batch', 'step ms', 'step ms/sample', 'GFLOP/s', 'denoise s/sample', 'predict ms/sample', 'total s/sample', 'step plan MiB', 'predict plan MiB', 'peak MiB'],
         rows,
         0,
       ),
@@ -89,7 +93,7 @@ export function formatBenchReport(r: BenchReport): string[] {
     lines.push(
       'skipped' in d
         ? `  decoder (batch 1): skipped: ${d.skipped}`
-        : `  decoder (batch 1): ${seconds(d.ms)} s, ${formatNumber(d.gflop)} GFLOP, ${formatNumber(d.gflop / (d.ms / 1000))} GFLOP/s, pool peak ${mebibytes(d.poolPeakBytes)} MiB`,
+        : `  decoder (batch 1): ${seconds(d.ms)} s, ${formatNumber(d.gflop)} GFLOP, ${formatNumber(d.gflop / (d.ms / 1000))} GFLOP/s, plan ${planned(d.memory)} MiB, peak ${mebibytes(d.poolPeakBytes)} MiB`,
     );
   }
   lines.push('', 'How the numbers are measured:', ...r.notes.map((n) => `  ${n}`));

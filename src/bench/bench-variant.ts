@@ -2,13 +2,12 @@ import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan } from '../models/sampler.js';
-import { Graph, type Runtime } from '../runtime/index.js';
+import { RecordedGraph, type MemoryPlan, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
 import { median, timeRuns, timeSamplerSteps } from './timing.js';
-import { buildUnetStep } from './unet-step.js';
 
 /** Denoising steps per sample: i = n_T - 2 down to 1. */
 export const STEPS_PER_SAMPLE = PUBLISHED.timesteps - 2;
@@ -37,11 +36,16 @@ export interface BatchRow {
   predictMsPerSample: number;
   /** denoise + decode + predict per sample; absent when the decoder was not measured. */
   totalMsPerSample?: number;
-  /** Bytes of the step graph's tensors. */
-  activationBytes: number;
-  /** The pool's peak so far: weights plus this batch's activations (batches run in ascending order). */
+  /** The step graph's intermediates as planned by liveness, and the most of them live at once. */
+  stepMemory: PlannedMemory;
+  /** The feature predictor's, at this batch. */
+  predictMemory: PlannedMemory;
+  /** The runtime's peak so far: weights plus this batch's activations (batches run in ascending order). */
   poolPeakBytes: number;
 }
+
+/** A graph's planned intermediates (MemoryPlan.plannedBytes) against the lower bound (largestLiveBytes). */
+export type PlannedMemory = Pick<MemoryPlan, 'plannedBytes' | 'largestLiveBytes'>;
 
 export interface Skipped {
   skipped: string;
@@ -51,6 +55,7 @@ export interface DecodeResult {
   /** The VAE decoder on one latent, as `generate` runs it. */
   ms: number;
   gflop: number;
+  memory: PlannedMemory;
   poolPeakBytes: number;
 }
 
@@ -80,24 +85,20 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])), s.precision);
   const setupSeconds = (performance.now() - t0) / 1000;
   const weightsBytes = rt.memoryStats().liveBytes;
-  const unet = unetCost(rt, nets);
+  const unet = nets.unet!;
+  const flopPerSample = unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize);
   const budget = new TimeBudget(s.timeBudgetSeconds);
 
   const batches: VariantResult['batches'] = [];
   let last: BatchRow | undefined;
   for (const batch of s.batches) {
-    const largest = unet.largestBytesPerSample * batch;
-    const limit = rt.limits.maxStorageBufferBindingSize;
-    const refusal =
-      largest > limit
-        ? `largest activation ${MiB(largest)} > maxStorageBufferBindingSize ${MiB(limit)}`
-        : last && budget.refusal((((last.stepMs * batch) / last.batch) * (1 + s.steps)) / 1000);
+    const refusal = stepRefusal(rt, nets, batch) ?? (last && budget.refusal((((last.stepMs * batch) / last.batch) * (1 + s.steps)) / 1000));
     if (refusal) {
       batches.push({ batch, skipped: refusal });
       continue;
     }
     log(`${variant}: batch ${batch}`);
-    last = await benchBatch(rt, nets, batch, s.steps, unet.flopPerSample);
+    last = await benchBatch(rt, nets, batch, s.steps, flopPerSample);
     batches.push(last);
   }
 
@@ -115,43 +116,48 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     vaeMaxChannels: PUBLISHED.vaeMaxChannels,
     setupSeconds,
     weightsBytes,
-    unetGflopPerSample: unet.flopPerSample / 1e9,
+    unetGflopPerSample: flopPerSample / 1e9,
     batches,
     decode,
     poolPeakBytes: rt.memoryStats().peakBytes,
   };
 }
 
-/** The UNet's useful FLOP and its largest tensor for one sample; both scale with the batch. */
-function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; largestBytesPerSample: number } {
-  const unet = nets.unet!;
-  const g = new Graph(rt);
-  buildUnetStep(g, unet, nets.config.latentShape, 1);
-  const largestBytesPerSample = g.footprint().largestBytes;
-  g.dispose();
-  return { flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize), largestBytesPerSample };
+/** Why the step at `batch` cannot run here (a tensor over the binding limit), from its plan: nothing is allocated. */
+function stepRefusal(rt: Runtime, nets: LoadedNetworks, batch: number): string | undefined {
+  const probe = new SamplerPlan(rt, nets.unet!, nets.schedule!, nets.config.latentShape, batch, { kind: 'philox', seed: 0 });
+  const largest = probe.memoryPlan().largestTensorBytes;
+  probe.dispose();
+  const limit = rt.limits.maxStorageBufferBindingSize;
+  return largest > limit ? `largest activation ${MiB(largest)} > maxStorageBufferBindingSize ${MiB(limit)}` : undefined;
+}
+
+function plannedMemory(plan: MemoryPlan): PlannedMemory {
+  return { plannedBytes: plan.plannedBytes, largestLiveBytes: plan.largestLiveBytes };
 }
 
 async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {
   const { config, unet, schedule, featurePredictor } = nets;
   const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, { kind: 'philox', seed: 0 });
-  const predict = new Graph(rt);
+  let predict: RecordedGraph<never, 'features'> | undefined;
   try {
     plan.start(new Float32Array(batch * config.contextAttributes.length).fill(0.5), 0);
     const stepMs = await timeSamplerSteps(plan, steps);
-    featurePredictor!.build(predict, plan.x);
-    const predictMs = median(await timeRuns(rt, () => predict.run(), steps));
+    const fp = RecordedGraph.record(rt, {}, (g) => ({ features: featurePredictor!.build(g, plan.x) }));
+    predict = fp;
+    const predictMs = median(await timeRuns(rt, () => fp.run(), steps));
     return {
       batch,
       stepMs,
       gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,
-      activationBytes: plan.footprint().totalBytes,
+      stepMemory: plannedMemory(plan.memoryPlan()),
+      predictMemory: plannedMemory(fp.memoryPlan),
       poolPeakBytes: rt.memoryStats().peakBytes,
     };
   } finally {
-    predict.dispose();
+    predict?.dispose();
     plan.dispose();
     rt.trim();
   }
@@ -175,7 +181,7 @@ async function benchDecode(
     if (refusal) return { skipped: refusal };
     log('decoder: batch 1');
     const ms = median(await timeRuns(rt, () => g.run(), runs));
-    return { ms, gflop, poolPeakBytes: rt.memoryStats().peakBytes };
+    return { ms, gflop, memory: plannedMemory(g.memoryPlan), poolPeakBytes: rt.memoryStats().peakBytes };
   } finally {
     g.dispose();
     rt.trim();

@@ -1,19 +1,13 @@
 import type { UNet } from '../models/unet.js';
-import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import { RecordedGraph, type Runtime } from '../runtime/index.js';
 
-export interface UnetStep {
-  x: Tensor;
-  t: Tensor;
-  c: Tensor;
-  eps: Tensor;
-}
+/** One UNet evaluation on a batch: inputs x (B, ...latent), t (B), c (B, K); output eps. */
+export type UnetStep = RecordedGraph<'x' | 't' | 'c', 'eps'>;
 
-/** One UNet evaluation on a batch, over inputs the graph owns: x (B, ...latent), t (B), c (B, K). */
-export function buildUnetStep(g: Graph, unet: UNet, latentShape: readonly number[], batch: number): UnetStep {
-  const x = g.tensor([batch, ...latentShape]);
-  const t = g.tensor([batch]);
-  const c = g.tensor([batch, unet.shape.contextSize]);
-  return { x, t, c, eps: unet.build(g, x, t, c) };
+export function buildUnetStep(rt: Runtime, unet: UNet, latentShape: readonly number[], batch: number): UnetStep {
+  return RecordedGraph.record(rt, { x: [batch, ...latentShape], t: [batch], c: [batch, unet.shape.contextSize] }, (g, { x, t, c }) => ({
+    eps: unet.build(g, x, t, c),
+  }));
 }
 
 export interface UnetInputs {
@@ -29,10 +23,4 @@ export function unetInputs(unet: UNet, latentShape: readonly number[], batch: nu
   const t = new Float32Array(batch).fill(0.5);
   const c = Float32Array.from({ length: batch * unet.shape.contextSize }, (_, i) => 0.2 + 0.6 * ((i * 0.37) % 1));
   return { x, t, c };
-}
-
-export function writeUnetInputs(rt: Runtime, step: UnetStep, inputs: UnetInputs): void {
-  rt.write(step.x, inputs.x);
-  rt.write(step.t, inputs.t);
-  rt.write(step.c, inputs.c);
 }

@@ -4,11 +4,11 @@ import { buildDecoderGraph } from '../bench/decoder-graph.js';
 import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../bench/kernel-profile.js';
 import { decoderFlops, unetFlops } from '../bench/model-flops.js';
 import { formatNumber } from '../bench/table.js';
-import { buildUnetStep, unetInputs, writeUnetInputs } from '../bench/unet-step.js';
+import { buildUnetStep, unetInputs } from '../bench/unet-step.js';
 import { UsageError } from '../errors.js';
 import { loadNetworks } from '../models/model.js';
 import { parsePrecision } from '../models/precision.js';
-import { Graph, type Runtime } from '../runtime/index.js';
+import type { Runtime } from '../runtime/index.js';
 import { parseNumber } from './args.js';
 
 /** A full-width UNet step takes tens of seconds on a CPU adapter; the default width there is smaller. */
@@ -59,13 +59,12 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
   const latent = nets.config.latentShape;
   out(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
 
-  const unetGraph = new Graph(rt);
-  const step = buildUnetStep(unetGraph, nets.unet!, latent, batch);
-  writeUnetInputs(rt, step, unetInputs(nets.unet!, latent, batch));
+  const step = buildUnetStep(rt, nets.unet!, latent, batch);
+  step.write(unetInputs(nets.unet!, latent, batch));
   status('profiling the UNet');
   const unetModelFlops = batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize);
-  printProfile(out, `${variant} UNet, n_feat ${nFeat} in ${precision}, latent ${latent.join('x')}, batch ${batch}`, await profileGraph(rt, unetGraph), unetModelFlops, top);
-  unetGraph.dispose();
+  printProfile(out, `${variant} UNet, n_feat ${nFeat} in ${precision}, latent ${latent.join('x')}, batch ${batch}`, await profileGraph(rt, step.graph), unetModelFlops, top);
+  step.dispose();
 
   if (f.decoder) {
     const decoderGraph = buildDecoderGraph(rt, nets.decoder!, latent);
@@ -75,7 +74,7 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
       out(`${title}: skipped: ${decoderGraph.skipped}`);
     } else {
       status('profiling the decoder');
-      printProfile(out, title, await profileGraph(rt, decoderGraph), decoderFlops(latent, nets.config.vaeMaxChannels), top);
+      printProfile(out, title, await profileGraph(rt, decoderGraph.graph), decoderFlops(latent, nets.config.vaeMaxChannels), top);
       decoderGraph.dispose();
     }
   }

@@ -9,7 +9,7 @@ import {
   type NoiseSource,
   type Schedule,
 } from '../ops/ddpm.js';
-import { Graph, type Allocator, type Runtime, type Tensor } from '../runtime/index.js';
+import { Graph, type Allocator, type MemoryPlan, type Runtime, type Tensor } from '../runtime/index.js';
 import type { UNet } from './unet.js';
 import type { WeightSet } from './weights.js';
 
@@ -49,6 +49,7 @@ export class SamplerPlan {
     this.init = new Graph(rt);
     this.x = this.step.tensor([batch, ...latentShape]);
     this.context = this.step.tensor([batch, unet.shape.contextSize]);
+    this.step.keep(this.x, this.context);
     const t = this.step.tensor([batch]);
     this.state = createStepState(rt);
     timeFromStep(this.step, this.state, t, schedule.timesteps);
@@ -63,8 +64,10 @@ export class SamplerPlan {
     return this.schedule.timesteps - 2;
   }
 
-  /** Starts a batch: context (B, K); x_T given, or drawn from the Philox stream. */
+  /** Starts a batch: context (B, K); x_T given, or drawn from the Philox stream. The first start allocates the step's memory. */
   start(context: Float32Array, sampleOffset: number, xT?: Float32Array): void {
+    this.step.place();
+    this.init.place();
     this.rt.write(this.context, context);
     setStepState(this.rt, this.state, this.firstStep, sampleOffset);
     if (xT) this.rt.write(this.x, xT);
@@ -72,9 +75,9 @@ export class SamplerPlan {
     this.nextStep = this.firstStep;
   }
 
-  /** Activation memory of one recorded step. */
-  footprint(): { totalBytes: number; largestBytes: number } {
-    return this.step.footprint();
+  /** Where one recorded step's intermediates go (computed without allocating them). */
+  memoryPlan(): MemoryPlan {
+    return this.step.memoryPlan();
   }
 
   /** Steps remaining before x is the final latent. */

@@ -88,7 +88,7 @@ function philoxKey(op: string, seed: number): [number, number] {
 export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule, state: GPUBuffer, noise: NoiseSource): void {
   const where = `ddpmUpdate: x [${x.shape}], eps [${eps.shape}]`;
   if (String(x.shape) !== String(eps.shape)) throw new Error(`${where}: shapes differ`);
-  if (x.buffer === eps.buffer) throw new Error(`${where}: x and eps must not share a buffer`);
+  if (x.sharesStorage(eps)) throw new Error(`${where}: x and eps must not share a buffer`);
   const batch = x.shape[0];
   const perSample = x.size / batch;
   let key = [0, 0];

@@ -48,7 +48,7 @@ export function linear(g: Graph, x: Tensor, w: LinearWeights, act: Act = Act.non
   if (String(y.shape) !== String([batch, w.outFeatures])) {
     throw new Error(`${where}: out [${y.shape}] must be [${batch},${w.outFeatures}]`);
   }
-  if (y.buffer === x.buffer) throw new Error(`${where}: out must not share x's buffer`);
+  if (y.sharesStorage(x)) throw new Error(`${where}: out must not share x's buffer`);
   const rowBlocks = Math.ceil(batch / ROWS_PER_WORKGROUP);
   if (rowBlocks > 65535) throw new Error(`${where}: batch over ${65535 * ROWS_PER_WORKGROUP}`);
   const fused = act === Act.none ? '' : ` ${activationName(act)}`;

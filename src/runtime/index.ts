@@ -4,3 +4,5 @@ export { Scope, type Allocator } from './scope.js';
 export { Tensor, type DType } from './tensor.js';
 export { Params } from './params.js';
 export { Graph } from './graph.js';
+export { RecordedGraph } from './recorded-graph.js';
+export type { MemoryPlan } from './memory-plan.js';

@@ -318,7 +318,8 @@ export class Runtime implements Allocator {
     return this.host.wait ? this.host.wait(p) : p;
   }
 
-  private checkBindable(bytes: number, shape: readonly number[]): void {
+  /** Throws the user-facing error for a tensor larger than one binding may be. */
+  checkBindable(bytes: number, shape: readonly number[]): void {
     const max = this.limits.maxStorageBufferBindingSize;
     if (bytes > max) {
       throw new GpuError(

@@ -40,6 +40,10 @@ describe('mg3d bench', () => {
       expect(r.denoiseMsPerSample).toBeCloseTo((r.stepMs * 998) / r.batch, 6);
       expect(r.predictMsPerSample).toBeGreaterThan(0);
       expect(r.poolPeakBytes).toBeGreaterThan(v.weightsBytes);
+      for (const m of [r.stepMemory, r.predictMemory]) {
+        expect(m.plannedBytes).toBeGreaterThanOrEqual(m.largestLiveBytes);
+        expect(m.plannedBytes).toBeLessThanOrEqual(1.5 * m.largestLiveBytes);
+      }
     }
     expect(v.decode).toEqual({ skipped: expect.stringMatching(/time budget/) });
     expect(v.poolPeakBytes).toBeGreaterThanOrEqual(rows[1].poolPeakBytes);
