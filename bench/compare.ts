@@ -25,11 +25,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkUnetWidth, memorySource, randomModelFiles } from '../src/bench/bench-models.js';
-import { unetFlops } from '../src/bench/model-flops.js';
-import { formatNumber } from '../src/bench/table.js';
-import { median, timeRuns } from '../src/bench/timing.js';
-import { buildUnetStep, unetInputs } from '../src/bench/unet-step.js';
+import { checkUnetWidth, memorySource, benchModelFiles } from '../src/perf/bench-models.js';
+import { unetFlops } from '../src/perf/model-flops.js';
+import { formatNumber } from '../src/perf/table.js';
+import { median, timeRuns } from '../src/perf/timing.js';
+import { buildUnetStep, unetInputs } from '../src/perf/unet-step.js';
 import { parseIntList, parseNumber } from '../src/cli/args.js';
 import { writeNpy } from '../src/io/npy.js';
 import { relativeError } from '../src/check.js';
@@ -213,7 +213,7 @@ try {
   for (const nFeat of widths) {
     const model = join(root, `n${nFeat}`);
     mkdirSync(model, { recursive: true });
-    const files = randomModelFiles('ch', nFeat, ['ddpm']);
+    const files = benchModelFiles('ch', nFeat, ['ddpm']);
     for (const [name, bytes] of files) writeFileSync(join(model, name), bytes);
     loads.push(loadavg()[0]);
     const engine = await engineWidth(model, files, nFeat);

@@ -19,7 +19,8 @@ import { Graph, type Runtime, type Tensor } from '../src/runtime/index.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
 import { randomLayer, type LayerCase } from '../test/reference/conv.js';
 
-type Case = LayerCase & { name: string; transposed: boolean; outputPadding: number };
+/** `direct`: a 3x3x3 stride-1 conv on the direct kernel instead of Winograd. */
+type Case = LayerCase & { name: string; transposed: boolean; outputPadding: number; direct?: boolean };
 
 /** The UNet's convolutions: 3x3x3, padding 1. */
 const conv = (batch: number, i: number, o: number, size: [number, number, number]): Case => ({
@@ -46,12 +47,21 @@ const convT = (batch: number, i: number, o: number, size: [number, number, numbe
   padding: 0,
 });
 
-const cases: Case[] = [
+/** The same layer on the direct kernel. */
+const direct = (c: Case): Case => ({ ...c, name: `${c.name} direct`, direct: true });
+
+const winogradLayers = [
   conv(1, 512, 512, [8, 8, 8]),
   conv(1, 512, 512, [8, 8, 4]),
   conv(1, 512, 512, [4, 4, 4]),
   conv(4, 512, 512, [8, 8, 4]),
   conv(1, 1024, 512, [8, 8, 8]),
+  conv(1, 1024, 1024, [4, 4, 2]),
+  conv(4, 1024, 1024, [4, 4, 2]),
+];
+
+const cases: Case[] = [
+  ...winogradLayers.flatMap((c) => [c, direct(c)]),
   convT(1, 2048, 512, [2, 2, 2]),
   convT(1, 1024, 512, [4, 4, 4]),
   convT(1, 2048, 512, [2, 2, 1]),
@@ -99,12 +109,17 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
   const x = rt.upload(layer.x, layer.xShape);
   const bias = layer.bias && { shape: [c.outChannels], data: layer.bias };
   const g = new Graph(rt);
-  const w = c.transposed
-    ? prepareConvTranspose3d(rt, { shape: [c.inChannels, c.outChannels, k, k, k], data: layer.weight }, bias)
-    : prepareConv3d(rt, { shape: [c.outChannels, c.inChannels, k, k, k], data: layer.weight }, bias);
-  const out = c.transposed
-    ? convTranspose3d(g, x, w, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding })
-    : conv3d(g, x, w, { stride: c.stride, padding: c.padding });
+  let out: Tensor;
+  let weights: Tensor[];
+  if (c.transposed) {
+    const w = prepareConvTranspose3d(rt, { shape: [c.inChannels, c.outChannels, k, k, k], data: layer.weight }, bias);
+    out = convTranspose3d(g, x, w, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding });
+    weights = [w.weight, ...(w.bias ? [w.bias] : [])];
+  } else {
+    const w = prepareConv3d(rt, { shape: [c.outChannels, c.inChannels, k, k, k], data: layer.weight }, bias);
+    out = conv3d(g, x, c.direct ? { ...w, winograd: undefined } : w, { stride: c.stride, padding: c.padding });
+    weights = [w.weight, ...(w.bias ? [w.bias] : []), ...(w.winograd?.parts ?? [])];
+  }
   const work = flops(c, out);
   await timeRun(rt, g, 1);
   const once = await timeRun(rt, g, 1);
@@ -123,7 +138,7 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
       `${cpuPerCore.toFixed(1).padStart(8)} ms ${gflops(cpuPerCore)} GFLOP/s by CPU time`,
   );
   g.dispose();
-  rt.release(x, w.weight, ...(w.bias ? [w.bias] : []));
+  rt.release(x, ...weights);
 }
 
 const rt = await createNodeRuntime();

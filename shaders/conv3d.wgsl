@@ -5,11 +5,11 @@
 //
 // The output is split into classes (one for Conv3d; for ConvTranspose3d the
 // stride^3 output parity classes, each a plain correlation over a thinned,
-// flipped kernel; see src/ops/conv3d.ts). Within a class, output voxel q of
+// flipped kernel; see src/ops/conv-transpose3d.ts). Within a class, output voxel q of
 // the class grid, with input origin q' = q * IN_STRIDE + start, is
 //   y[residue + outStep * q] = bias + sum over i, jd < count.x, jh < count.y, jw < count.z
 //       of xpad[i, q'd + jd, q'h + jh, q'w + jw] * weight[i, kd(jd), kh(jh), kw(jw)]
-// with k(j) = origin + step * j per axis; along w the first `origin.w` taps
+// with k(j) = origin + step * (j - lead) per axis; along w the first `lead` taps
 // are zero (they only align the window to a vec4). A class without taps
 // writes the bias.
 //
@@ -28,7 +28,7 @@
 // for every lane, come from loadTaps() (shaders/conv-taps-*.wgsl), which
 // shares them across a subgroup where it can.
 //
-// Weights (src/ops/conv3d.ts): [channel group][i][kd][kh][kw][8 channels].
+// Weights (uploadWeight in src/ops/conv-core.ts): [channel group][i][kd][kh][kw][8 channels].
 //
 // Weights and padded input are stored as Quads of 4 values: vec4f, or in the
 // f16 mode 4 f16 packed in a vec2u (src/ops/conv-core.ts declares them);
@@ -47,9 +47,10 @@ struct ConvClass {
   start: vec4u,
   // Window taps along d, h, w (w <= 3); all zero for a class without taps.
   count: vec4u,
-  // Kernel tap of window tap 0 along d and h, of window tap origin.w along w;
-  // origin.w: the number of leading zero taps along w.
-  origin: vec4i,
+  // Kernel tap of window tap 0 along d and h, of window tap `lead` along w.
+  origin: vec3i,
+  // The number of leading zero taps along w.
+  lead: i32,
   // Kernel tap step per window tap along d, h, w.
   step: vec4i,
   // Output coordinates of class voxel 0.
@@ -61,7 +62,7 @@ struct Params {
   padD: u32, padH: u32, padW: u32,
   outD: u32, outH: u32, outW: u32,
   // Class grid: voxels along d, along h (row pairs with TWO_ROWS), segments along w.
-  gridD: u32, gridH: u32, gridSegW: u32,
+  gridD: u32, gridRows: u32, gridSegW: u32,
   // Output voxels between neighbouring class voxels (the ConvTranspose3d stride).
   outStep: u32,
   hasBias: u32,
@@ -84,8 +85,8 @@ struct Segment { b: u32, zq: u32, yq: u32, xq: u32, valid: bool }
 fn segment(index: u32) -> Segment {
   let s = min(index, p.segments - 1u);
   var rest = s / p.gridSegW;
-  let yq = (rest % p.gridH) * select(1u, 2u, TWO_ROWS);
-  rest /= p.gridH;
+  let yq = (rest % p.gridRows) * select(1u, 2u, TWO_ROWS);
+  rest /= p.gridRows;
   return Segment(rest / p.gridD, rest % p.gridD, yq, (s % p.gridSegW) * 4u, index < p.segments);
 }
 
@@ -135,8 +136,8 @@ fn tapsAlongW(cls: ConvClass, half: u32) -> WeightTaps {
   var offset = vec3u();
   var valid = vec3<bool>();
   for (var j = 0u; j < 3u; j++) {
-    let k = cls.origin.z + cls.step.z * (i32(j) - cls.origin.w);
-    valid[j] = j < cls.count.z && i32(j) >= cls.origin.w;
+    let k = cls.origin.z + cls.step.z * (i32(j) - cls.lead);
+    valid[j] = j < cls.count.z && i32(j) >= cls.lead;
     offset[j] = select(0u, u32(k) * 2u + half, valid[j]);
   }
   return WeightTaps(offset, valid);

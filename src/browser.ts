@@ -41,4 +41,6 @@ export { readTorchCheckpoint } from './io/torch-checkpoint.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { writeVti, readVti } from './io/vti.js';
 export { writeNpy, readNpy } from './io/npy.js';
+export { measureDescriptors, descriptorNames } from './descriptors/index.js';
+export type { Descriptors, MeasureOptions, PhaseVolume } from './descriptors/index.js';
 export { FormatError, UsageError, GpuError } from './errors.js';

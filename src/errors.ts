@@ -21,3 +21,26 @@ export class GpuError extends Error {
     this.name = 'GpuError';
   }
 }
+
+/** Longest piece of untrusted text an error message repeats; the rest is cut and counted. */
+const QUOTE_LIMIT = 80;
+
+/**
+ * Quotes text that came from a file (names, attributes, type strings) for an error
+ * message: everything outside printable ASCII is escaped, so that no newline, ANSI
+ * escape or bidi control reaches the terminal, and long text is cut, so that a 5 MB
+ * name cannot make a 5 MB line.
+ */
+export function quote(text: string): string {
+  const shown = text.length > QUOTE_LIMIT ? text.slice(0, QUOTE_LIMIT) : text;
+  const escaped = shown.replace(/[^\x20-\x7e]|['\\]/g, escapeCharacter);
+  const cut = text.length > QUOTE_LIMIT ? `...' (${text.length} characters)` : "'";
+  return `'${escaped}${cut}`;
+}
+
+function escapeCharacter(char: string): string {
+  if (char === "'" || char === '\\') return `\\${char}`;
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  const code = char.charCodeAt(0);
+  return named[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+}

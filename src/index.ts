@@ -2,8 +2,7 @@
  * The engine's Node entry: the JS API over Dawn (npm `webgpu`).
  * The browser entry is src/browser.ts; both share everything else.
  */
-import { join } from 'node:path';
-import { readFileBytes } from './io/node-files.js';
+import { readModelFile } from './io/node-files.js';
 import { MicroGen3D } from './microgen3d.js';
 import { createNodeRuntime } from './runtime/node.js';
 import type { NodeGpuOptions } from './runtime/node-gpu.js';
@@ -20,7 +19,7 @@ export interface LoadOptions extends NodeGpuOptions {
 
 /** Loads a converted model from a folder path, URLs, or file buffers. */
 export async function loadModel(source: string | ModelSource, options: LoadOptions = {}): Promise<MicroGen3D> {
-  const read = typeof source === 'string' ? (name: string) => readFileBytes(join(source, name)) : fileSource(source);
+  const read = typeof source === 'string' ? (name: string) => readModelFile(source, name) : fileSource(source);
   const runtime = options.runtime ?? (await createNodeRuntime(options));
   return MicroGen3D.load(runtime, read, { ownsRuntime: !options.runtime, precision: options.precision });
 }
@@ -44,4 +43,6 @@ export { readTorchCheckpoint } from './io/torch-checkpoint.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { writeVti, readVti } from './io/vti.js';
 export { writeNpy, readNpy } from './io/npy.js';
+export { measureDescriptors, descriptorNames } from './descriptors/index.js';
+export type { Descriptors, MeasureOptions, PhaseVolume } from './descriptors/index.js';
 export { FormatError, UsageError, GpuError } from './errors.js';

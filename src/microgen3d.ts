@@ -1,3 +1,4 @@
+import { measureDescriptors, type Descriptors, type MeasureOptions } from './descriptors/index.js';
 import { GpuError, UsageError } from './errors.js';
 import type { HostTensor } from './io/host-tensor.js';
 import { contextIndices, rangeWarnings, type ModelConfig } from './models/config.js';
@@ -49,6 +50,9 @@ export interface GeneratedSample {
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
+/** A context value this far from the training data's O(1) descriptors is named as the cause of a non-finite latent. */
+const OUT_OF_RANGE_CONTEXT = 1e3;
+
 /** A loaded MicroGen3D model: the JS API over the engine. */
 export class MicroGen3D {
   private readonly plans = new Map<number, SamplerPlan>();
@@ -93,6 +97,8 @@ export class MicroGen3D {
   contextVector(values: readonly number[]): number[] {
     const c = this.config;
     if (values.some((v) => !Number.isFinite(v))) throw new UsageError(`context values must be finite numbers, got [${values}]`);
+    const huge = values.find((v) => !Number.isFinite(Math.fround(v)));
+    if (huge !== undefined) throw new UsageError(`context value ${huge} is out of range: the model computes in float32 (|value| < 3.4e38)`);
     if (values.length === c.contextAttributes.length) return [...values];
     if (values.length === c.attributes.length) return contextIndices(c).map((i) => values[i]);
     throw new UsageError(
@@ -140,7 +146,7 @@ export class MicroGen3D {
         o.signal,
       );
       const latents = await this.runtime.download(plan.x);
-      this.assertFinite(latents, group, latentSize);
+      this.assertFinite(latents, group, contexts, latentSize);
       const t1 = performance.now();
       const features = this.predictor ? (await this.predictor.runHost(latents, n)).features : new Float32Array(0);
       const t2 = performance.now();
@@ -165,13 +171,17 @@ export class MicroGen3D {
   }
 
   /** Later stages launder NaN (ReLU, clamps), so a broken latent must be caught here. */
-  private assertFinite(latents: Float32Array, group: readonly number[], latentSize: number): void {
+  private assertFinite(latents: Float32Array, group: readonly number[], contexts: readonly number[][], latentSize: number): void {
     const bad = latents.findIndex((v) => !Number.isFinite(v));
     if (bad < 0) return;
-    throw new GpuError(
-      `denoising produced non-finite latent values (sample ${group[Math.floor(bad / latentSize)]}): the model's noise ` +
-        `schedule or weights are invalid${this.precision === 'f16' ? ', or f16 overflowed (try precision f32)' : ''}`,
-    );
+    const b = Math.floor(bad / latentSize);
+    const largest = Math.max(...contexts[b]!.map(Math.abs));
+    // Descriptors are fractions and tortuosities of order 1; far beyond that the conditioning overflows float32.
+    const cause =
+      largest > OUT_OF_RANGE_CONTEXT
+        ? `its context [${contexts[b]}] is out of range (values of order 1 are what the model was trained on)`
+        : `the model's noise schedule or weights are invalid${this.precision === 'f16' ? ', or f16 overflowed (try precision f32)' : ''}`;
+    throw new GpuError(`denoising produced non-finite latent values (sample ${group[b]}): ${cause}`);
   }
 
   /**
@@ -202,6 +212,15 @@ export class MicroGen3D {
   }
 
   /** Latent (B, C, d, h, w) -> volume (B, 1, D, H, W) in [0, 1]. */
+  /**
+   * GraSPI descriptors of a sample's phase map (`GeneratedSample.phases`, in the model's volume
+   * shape), measured on this model's device; names as `descriptorNames`.
+   */
+  measure(phases: Uint8Array, options: MeasureOptions = {}): Promise<Descriptors> {
+    const [, d, h, w] = this.config.imageShape;
+    return measureDescriptors(this.runtime, { data: phases, shape: [d, h, w] }, options);
+  }
+
   async decode(z: HostTensor): Promise<HostTensor> {
     if (!this.decoder) throw new UsageError('decode: this model folder has no VAE weights');
     const b = this.batchOf(z, this.config.latentShape, 'decode');

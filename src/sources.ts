@@ -1,4 +1,5 @@
 import { FormatError } from './errors.js';
+import { checkModelFileSize, modelFileLimit } from './io/model-files.js';
 import type { FileSource } from './models/model.js';
 
 /** Where a converted model's files come from, in any JS environment. */
@@ -15,6 +16,7 @@ export function fileSource(source: ModelSource, fetchFn: typeof fetch = fetch): 
     return async (name) => {
       const f = source.get(name);
       if (!f) throw new FormatError(name, 'not among the given model files');
+      checkModelFileSize(name, f.byteLength, name);
       return f instanceof Uint8Array ? f : new Uint8Array(f);
     };
   }
@@ -24,6 +26,34 @@ export function fileSource(source: ModelSource, fetchFn: typeof fetch = fetch): 
     if (!url) throw new FormatError(name, 'no URL given for this model file');
     const res = await fetchFn(url);
     if (!res.ok) throw new FormatError(url, `HTTP ${res.status} ${res.statusText}`);
-    return new Uint8Array(await res.arrayBuffer());
+    return readBody(res, name, url);
   };
+}
+
+/** Reads a response body, refusing it by its Content-Length, or as soon as it outgrows the limit. */
+async function readBody(res: Response, name: string, url: string): Promise<Uint8Array> {
+  const declared = res.headers.get('content-length');
+  if (declared !== null) checkModelFileSize(name, Number(declared), url);
+  if (res.body === null) return new Uint8Array(await res.arrayBuffer());
+  const limit = modelFileLimit(name);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      checkModelFileSize(name, size, url);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }

@@ -1,32 +1,28 @@
 // Bundles the CLI and the library for Node, and the engine for browsers; WGSL is inlined as text.
 // `node tools/build.mjs` builds everything; `node tools/build.mjs web` only the
-// browser bundle and the demo page (dist/web/).
+// browser bundle and the demo page (dist/web/); `node tools/build.mjs cli` only
+// the CLI bundle (the CLI tests run it).
 import { copyFile, mkdir } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const common = { bundle: true, format: 'esm', loader: { '.wgsl': 'text' }, sourcemap: true, logLevel: 'warning' };
 // platform 'browser' makes any node: import a build error: the browser path must not need Node.
 const browser = { ...common, platform: 'browser', target: 'es2022' };
-const webOnly = process.argv[2] === 'web';
+const only = process.argv[2];
 const ENGINE = 'microgen3d.mjs';
+// Installed packages the Node bundles load at run time: Dawn and resvg are native; vega and vega-lite stay
+// out so the report's plotting loads the installed copies.
+const NODE_EXTERNALS = ['webgpu', '@resvg/resvg-js', 'vega', 'vega-lite'];
 
-if (!webOnly) {
-  await build({
-    ...common,
-    entryPoints: ['src/cli/main.ts'],
-    platform: 'node',
-    target: 'node20',
-    external: ['webgpu'],
-    outfile: 'dist/mg3d.mjs',
-  });
-  await build({
-    ...common,
-    entryPoints: ['src/index.ts'],
-    platform: 'node',
-    target: 'node20',
-    external: ['webgpu'],
-    outfile: 'dist/index.mjs',
-  });
+const nodeBundle = { ...common, platform: 'node', target: 'node20', external: NODE_EXTERNALS };
+const cliBundle = { ...nodeBundle, entryPoints: ['src/cli/main.ts'], outfile: 'dist/mg3d.mjs' };
+if (only === 'cli') {
+  await build(cliBundle);
+  process.exit(0);
+}
+if (only !== 'web') {
+  await build(cliBundle);
+  await build({ ...nodeBundle, entryPoints: ['src/index.ts'], outfile: 'dist/index.mjs' });
 }
 
 await build({ ...browser, entryPoints: ['src/browser.ts'], outfile: `dist/browser/${ENGINE}` });

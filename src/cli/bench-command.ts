@@ -1,15 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
-import { adapterReport } from '../bench/adapter.js';
-import { BENCH_VARIANTS, checkUnetWidth, PUBLISHED, type BenchVariant } from '../bench/bench-models.js';
-import { benchNotes, formatBenchReport, type BenchReport } from '../bench/bench-report.js';
-import { benchVariant, STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from '../bench/bench-variant.js';
+import { adapterReport } from '../perf/adapter.js';
+import { BENCH_VARIANTS, checkUnetWidth, PUBLISHED, type BenchVariant } from '../perf/bench-models.js';
+import { benchNotes, formatBenchReport, type BenchReport } from '../perf/bench-report.js';
+import { benchVariant, STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from '../perf/bench-variant.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/node-files.js';
-import { parsePrecision } from '../models/precision.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseIntList, parseNumber } from './args.js';
+import { parseIntList, parseNumber, parsePrecision } from './args.js';
 
 /**
  * Options not given take these. A full-width step takes seconds on a CPU

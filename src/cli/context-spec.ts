@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { splitList } from './args.js';
 import type { ModelConfig } from '../models/config.js';
 
 export interface ContextRange {
@@ -10,7 +11,7 @@ export interface ContextRange {
 /** Parses "A=0.4:0.6,B=0.1:0.3" for the flag `flag`, accepting only names in `allowed`. */
 export function parseRanges(flag: string, spec: string, allowed: readonly string[]): Map<string, [number, number]> {
   const given = new Map<string, [number, number]>();
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of splitList(flag, spec)) {
     const m = /^([^=]+)=([^:]+):(.+)$/.exec(part);
     const low = m ? Number(m[2]) : NaN;
     const high = m ? Number(m[3]) : NaN;
@@ -48,10 +49,4 @@ function hashUniform(seed: number, sample: number, k: number): number {
   h = Math.imul(h, 0x846ca68b);
   h ^= h >>> 16;
   return (h >>> 0) / 4294967295;
-}
-
-export function parseContextValues(text: string): number[] {
-  const values = text.split(',').map((s) => Number(s.trim()));
-  if (values.some((v) => !Number.isFinite(v))) throw new UsageError(`--context wants numbers separated by commas, got '${text}'`);
-  return values;
 }

@@ -6,8 +6,9 @@ import { readTorchCheckpoint } from '../io/torch-checkpoint.js';
 import { readFileBytes, writeFileAtomic } from '../io/node-files.js';
 import { PRESETS, type Shape4 } from '../models/config.js';
 import { WeightSet } from '../models/weights.js';
-import { parseBoolean, parseIntList, parseNameList } from './args.js';
+import { parseBoolean, parseIntList, splitList } from './args.js';
 import { parseRanges } from './context-spec.js';
+import { formatBytes } from './format.js';
 
 export const CONVERT_HELP = `mg3d convert [CHECKPOINT_DIR] --out MODEL_DIR [--preset NAME] [options]
 
@@ -43,15 +44,6 @@ export interface ConvertFlags {
 
 export async function convertCommand(f: ConvertFlags, log: (line: string) => void): Promise<void> {
   if (!f.out) throw new UsageError('convert: --out MODEL_DIR is required');
-  const dir = f.positional[0];
-  const ckpt: CheckpointSet = {};
-  for (const part of ['vae', 'fp', 'ddpm'] as const) {
-    const path = f[part] ?? (dir && existsSync(join(dir, `${part}.pt`)) ? join(dir, `${part}.pt`) : undefined);
-    if (path) ckpt[part] = new WeightSet(path, readTorchCheckpoint(await readFileBytes(path), path));
-  }
-  if (!ckpt.vae && !ckpt.fp && !ckpt.ddpm) {
-    throw new UsageError(`convert: no checkpoints found${dir ? ` in ${dir}` : ''}; give CHECKPOINT_DIR or --vae/--fp/--ddpm`);
-  }
   let settings: ConvertSettings = { variant: 'custom' };
   if (f.preset) {
     const p = PRESETS[f.preset];
@@ -61,11 +53,21 @@ export async function convertCommand(f: ConvertFlags, log: (line: string) => voi
   if (f['image-shape']) settings.imageShape = parseIntList('image-shape', f['image-shape'], 4) as Shape4;
   if (f['latent-shape']) settings.latentShape = parseIntList('latent-shape', f['latent-shape'], 4) as Shape4;
   if (f['first-layer-downsample']) settings.firstLayerDownsample = parseBoolean('first-layer-downsample', f['first-layer-downsample']);
-  if (f.attributes) settings.attributes = parseNameList(f.attributes);
-  if (f['context-attributes']) settings.contextAttributes = parseNameList(f['context-attributes']);
+  if (f.attributes) settings.attributes = splitList('attributes', f.attributes);
+  if (f['context-attributes']) settings.contextAttributes = splitList('context-attributes', f['context-attributes']);
   if (f['attribute-ranges']) {
-    const names = settings.attributes ?? parseNameList(f['attribute-ranges']).map((part) => part.split('=')[0].trim());
+    const names = settings.attributes ?? splitList('attribute-ranges', f['attribute-ranges']).map((part) => part.split('=')[0].trim());
     settings.attributeRanges = Object.fromEntries(parseRanges('attribute-ranges', f['attribute-ranges'], names));
+  }
+
+  const dir = f.positional[0];
+  const ckpt: CheckpointSet = {};
+  for (const part of ['vae', 'fp', 'ddpm'] as const) {
+    const path = f[part] ?? (dir && existsSync(join(dir, `${part}.pt`)) ? join(dir, `${part}.pt`) : undefined);
+    if (path) ckpt[part] = new WeightSet(path, readTorchCheckpoint(await readFileBytes(path), path));
+  }
+  if (!ckpt.vae && !ckpt.fp && !ckpt.ddpm) {
+    throw new UsageError(`convert: no checkpoints found${dir ? ` in ${dir}` : ''}; give CHECKPOINT_DIR or --vae/--fp/--ddpm`);
   }
 
   const { config, files } = convertCheckpoints(ckpt, settings);
@@ -74,7 +76,7 @@ export async function convertCommand(f: ConvertFlags, log: (line: string) => voi
   const order = [...files.keys()].sort((a, b) => Number(a === 'model.json') - Number(b === 'model.json'));
   for (const name of order) {
     await writeFileAtomic(join(f.out, name), files.get(name)!);
-    log(`wrote ${join(f.out, name)} (${(files.get(name)!.byteLength / 2 ** 20).toFixed(1)} MiB)`);
+    log(`wrote ${join(f.out, name)} (${formatBytes(files.get(name)!.byteLength)})`);
   }
   log(
     `${config.variant}: latent [${config.latentShape}], volume [${config.imageShape}], n_feat ${config.nFeat || '-'}, ` +

@@ -3,14 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { HostTensor } from '../io/host-tensor.js';
-import { readFileBytes, writeFileAtomic } from '../io/node-files.js';
+import { readFileBytes, readModelFile, writeFileAtomic } from '../io/node-files.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { MicroGen3D } from '../microgen3d.js';
-import { parsePrecision } from '../models/precision.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseNumber } from './args.js';
-import { parseContextValues, parseRandomSpec, randomContext } from './context-spec.js';
+import { parseNumber, parseNumberList, parsePrecision, parseThresholds } from './args.js';
+import type { CommandIo } from './command-io.js';
+import { parseRandomSpec, randomContext } from './context-spec.js';
+import { plural } from './format.js';
 import { ProgressLine } from './progress.js';
 import { assertResumable, finishedSamples, readRunRecord, saveRun, sampleStem, type RunRecord, type RunSettings } from './run-record.js';
 
@@ -54,7 +55,7 @@ function hashingReader(dir: string): { read: (name: string) => Promise<Uint8Arra
   const parts: string[] = [];
   return {
     read: async (name) => {
-      const bytes = await readFileBytes(join(dir, name));
+      const bytes = await readModelFile(dir, name);
       parts.push(`${name}:${createHash('sha256').update(bytes).digest('hex')}`);
       return bytes;
     },
@@ -75,24 +76,29 @@ async function readVolume(path: string, imageShape: readonly number[]): Promise<
   return { shape: [1, ...imageShape], data: v.data };
 }
 
-function parseSettings(f: GenerateFlags): { settings: Omit<RunSettings, 'context'>; batch: number | 'auto' } {
+/** Seeds key a 2 x 32-bit Philox counter through float64 arithmetic: integers up to 2^53 - 1. */
+const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+function parseSettings(f: GenerateFlags, warn: (line: string) => void): { settings: Omit<RunSettings, 'context'>; batch: number | 'auto' } {
   const samples = f.samples === undefined ? 1 : parseNumber('samples', f.samples, { min: 1, integer: true });
-  const seed = f.seed === undefined ? 0 : parseNumber('seed', f.seed, { min: 0, integer: true });
-  const batch = f.batch === undefined ? 1 : f.batch === 'auto' ? 'auto' : parseNumber('batch', f.batch, { min: 1, integer: true });
-  const thresholds = f.threshold === undefined ? [0.5] : f.threshold.split(',').map((t) => parseNumber('threshold', t));
-  if (thresholds.length > 2 || (thresholds.length === 2 && !(thresholds[0] < thresholds[1]))) {
-    throw new UsageError(`--threshold wants one value, or two ascending values for three phases, got '${f.threshold}'`);
+  const seed = f.seed === undefined ? 0 : parseNumber('seed', f.seed, { min: 0, max: MAX_SEED, integer: true });
+  let batch: number | 'auto' = f.batch === undefined ? 1 : f.batch === 'auto' ? 'auto' : parseNumber('batch', f.batch, { min: 1, integer: true });
+  if (typeof batch === 'number' && batch > samples) {
+    warn(`warning: --batch ${batch} is larger than --samples ${samples}; denoising ${samples} at a time`);
+    batch = samples;
   }
+  const thresholds = parseThresholds(f.threshold);
   const precision = parsePrecision(f.precision);
   return { settings: { seed, samples, thresholds, npy: Boolean(f.npy), precision }, batch };
 }
 
-export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line: string) => void, signal: AbortSignal): Promise<number> {
+export async function generateCommand(rt: Runtime, f: GenerateFlags, io: CommandIo, signal: AbortSignal): Promise<number> {
+  const { out: log, warn } = io;
   if (!f.model) throw new UsageError('generate: --model DIR is required');
   if (!f.out) throw new UsageError('generate: --out DIR is required');
   const modes = [f.context, f.random, f.from].filter((v) => v !== undefined).length;
   if (modes !== 1) throw new UsageError('generate: give exactly one of --context, --random, --from');
-  const { settings: base, batch: batchFlag } = parseSettings(f);
+  const { settings: base, batch: batchFlag } = parseSettings(f, warn);
 
   const t0 = performance.now();
   const reader = hashingReader(f.model);
@@ -103,7 +109,7 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
     let context: RunSettings['context'];
     let warnings: string[];
     if (f.context !== undefined) {
-      const values = model.contextVector(parseContextValues(f.context));
+      const values = model.contextVector(parseNumberList('context', f.context));
       contextOf = () => values;
       context = { mode: 'fixed', values };
       warnings = model.contextWarnings(values);
@@ -123,13 +129,13 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
       context = { mode: 'from', volume: resolve(f.from!), values };
       warnings = model.contextWarnings(values);
     }
-    for (const w of warnings) log(`warning: ${w}`);
+    for (const w of warnings) warn(`warning: ${w}`);
     const settings: RunSettings = { ...base, context };
     const hash = reader.digest();
 
     mkdirSync(f.out, { recursive: true });
     const previous = f.resume ? readRunRecord(f.out) : undefined;
-    if (f.resume && !previous) log(`--resume: no run.json in ${f.out}; starting a new run`);
+    if (f.resume && !previous) warn(`--resume: no run.json in ${f.out}; starting a new run`);
     if (!f.resume && readRunRecord(f.out)) throw new UsageError(`generate: ${f.out} already holds a run; use --resume to continue it, or another --out`);
     if (previous) assertResumable(previous, hash, settings, f.out);
     const kept = previous ? finishedSamples(previous, f.out) : [];
@@ -148,8 +154,8 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
       samples: kept,
       timingsMs: { load: performance.now() - t0, total: previous?.timingsMs.total ?? 0 },
     };
-    if (previous) log(`resuming: ${kept.length} of ${settings.samples} samples already done`);
-    log(`adapter: ${rt.adapterName}; batch ${batch}; ${todo.length} samples to generate`);
+    if (previous) warn(`resuming: ${kept.length} of ${settings.samples} samples already done`);
+    warn(`adapter: ${rt.adapterName}; batch ${batch}; ${plural(todo.length, 'sample')} to generate`);
 
     const progress = new ProgressLine();
     const started = performance.now();
@@ -185,16 +191,16 @@ export async function generateCommand(rt: Runtime, f: GenerateFlags, log: (line:
       progress.done();
       if (signal.aborted) {
         await save();
-        log(`interrupted: ${record.samples.length} of ${settings.samples} samples complete in ${f.out}; continue with --resume`);
+        warn(`interrupted: ${record.samples.length} of ${settings.samples} samples complete in ${f.out}; continue with --resume`);
         return 130;
       }
-      if (record.samples.length) log(`failed after ${record.samples.length} complete samples, kept in ${f.out}; continue with --resume`);
+      if (record.samples.length) warn(`failed after ${plural(record.samples.length, 'complete sample')}, kept in ${f.out}; continue with --resume`);
       throw e;
     }
     progress.done();
     record.complete = true;
     await save();
-    log(`wrote ${settings.samples} samples to ${f.out}`);
+    log(`wrote ${plural(settings.samples, 'sample')} to ${f.out}`);
     return 0;
   } finally {
     model.dispose();

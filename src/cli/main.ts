@@ -1,20 +1,26 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FormatError, GpuError, UsageError } from '../errors.js';
 import { createNodeRuntime } from '../runtime/node.js';
 import type { Runtime } from '../runtime/index.js';
 import { BENCH_HELP, benchCommand } from './bench-command.js';
 import { CHECK_HELP, checkCommand } from './check-command.js';
+import type { CommandIo } from './command-io.js';
 import { CONVERT_HELP, convertCommand } from './convert-command.js';
+import { nearestName, parseFlags, type FlagSpec } from './flags.js';
 import { GENERATE_HELP, generateCommand } from './generate-command.js';
+import { MEASURE_HELP, measureCommand } from './measure-command.js';
 import { PROFILE_HELP, profileCommand } from './profile-command.js';
+import { REPORT_HELP, reportCommand } from './report-command.js';
+import { stderrIsTerminal } from './terminal.js';
 
 const HELP = `mg3d: MicroGen3D on WebGPU
 
   mg3d generate  conditioned microstructures from a model folder
   mg3d convert   PyTorch checkpoints -> model folder
+  mg3d measure   GraSPI descriptors of volume files (phase maps or raw volumes)
   mg3d check     parity against a fixture folder
   mg3d bench     speed and memory on random weights in the published shapes (npm start)
   mg3d profile   GPU time per kernel of one UNet step (timestamp queries)
+  mg3d report    requested vs measured descriptors of a run folder: R^2, MAE, plots
   mg3d help CMD  details of one command
 
 GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
@@ -22,16 +28,19 @@ GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
 
 const HELPS: Record<string, string> = {
   generate: GENERATE_HELP,
+  measure: MEASURE_HELP,
   convert: CONVERT_HELP,
   check: CHECK_HELP,
   bench: BENCH_HELP,
   profile: PROFILE_HELP,
+  report: REPORT_HELP,
 };
 
 const out = (line: string) => process.stdout.write(line + '\n');
+const io: CommandIo = { out, warn: (line) => process.stderr.write(line + '\n') };
 /** Progress goes to a terminal only; redirected runs stay quiet. */
 const status = (line: string) => {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
+  if (stderrIsTerminal()) process.stderr.write(`\r\x1b[2K${line}`);
 };
 
 async function withRuntime<T>(flags: { backend?: string; adapter?: string }, fn: (rt: Runtime) => Promise<T>): Promise<T> {
@@ -39,89 +48,108 @@ async function withRuntime<T>(flags: { backend?: string; adapter?: string }, fn:
   try {
     return await fn(rt);
   } finally {
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    if (stderrIsTerminal()) process.stderr.write('\r\x1b[2K');
     rt.destroy();
   }
 }
 
-const text = { type: 'string' } as const;
-const flag = { type: 'boolean' } as const;
-const COMMON_OPTIONS = { backend: text, adapter: text } as const;
+const COMMON_OPTIONS = { backend: 'string', adapter: 'string' } as const;
 
 /** Each command's own flags: a flag of another command is an error, not silently ignored. */
 const COMMAND_OPTIONS = {
   convert: {
-    out: text,
-    vae: text,
-    fp: text,
-    ddpm: text,
-    preset: text,
-    'image-shape': text,
-    'latent-shape': text,
-    'first-layer-downsample': text,
-    attributes: text,
-    'context-attributes': text,
-    'attribute-ranges': text,
+    out: 'string',
+    vae: 'string',
+    fp: 'string',
+    ddpm: 'string',
+    preset: 'string',
+    'image-shape': 'string',
+    'latent-shape': 'string',
+    'first-layer-downsample': 'string',
+    attributes: 'string',
+    'context-attributes': 'string',
+    'attribute-ranges': 'string',
   },
   generate: {
-    model: text,
-    context: text,
-    random: text,
-    from: text,
-    samples: text,
-    batch: text,
-    seed: text,
-    threshold: text,
-    precision: text,
-    npy: flag,
-    resume: flag,
-    out: text,
+    ...COMMON_OPTIONS,
+    model: 'string',
+    context: 'string',
+    random: 'string',
+    from: 'string',
+    samples: 'string',
+    batch: 'string',
+    seed: 'string',
+    threshold: 'string',
+    precision: 'string',
+    npy: 'boolean',
+    resume: 'boolean',
+    out: 'string',
   },
-  check: { tolerance: text, cases: text, precision: text },
-  bench: { variant: text, 'n-feat': text, precision: text, batches: text, steps: text, 'time-budget': text, json: text },
-  profile: { variant: text, 'n-feat': text, precision: text, batch: text, decoder: flag, top: text },
-} as const;
+  check: { ...COMMON_OPTIONS, tolerance: 'string', cases: 'string', precision: 'string' },
+  measure: { ...COMMON_OPTIONS, threshold: 'string', periodic: 'boolean', 'pixel-size': 'string', json: 'boolean' },
+  bench: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batches: 'string', steps: 'string', 'time-budget': 'string', json: 'string' },
+  profile: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batch: 'string', decoder: 'boolean', top: 'string' },
+  report: {},
+} as const satisfies Record<string, FlagSpec>;
 type Command = keyof typeof COMMAND_OPTIONS;
 
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], own: O) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...own } });
-  return { ...values, positional: positionals };
+/** How many positional arguments each command takes. */
+const POSITIONALS: Record<Command, number> = { convert: 1, generate: 0, check: 1, measure: Infinity, bench: 0, profile: 0, report: 1 };
+
+function parse<C extends Command>(command: C, args: string[]) {
+  const flags = parseFlags(command, args, COMMAND_OPTIONS[command] as (typeof COMMAND_OPTIONS)[C], COMMAND_OPTIONS);
+  const extra = flags.positional.slice(POSITIONALS[command]);
+  if (extra.length) throw new UsageError(`${command}: unexpected argument '${extra[0]}'; see mg3d help ${command}`);
+  return flags;
+}
+
+function suggestCommand(name: string): string {
+  const nearest = nearestName(name, Object.keys(HELPS));
+  return nearest ? ` (did you mean ${nearest}?)` : '';
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    out(HELPS[rest[0] ?? ''] ?? HELP);
+    const topic = rest[0];
+    if (topic !== undefined && !Object.hasOwn(HELPS, topic)) throw new UsageError(`help: unknown command '${topic}'${suggestCommand(topic)}; commands: ${Object.keys(HELPS).join(', ')}`);
+    out(topic === undefined ? HELP : HELPS[topic]!);
     return 0;
   }
-  if (!(command in COMMAND_OPTIONS)) throw new UsageError(`unknown command '${command}'; run mg3d help`);
+  if (!Object.hasOwn(COMMAND_OPTIONS, command)) throw new UsageError(`unknown command '${command}'${suggestCommand(command)}; run mg3d help`);
   if (rest.includes('--help') || rest.includes('-h')) {
     out(HELPS[command] ?? HELP);
     return 0;
   }
   switch (command as Command) {
     case 'convert':
-      await convertCommand(parse(rest, COMMAND_OPTIONS.convert), out);
+      await convertCommand(parse('convert', rest), out);
       return 0;
     case 'generate': {
-      const flags = parse(rest, COMMAND_OPTIONS.generate);
+      const flags = parse('generate', rest);
       // First Ctrl-C: finish cleanly (only complete samples stay); second: exit now.
       const stop = new AbortController();
       process.on('SIGINT', () => (stop.signal.aborted ? process.exit(130) : stop.abort(new Error('interrupted'))));
-      return withRuntime(flags, (rt) => generateCommand(rt, flags, out, stop.signal));
+      return withRuntime(flags, (rt) => generateCommand(rt, flags, io, stop.signal));
     }
     case 'check': {
-      const flags = parse(rest, COMMAND_OPTIONS.check);
-      return withRuntime(flags, (rt) => checkCommand(rt, flags, out, status));
+      const flags = parse('check', rest);
+      return withRuntime(flags, (rt) => checkCommand(rt, flags, io, status));
+    }
+    case 'measure': {
+      const flags = parse('measure', rest);
+      return withRuntime(flags, (rt) => measureCommand(rt, flags, out));
     }
     case 'bench': {
-      const flags = parse(rest, COMMAND_OPTIONS.bench);
+      const flags = parse('bench', rest);
       return benchCommand(flags, out, status, () => createNodeRuntime({ backend: flags.backend, adapter: flags.adapter }));
     }
     case 'profile': {
-      const flags = parse(rest, COMMAND_OPTIONS.profile);
-      return withRuntime(flags, (rt) => profileCommand(rt, flags, out, status));
+      const flags = parse('profile', rest);
+      return withRuntime(flags, (rt) => profileCommand(rt, flags, io, status));
     }
+    case 'report':
+      return reportCommand(parse('report', rest), out);
   }
 }
 
@@ -131,8 +159,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     const known = e instanceof UsageError || e instanceof FormatError || e instanceof GpuError;
-    const isArgError = e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
-    if (known || isArgError) {
+    if (known) {
       console.error(`mg3d: ${(e as Error).message}`);
       process.exitCode = 2;
     } else {

@@ -1,15 +1,15 @@
-import { adapterReport } from '../bench/adapter.js';
-import { BENCH_VARIANTS, checkUnetWidth, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from '../bench/bench-models.js';
-import { buildDecoderGraph } from '../bench/decoder-graph.js';
-import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../bench/kernel-profile.js';
-import { decoderFlops, unetFlops } from '../bench/model-flops.js';
-import { formatNumber } from '../bench/table.js';
-import { buildUnetStep, unetInputs } from '../bench/unet-step.js';
+import { adapterReport } from '../perf/adapter.js';
+import { BENCH_VARIANTS, checkUnetWidth, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from '../perf/bench-models.js';
+import { buildDecoderGraph } from '../perf/decoder-graph.js';
+import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '../perf/kernel-profile.js';
+import { decoderFlops, unetFlops } from '../perf/model-flops.js';
+import { formatNumber } from '../perf/table.js';
+import { buildUnetStep, unetInputs } from '../perf/unet-step.js';
 import { UsageError } from '../errors.js';
 import { loadNetworks } from '../models/model.js';
-import { parsePrecision } from '../models/precision.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseNumber } from './args.js';
+import { parseNumber, parsePrecision } from './args.js';
+import type { CommandIo } from './command-io.js';
 
 /** A full-width UNet step takes tens of seconds on a CPU adapter; the default width there is smaller. */
 const CPU_ADAPTER_N_FEAT = 64;
@@ -45,7 +45,7 @@ function parseVariant(value = 'experimental'): BenchVariant {
   throw new UsageError(`--variant wants ${Object.keys(BENCH_VARIANTS).join(' or ')}, got '${value}'`);
 }
 
-export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: string) => void, status: (line: string) => void): Promise<number> {
+export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }: CommandIo, status: (line: string) => void): Promise<number> {
   const variant = parseVariant(f.variant);
   const isCpu = adapterReport(rt).isCpu;
   const nFeat =
@@ -55,9 +55,9 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, out: (line: s
   const precision = parsePrecision(f.precision);
 
   status(`random ${variant} weights, UNet n_feat ${nFeat}`);
-  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, nFeat, f.decoder ? ['vae', 'ddpm'] : ['ddpm'])), precision);
+  const nets = await loadNetworks(rt, memorySource(benchModelFiles(variant, nFeat, f.decoder ? ['vae', 'ddpm'] : ['ddpm'])), precision);
   const latent = nets.config.latentShape;
-  out(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
+  warn(`adapter: ${rt.adapterName}${isCpu && f['n-feat'] === undefined ? ` (a CPU adapter: n_feat ${nFeat}; --n-feat ${PUBLISHED.nFeat} for the published width)` : ''}`);
 
   const step = buildUnetStep(rt, nets.unet!, latent, batch);
   step.write(unetInputs(nets.unet!, latent, batch));

@@ -1,8 +1,10 @@
+import { stderrIsTerminal } from './terminal.js';
+
 /** A one-line progress display on stderr; silent when stderr is not a terminal. */
 export class ProgressLine {
   private readonly start = performance.now();
   private lastDraw = 0;
-  private readonly enabled = Boolean(process.stderr.isTTY);
+  private readonly enabled = stderrIsTerminal();
 
   update(p: { stepsDone: number; stepsTotal: number; samplesDone: number; samplesTotal: number }): void {
     if (!this.enabled) return;

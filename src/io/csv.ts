@@ -1,3 +1,5 @@
+import { FormatError } from '../errors.js';
+
 /** Formats a table as CSV (RFC 4180 quoting, '\n' line ends), numbers as the shortest text that reads back as the same float32. */
 export function formatCsv(header: readonly string[], rows: readonly (readonly number[])[]): string {
   const lines = [header.map(quoteCell).join(',')];
@@ -21,4 +23,63 @@ export function formatFloat32(value: number): string {
 
 function quoteCell(cell: string): string {
   return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+}
+
+/** A numeric table as formatCsv writes it: a header of names, then rows of numbers. */
+export interface NumericTable {
+  header: string[];
+  rows: number[][];
+}
+
+/** Reads what formatCsv writes (quoted header cells, numeric rows); `file` names the source in errors. */
+export function parseCsv(text: string, file: string): NumericTable {
+  const lines = splitCsvRecords(text, file);
+  if (lines.length === 0 || lines[0].length === 0) throw new FormatError(file, 'empty CSV: no header line');
+  const [header, ...body] = lines;
+  const rows = body.map((cells, r) => {
+    if (cells.length !== header.length) throw new FormatError(file, `line ${r + 2} has ${cells.length} cells for ${header.length} columns`);
+    return cells.map((cell, c) => {
+      const value = cell.trim() === '' ? NaN : Number(cell);
+      if (Number.isNaN(value) && cell !== 'NaN') throw new FormatError(file, `line ${r + 2}, column ${header[c]}: '${cell.slice(0, 40)}' is not a number`);
+      return value;
+    });
+  });
+  return { header, rows };
+}
+
+function splitCsvRecords(text: string, file: string): string[][] {
+  const records: string[][] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"' && cell === '') {
+      quoted = true;
+    } else if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      cells.push(cell);
+      records.push(cells);
+      cells = [];
+      cell = '';
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+    } else {
+      cell += ch;
+    }
+    i++;
+  }
+  if (quoted) throw new FormatError(file, 'a quoted cell is never closed');
+  if (cell !== '' || cells.length) records.push([...cells, cell]);
+  return records.filter((r) => !(r.length === 1 && r[0] === ''));
 }

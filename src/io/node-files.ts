@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { constants } from 'node:fs';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FormatError, UsageError } from '../errors.js';
+import { checkModelFileSize } from './model-files.js';
 
 /**
  * Replaces `path` only once the new content is fully on disk, so that an
@@ -32,6 +35,40 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${describeFsError(error)}`);
+  }
+}
+
+/**
+ * Reads one file of a model folder: only a regular file (not a device, pipe or
+ * directory, even behind a symlink), and only after its size passed the limit.
+ * `name` must already be a plain file name (checkModelFileName).
+ */
+export async function readModelFile(dir: string, name: string): Promise<Uint8Array> {
+  const path = join(dir, name);
+  let handle: FileHandle;
+  try {
+    // Non-blocking, so that opening a FIFO cannot hang before fstat refuses it.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${describeFsError(error)}`);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new FormatError(path, 'is not a regular file');
+    checkModelFileSize(name, info.size, path);
+    const bytes = new Uint8Array(info.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) throw new FormatError(path, `shrank while being read (${filled} of ${bytes.length} bytes)`);
+      filled += bytesRead;
+    }
+    return bytes;
+  } catch (error) {
+    if (error instanceof FormatError) throw error;
+    throw new UsageError(`cannot read ${path}: ${describeFsError(error)}`);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { FormatError } from '../errors.js';
+import { FormatError, quote } from '../errors.js';
 import { numel, type HostTensor } from './host-tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
@@ -65,14 +65,14 @@ export function readNpy(bytes: Uint8Array, file: string): HostTensor {
   const match = /^([<>|=])([a-z])(\d+)$/.exec(descr);
   const code = match ? `${match[2]}${match[3]}` : '';
   const readElement = ELEMENT_READERS[code];
-  if (match === null || readElement === undefined) throw fail(`.npy dtype '${descr}' is not supported`);
+  if (match === null || readElement === undefined) throw fail(`.npy dtype ${quote(descr)} is not supported`);
   const itemSize = Number(match[3]);
   const littleEndian = match[1] !== '>';
 
   const count = numel(shape);
   const dataLength = bytes.length - dataStart;
   if (dataLength !== count * itemSize) {
-    throw fail(`.npy data holds ${dataLength} bytes but shape [${shape}] of '${descr}' needs ${count * itemSize}`);
+    throw fail(`.npy data holds ${dataLength} bytes but shape [${shape}] of ${quote(descr)} needs ${count * itemSize}`);
   }
   const values = new Float32Array(count);
   for (let i = 0; i < count; i++) values[i] = readElement(view, dataStart + i * itemSize, littleEndian);
@@ -92,7 +92,7 @@ const HEADER_FIELD = String.raw`\s*(${QUOTED})\s*:\s*(${QUOTED}|True|False|${INT
 
 /** The header is a Python dict literal with exactly the keys descr, fortran_order and shape. */
 function parseHeader(text: string, fail: (problem: string) => FormatError): NpyHeader {
-  const malformed = (what: string) => fail(`.npy header ${what}: ${JSON.stringify(text.trim())}`);
+  const malformed = (what: string) => fail(`.npy header ${what}: ${quote(text.trim())}`);
   const body = /^\s*\{([\s\S]*)\}\s*$/.exec(text)?.[1];
   if (body === undefined) throw malformed('is not a dict');
   const fields = new Map<string, string>();

@@ -1,4 +1,4 @@
-import { FormatError } from '../errors.js';
+import { FormatError, quote } from '../errors.js';
 
 /**
  * A strict unpickler for PyTorch state dicts. It interprets a pickle as data only:
@@ -64,6 +64,22 @@ const OP = {
 
 const HIGHEST_PROTOCOL = 5;
 
+/**
+ * What building a value may cost, in (approximate, V8) heap bytes. A pickle may
+ * spend at most MEMORY_PER_INPUT_BYTE of them per byte it has: real state dicts
+ * need ~8 (one container or memo entry per ~15 bytes), while a file of nothing but
+ * `}` would otherwise make ~190 bytes of Map from each of its bytes.
+ */
+const COST = { dict: 192, list: 32, tuple: 48, item: 8, memo: 64 } as const;
+const MEMORY_PER_INPUT_BYTE = 32;
+const MEMORY_FLOOR = 1 << 16;
+
+/** Empty tuples are immutable, so one object serves them all. */
+const EMPTY_TUPLE: readonly never[] = Object.freeze([]);
+
+/** An OrderedDict: a Map that BUILD may set attributes on (which are ignored). */
+class OrderedDict<K, V> extends Map<K, V> {}
+
 export function unpickle<P>(bytes: Uint8Array, file: string, persistentLoad: (id: PickleValue<P>) => P): PickleValue<P> {
   return new Unpickler<P>(bytes, file, persistentLoad).run();
 }
@@ -73,14 +89,14 @@ class Unpickler<P> {
   private stack: PickleValue<P>[] = [];
   private marks: number[] = [];
   private memo = new Map<number, PickleValue<P>>();
-  /** Lists are the only mutable arrays; looked up here so that tuples stay immutable. */
-  private lists = new WeakMap<object, PickleValue<P>[]>();
-  private orderedDicts = new WeakSet<Map<PickleKey, PickleValue<P>>>();
+  /** Heap bytes the values built so far may still take (see COST). */
+  private memoryLeft: number;
   private view: DataView;
   private utf8 = new TextDecoder('utf-8', { fatal: true });
 
   constructor(private bytes: Uint8Array, private file: string, private persistentLoad: (id: PickleValue<P>) => P) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.memoryLeft = bytes.length * MEMORY_PER_INPUT_BYTE + MEMORY_FLOOR;
   }
 
   run(): PickleValue<P> {
@@ -127,23 +143,22 @@ class Unpickler<P> {
         this.marks.push(this.stack.length);
         return;
       case OP.EMPTY_TUPLE:
-        return this.push(Object.freeze([]));
+        return this.push(EMPTY_TUPLE);
       case OP.TUPLE:
-        return this.push(Object.freeze(this.popToMark()));
+        return this.push(this.tuple(this.popToMark()));
       case OP.TUPLE1:
       case OP.TUPLE2:
       case OP.TUPLE3:
-        return this.push(Object.freeze(this.popMany(opcode - OP.TUPLE1 + 1)));
-      case OP.EMPTY_LIST: {
-        const list: PickleValue<P>[] = [];
-        this.lists.set(list, list);
-        return this.push(list);
-      }
+        return this.push(this.tuple(this.popMany(opcode - OP.TUPLE1 + 1)));
+      case OP.EMPTY_LIST:
+        this.spend(COST.list);
+        return this.push([]);
       case OP.APPEND:
         return this.appendTo(this.popMany(1));
       case OP.APPENDS:
         return this.appendTo(this.popToMark());
       case OP.EMPTY_DICT:
+        this.spend(COST.dict);
         return this.push(new Map());
       case OP.SETITEM:
         return this.setItems(this.popMany(2));
@@ -199,7 +214,7 @@ class Unpickler<P> {
 
   private global(module: string, name: string): PickleGlobal {
     const qualifiedName = `${module} ${name}`;
-    if (!ALLOWED_GLOBALS.has(qualifiedName)) throw this.error(`pickle global '${qualifiedName}' is not allowed`);
+    if (!ALLOWED_GLOBALS.has(qualifiedName)) throw this.error(`pickle global ${quote(qualifiedName)} is not allowed`);
     return new PickleGlobal(module, name);
   }
 
@@ -210,11 +225,11 @@ class Unpickler<P> {
     switch (callable.qualifiedName) {
       case ORDERED_DICT: {
         if (args.length !== 0) throw this.error(`${ORDERED_DICT} called with arguments; only OrderedDict() is supported`);
-        const dict = new Map<PickleKey, PickleValue<P>>();
-        this.orderedDicts.add(dict);
-        return dict;
+        this.spend(COST.dict);
+        return new OrderedDict<PickleKey, PickleValue<P>>();
       }
       case REBUILD_TENSOR:
+        this.spend(COST.tuple);
         return new PickleCall(callable, args);
       default:
         throw this.error(`REDUCE on '${callable.qualifiedName}' is not allowed`);
@@ -228,21 +243,23 @@ class Unpickler<P> {
   private build(): void {
     const state = this.pop();
     const target = this.stack.at(-1);
-    if (!(target instanceof Map) || !this.orderedDicts.has(target)) throw this.error('BUILD on something other than an OrderedDict');
+    if (!(target instanceof OrderedDict)) throw this.error('BUILD on something other than an OrderedDict');
     if (!(state instanceof Map)) throw this.error('BUILD state of an OrderedDict must be a dict');
   }
 
   private appendTo(items: PickleValue<P>[]): void {
-    const target = this.stack.at(-1);
-    const list = typeof target === 'object' && target !== null ? this.lists.get(target) : undefined;
-    if (list === undefined) throw this.error('APPEND to something that is not a list');
-    for (const item of items) list.push(item);
+    const list = this.stack.at(-1);
+    // Tuples are frozen: an unfrozen array is a list.
+    if (!Array.isArray(list) || Object.isFrozen(list)) throw this.error('APPEND to something that is not a list');
+    this.spend(COST.item * items.length);
+    for (const item of items) (list as PickleValue<P>[]).push(item);
   }
 
   private setItems(items: PickleValue<P>[]): void {
     if (items.length % 2 !== 0) throw this.error('SETITEMS with an odd number of values');
     const dict = this.stack.at(-1);
     if (!(dict instanceof Map)) throw this.error('SETITEM on something that is not a dict');
+    this.spend(COST.item * items.length);
     for (let i = 0; i < items.length; i += 2) {
       const key = items[i]!;
       if (!isKey(key)) throw this.error('dict key is not a string, number, boolean or None');
@@ -252,7 +269,20 @@ class Unpickler<P> {
 
   private memoize(index: number): void {
     if (this.stack.length === 0) throw this.error('memo store with an empty stack');
+    if (!this.memo.has(index)) this.spend(COST.memo);
     this.memo.set(index, this.stack.at(-1)!);
+  }
+
+  private tuple(items: PickleValue<P>[]): readonly PickleValue<P>[] {
+    this.spend(COST.tuple + COST.item * items.length);
+    return Object.freeze(items);
+  }
+
+  private spend(bytes: number): void {
+    this.memoryLeft -= bytes;
+    if (this.memoryLeft < 0) {
+      throw this.error(`pickle builds more objects than its ${this.bytes.length} bytes can describe (a crafted file?)`);
+    }
   }
 
   private recall(index: number): PickleValue<P> {

@@ -6,7 +6,7 @@
  * specification requires and copies tensor data into aligned Float32Arrays, since
  * offsets in the file need not be 4-byte aligned.
  */
-import { FormatError } from '../errors.js';
+import { FormatError, quote } from '../errors.js';
 import { numel, type HostTensor } from './host-tensor.js';
 
 export interface Safetensors {
@@ -60,7 +60,8 @@ function parseHeader(headerBytes: Uint8Array, fail: (problem: string) => FormatE
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (error) {
-    throw fail(`safetensors header is not valid JSON: ${(error as Error).message}`);
+    // V8's message repeats part of the input: quote it like any untrusted text.
+    throw fail(`safetensors header is not valid JSON: ${quote((error as Error).message)}`);
   }
   if (!isRecord(header)) throw fail('safetensors header is not a JSON object');
   return header;
@@ -78,13 +79,13 @@ function readHeaderEntries(
       metadata = readMetadata(value, fail);
       continue;
     }
-    const problem = (text: string) => fail(`tensor '${name}': ${text}`);
+    const problem = (text: string) => fail(`tensor ${quote(name)}: ${text}`);
     if (!isRecord(value)) throw problem('header entry is not an object');
     const { dtype, shape, data_offsets: offsets, ...rest } = value;
     const unknownKeys = Object.keys(rest);
-    if (unknownKeys.length > 0) throw problem(`unexpected header fields ${unknownKeys.join(', ')}`);
+    if (unknownKeys.length > 0) throw problem(`unexpected header fields ${quote(unknownKeys.join(', '))}`);
     if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE)) {
-      throw problem(`dtype ${JSON.stringify(dtype)} is not supported (only ${Object.keys(ITEM_SIZE).join(', ')})`);
+      throw problem(`dtype ${quote(typeof dtype === 'string' ? dtype : String(JSON.stringify(dtype)))} is not supported (only ${Object.keys(ITEM_SIZE).join(', ')})`);
     }
     if (!Array.isArray(shape) || !shape.every(isCount)) throw problem('shape is not an array of non-negative integers');
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
@@ -113,7 +114,7 @@ function checkCoverage(sortedEntries: HeaderEntry[], dataLength: number, fail: (
   let covered = 0;
   let previous: HeaderEntry | undefined;
   for (const entry of sortedEntries) {
-    if (entry.begin < covered) throw fail(`tensors '${previous!.name}' and '${entry.name}' overlap in the data section`);
+    if (entry.begin < covered) throw fail(`tensors ${quote(previous!.name)} and ${quote(entry.name)} overlap in the data section`);
     if (entry.begin > covered) throw fail(`bytes ${covered}..${entry.begin} of the data section belong to no tensor`);
     covered = entry.end;
     previous = entry;

@@ -1,4 +1,4 @@
-import { FormatError } from '../errors.js';
+import { FormatError, quote } from '../errors.js';
 import type { HostTensor } from './host-tensor.js';
 
 /*
@@ -80,16 +80,19 @@ type Attributes = Map<string, string>;
 export function readVti(bytes: Uint8Array, file: string): HostTensor {
   const fail = (problem: string) => new FormatError(file, problem);
   const { xml, appended } = splitAppendedData(bytes, fail);
+  const elements = parseElements(xml, fail);
+  const named = (tag: string) => elements.filter((element) => element.name === tag);
 
-  const root = requireElement(xml, 'VTKFile', fail);
-  if (root.get('type') !== 'ImageData') throw fail(`VTK file type is '${root.get('type')}', expected ImageData`);
-  if (root.get('byte_order') !== 'LittleEndian') throw fail(`VTK byte_order '${root.get('byte_order')}' is not supported`);
-  if (root.has('compressor')) throw fail(`compressed VTK data (${root.get('compressor')}) is not supported; save it uncompressed`);
+  const root = requireElement(named('VTKFile'), 'VTKFile', fail);
+  const rootAttribute = (key: string) => quote(root.get(key) ?? '');
+  if (root.get('type') !== 'ImageData') throw fail(`VTK file type is ${rootAttribute('type')}, expected ImageData`);
+  if (root.get('byte_order') !== 'LittleEndian') throw fail(`VTK byte_order ${rootAttribute('byte_order')} is not supported`);
+  if (root.has('compressor')) throw fail(`compressed VTK data (${rootAttribute('compressor')}) is not supported; save it uncompressed`);
   const headerType = root.get('header_type') ?? 'UInt32';
-  if (headerType !== 'UInt32' && headerType !== 'UInt64') throw fail(`VTK header_type '${headerType}' is not supported`);
+  if (headerType !== 'UInt32' && headerType !== 'UInt64') throw fail(`VTK header_type ${quote(headerType)} is not supported`);
 
-  const wholeExtent = parseExtent(requireElement(xml, 'ImageData', fail).get('WholeExtent'), fail);
-  const pieces = findElements(xml, 'Piece');
+  const wholeExtent = parseExtent(requireElement(named('ImageData'), 'ImageData', fail).get('WholeExtent'), fail);
+  const pieces = named('Piece');
   if (pieces.length !== 1) throw fail(`expected one Piece, found ${pieces.length}`);
   if (parseExtent(pieces[0]!.attributes.get('Extent'), fail).join(' ') !== wholeExtent.join(' ')) {
     throw fail('the Piece extent differs from the WholeExtent');
@@ -97,12 +100,11 @@ export function readVti(bytes: Uint8Array, file: string): HostTensor {
   const shape = [0, 2, 4].map((axis) => wholeExtent[axis + 1]! - wholeExtent[axis]! + 1) as [number, number, number];
   const count = shape[0] * shape[1] * shape[2];
 
-  const pointData = /<PointData\b[^>]*>([\s\S]*?)<\/PointData>/.exec(xml);
-  const arrays = findElements(pointData?.[1] ?? '', 'DataArray');
+  const arrays = named('DataArray').filter((element) => element.parent?.name === 'PointData');
   if (arrays.length !== 1) throw fail(`expected one PointData DataArray, found ${arrays.length}`);
   const array = arrays[0]!;
   const type = array.attributes.get('type') ?? '';
-  if (!Object.hasOwn(VALUE_TYPES, type)) throw fail(`DataArray type '${type}' is not supported (Float32, Float64, UInt8)`);
+  if (!Object.hasOwn(VALUE_TYPES, type)) throw fail(`DataArray type ${quote(type)} is not supported (Float32, Float64, UInt8)`);
   if ((array.attributes.get('NumberOfComponents') ?? '1') !== '1') throw fail('DataArray must have one component');
   const values = readValues(array, VALUE_TYPES[type as ValueType], headerType === 'UInt64' ? 8 : 4, count, appended, fail);
   return { shape, data: fortranToC(values, ...shape) };
@@ -125,7 +127,7 @@ function readValues(
     case 'appended':
       return decodeValues(appendedBlock(appended, array.attributes.get('offset'), headerSize, fail), headerSize, count, valueType, fail);
     default:
-      throw fail(`DataArray format '${format}' is not supported`);
+      throw fail(`DataArray format ${quote(format ?? '')} is not supported`);
   }
 }
 
@@ -153,7 +155,7 @@ function appendedBlock(
   if (appended === undefined) throw fail('DataArray is appended but the file has no AppendedData');
   const offset = Number(offsetText);
   if (!Number.isSafeInteger(offset) || offset < 0 || offset + headerSize > appended.length) {
-    throw fail(`DataArray offset '${offsetText}' lies outside the appended data`);
+    throw fail(`DataArray offset ${quote(offsetText ?? '')} lies outside the appended data`);
   }
   const view = new DataView(appended.buffer, appended.byteOffset + offset, headerSize);
   const byteCount = Number(headerSize === 8 ? view.getBigUint64(0, true) : view.getUint32(0, true));
@@ -215,7 +217,7 @@ function parseAscii(content: string, count: number, fail: (problem: string) => F
   const values = new Float32Array(count);
   tokens.forEach((token, i) => {
     const value = Number(token);
-    if (Number.isNaN(value) && token.toLowerCase() !== 'nan') throw fail(`ASCII DataArray value '${token}' is not a number`);
+    if (Number.isNaN(value) && token.toLowerCase() !== 'nan') throw fail(`ASCII DataArray value ${quote(token)} is not a number`);
     values[i] = value;
   });
   return values;
@@ -235,37 +237,105 @@ function fortranToC(values: Float32Array, depth: number, height: number, width: 
 function parseExtent(text: string | undefined, fail: (problem: string) => FormatError): number[] {
   const extent = (text ?? '').trim().split(/\s+/).map(Number);
   const valid = extent.length === 6 && extent.every(Number.isSafeInteger) && [0, 2, 4].every((axis) => extent[axis + 1]! >= extent[axis]!);
-  if (!valid) throw fail(`extent '${text}' is not six integers lo hi lo hi lo hi`);
+  if (!valid) throw fail(`extent ${quote(text ?? '')} is not six integers lo hi lo hi lo hi`);
   return extent;
 }
 
 interface Element {
+  name: string;
   attributes: Attributes;
-  /** Text up to the matching close tag; empty for self-closing elements. */
+  /** Text up to the matching close tag; empty for self-closing elements, the rest of the text for unclosed ones. */
   content: string;
+  parent?: Element;
 }
 
-function requireElement(xml: string, tag: string, fail: (problem: string) => FormatError): Attributes {
-  const elements = findElements(xml, tag);
+/** Far more than an ImageData file has; what a crafted header could make us hold is capped by these. */
+const MAX_ELEMENTS = 256;
+const MAX_TAG_CHARACTERS = 1 << 16;
+
+function requireElement(elements: Element[], tag: string, fail: (problem: string) => FormatError): Attributes {
   if (elements.length !== 1) throw fail(`expected one <${tag}> element, found ${elements.length}`);
   return elements[0]!.attributes;
 }
 
-function findElements(xml: string, tag: string): Element[] {
-  const open = new RegExp(`<${tag}\\b([^>]*?)(/?)>`, 'g');
+/**
+ * Reads the tags of the XML text in one pass (each character is looked at a bounded
+ * number of times, so crafted text cannot make it quadratic). Declarations and
+ * comments are skipped; text between tags is kept only as element content.
+ */
+function parseElements(xml: string, fail: (problem: string) => FormatError): Element[] {
   const elements: Element[] = [];
-  for (const match of xml.matchAll(open)) {
-    const attributes: Attributes = new Map();
-    for (const [, key, value] of match[1]!.matchAll(/([\w:.-]+)\s*=\s*"([^"]*)"/g)) attributes.set(key!, value!);
-    let content = '';
-    if (match[2] !== '/') {
-      const start = match.index + match[0].length;
-      const close = xml.indexOf(`</${tag}>`, start);
-      content = xml.slice(start, close < 0 ? xml.length : close);
+  const open: { element: Element; contentStart: number }[] = [];
+  let position = xml.indexOf('<');
+  while (position >= 0) {
+    const tagStart = position;
+    if (xml.startsWith('<?', position) || xml.startsWith('<!--', position)) {
+      const terminator = xml.startsWith('<?', position) ? '?>' : '-->';
+      const end = xml.indexOf(terminator, position);
+      if (end < 0) throw fail('unterminated XML declaration or comment (truncated?)');
+      position = xml.indexOf('<', end + terminator.length);
+      continue;
     }
-    elements.push({ attributes, content });
+    const closing = xml[position + 1] === '/';
+    position += closing ? 2 : 1;
+    const name = readXmlName(xml, position);
+    if (name === '') throw fail(`malformed XML tag at character ${tagStart}`);
+    position += name.length;
+    const attributes: Attributes = new Map();
+    let selfClosing = false;
+    for (;;) {
+      position = skipSpaces(xml, position);
+      if (position - tagStart > MAX_TAG_CHARACTERS) throw fail(`XML tag ${quote(name)} is longer than ${MAX_TAG_CHARACTERS} characters`);
+      if (position >= xml.length) throw fail(`unterminated XML tag ${quote(name)} (truncated?)`);
+      if (xml[position] === '>') break;
+      if (xml.startsWith('/>', position) && !closing) {
+        selfClosing = true;
+        position++;
+        break;
+      }
+      const key = readXmlName(xml, position);
+      position = skipSpaces(xml, position + key.length);
+      const valueStart = skipSpaces(xml, position + 1);
+      const valueEnd = xml.indexOf('"', valueStart + 1);
+      if (valueEnd < 0) throw fail(`unterminated XML tag ${quote(name)} (truncated?)`);
+      if (key === '' || closing || xml[position] !== '=' || xml[valueStart] !== '"') {
+        throw fail(`malformed attribute in XML tag ${quote(name)}`);
+      }
+      if (valueEnd - tagStart > MAX_TAG_CHARACTERS) throw fail(`XML tag ${quote(name)} is longer than ${MAX_TAG_CHARACTERS} characters`);
+      position = valueStart;
+      if (attributes.has(key)) throw fail(`attribute ${quote(key)} repeated in ${quote(name)}`);
+      attributes.set(key, xml.slice(position + 1, valueEnd));
+      position = valueEnd + 1;
+    }
+    position++; // past '>'
+    if (closing) {
+      const top = open.pop();
+      if (top === undefined || top.element.name !== name) throw fail(`XML close tag ${quote(name)} does not match an open tag`);
+      top.element.content = xml.slice(top.contentStart, tagStart);
+    } else {
+      if (elements.length === MAX_ELEMENTS) throw fail(`more than ${MAX_ELEMENTS} XML elements; not an ImageData file`);
+      const element: Element = { name, attributes, content: '', parent: open.at(-1)?.element };
+      elements.push(element);
+      if (!selfClosing) open.push({ element, contentStart: position });
+    }
+    position = xml.indexOf('<', position);
   }
+  for (const { element, contentStart } of open) element.content = xml.slice(contentStart);
   return elements;
+}
+
+const XML_NAME_CHARACTER = /[\w:.-]/;
+
+function readXmlName(xml: string, start: number): string {
+  let end = start;
+  while (end < xml.length && XML_NAME_CHARACTER.test(xml[end]!)) end++;
+  return xml.slice(start, end);
+}
+
+function skipSpaces(xml: string, start: number): number {
+  let position = start;
+  while (position < xml.length && /\s/.test(xml[position]!)) position++;
+  return position;
 }
 
 function indexOfAscii(bytes: Uint8Array, text: string): number {

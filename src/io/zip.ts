@@ -1,4 +1,5 @@
-import { FormatError } from '../errors.js';
+import { FormatError, quote } from '../errors.js';
+import { crc32 } from './crc32.js';
 
 /** One stored (uncompressed) member of a ZIP archive; `data` is a view into the archive bytes. */
 export interface ZipEntry {
@@ -45,7 +46,7 @@ export function readZip(bytes: Uint8Array, file: string): ZipEntry[] {
   let position = directory.offset;
   for (let i = 0; i < directory.entryCount; i++) {
     const { entry, next } = readCentralEntry(reader, position, directory.offset);
-    if (names.has(entry.name)) throw reader.error(`duplicate zip entry '${entry.name}'`);
+    if (names.has(entry.name)) throw reader.error(`duplicate zip entry ${quote(entry.name)}`);
     names.add(entry.name);
     entries.push(entry);
     position = next;
@@ -130,37 +131,44 @@ function readCentralEntry(reader: BoundedReader, position: number, directoryOffs
   const name = reader.utf8(nameBytes, 'zip entry name');
   const extra = reader.slice(position + CENTRAL_HEADER_SIZE + nameLength, extraLength);
 
-  if (flags & FLAG_ENCRYPTED) throw reader.error(`zip entry '${name}' is encrypted`);
-  if (method !== 0) throw reader.error(`zip entry '${name}' uses compression method ${method}; only stored (0) is supported`);
+  if (flags & FLAG_ENCRYPTED) throw reader.error(`zip entry ${quote(name)} is encrypted`);
+  if (method !== 0) throw reader.error(`zip entry ${quote(name)} uses compression method ${method}; only stored (0) is supported`);
 
   const zip64 = new Zip64Fields(reader, extra, name);
   const uncompressedSize = zip64.take(reader.u32(position + 24));
   const compressedSize = zip64.take(reader.u32(position + 20));
   const localOffset = zip64.take(reader.u32(position + 42));
   if (compressedSize !== uncompressedSize) {
-    throw reader.error(`stored zip entry '${name}' has compressed size ${compressedSize} != size ${uncompressedSize}`);
+    throw reader.error(`stored zip entry ${quote(name)} has compressed size ${compressedSize} != size ${uncompressedSize}`);
   }
 
   const offset = readLocalHeader(reader, localOffset, nameBytes, name, compressedSize);
   if (offset + compressedSize > directoryOffset) {
-    throw reader.error(`zip entry '${name}' (${compressedSize} bytes at ${offset}) runs past the central directory (truncated?)`);
+    throw reader.error(`zip entry ${quote(name)} (${compressedSize} bytes at ${offset}) runs past the central directory (truncated?)`);
   }
-  const entry = { name, offset, size: compressedSize, data: reader.slice(offset, compressedSize) };
+  const data = reader.slice(offset, compressedSize);
+  // Python's zipfile checks this too: a flipped bit in a weight must not load silently.
+  const storedCrc = reader.u32(position + 16);
+  const actualCrc = crc32(data);
+  if (actualCrc !== storedCrc) {
+    throw reader.error(`zip entry ${quote(name)} is corrupt: CRC-32 ${hex32(actualCrc)} != stored ${hex32(storedCrc)}`);
+  }
+  const entry = { name, offset, size: compressedSize, data };
   return { entry, next: position + CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength };
 }
 
 /** Returns where the entry's data begins, after checking the local header agrees with the central one. */
 function readLocalHeader(reader: BoundedReader, position: number, centralName: Uint8Array, name: string, size: number): number {
   if (reader.u32(position) !== LOCAL_HEADER_SIGNATURE) {
-    throw reader.error(`zip entry '${name}': no local header at ${position}`);
+    throw reader.error(`zip entry ${quote(name)}: no local header at ${position}`);
   }
   const flags = reader.u16(position + 6);
   const method = reader.u16(position + 8);
   const nameLength = reader.u16(position + 26);
   const extraLength = reader.u16(position + 28);
-  if (method !== 0) throw reader.error(`zip entry '${name}': local header says compression method ${method}`);
+  if (method !== 0) throw reader.error(`zip entry ${quote(name)}: local header says compression method ${method}`);
   const localName = reader.slice(position + LOCAL_HEADER_SIZE, nameLength);
-  if (!sameBytes(localName, centralName)) throw reader.error(`zip entry '${name}': local header names a different file`);
+  if (!sameBytes(localName, centralName)) throw reader.error(`zip entry ${quote(name)}: local header names a different file`);
 
   // With a data descriptor (PyTorch sets this flag) the local sizes are zero and the central ones rule.
   if (!(flags & FLAG_DATA_DESCRIPTOR)) {
@@ -169,7 +177,7 @@ function readLocalHeader(reader: BoundedReader, position: number, centralName: U
     const localUncompressed = zip64.take(reader.u32(position + 22));
     const localCompressed = zip64.take(reader.u32(position + 18));
     if (localUncompressed !== size || localCompressed !== size) {
-      throw reader.error(`zip entry '${name}': local header size ${localCompressed} != central directory size ${size}`);
+      throw reader.error(`zip entry ${quote(name)}: local header size ${localCompressed} != central directory size ${size}`);
     }
   }
   return position + LOCAL_HEADER_SIZE + nameLength + extraLength;
@@ -187,10 +195,10 @@ class Zip64Fields {
     for (let position = 0; position + 4 <= extra.length; ) {
       const id = view.getUint16(position, true);
       const length = view.getUint16(position + 2, true);
-      if (position + 4 + length > extra.length) throw reader.error(`zip entry '${name}': extra field overruns its header`);
+      if (position + 4 + length > extra.length) throw reader.error(`zip entry ${quote(name)}: extra field overruns its header`);
       if (id === ZIP64_EXTRA_ID) {
         for (let field = position + 4; field + 8 <= position + 4 + length; field += 8) {
-          this.values.push(toSafeNumber(view.getBigUint64(field, true), reader, `zip entry '${name}' ZIP64 field`));
+          this.values.push(toSafeNumber(view.getBigUint64(field, true), reader, `zip entry ${quote(name)} ZIP64 field`));
         }
       }
       position += 4 + length;
@@ -200,7 +208,7 @@ class Zip64Fields {
   take(value: number): number {
     if (value !== U32_SATURATED) return value;
     const wide = this.values.shift();
-    if (wide === undefined) throw this.reader.error(`zip entry '${this.name}': saturated header field without a ZIP64 value`);
+    if (wide === undefined) throw this.reader.error(`zip entry ${quote(this.name)}: saturated header field without a ZIP64 value`);
     return wide;
   }
 }
@@ -260,4 +268,8 @@ function toSafeNumber(value: bigint, reader: BoundedReader, what: string): numbe
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function hex32(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
 }

@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.js';
+import { FormatError, UsageError } from '../errors.js';
+import { checkModelFileName } from '../io/model-files.js';
 
 export type Shape4 = [number, number, number, number];
 
@@ -83,13 +84,31 @@ export function rangeWarnings(config: ModelConfig, context: readonly number[]): 
   });
 }
 
+/** Checks every field a loader relies on, so that a hand-edited or hostile model.json fails here, in one line. */
 export function validateConfig(c: ModelConfig, file: string): void {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new FormatError(file, 'is not a JSON object');
   const problems: string[] = [];
   if (c.format !== 'mg3d-model' || c.version !== 1) problems.push(`not an mg3d-model version 1 file`);
-  const isShape = (s: unknown) => Array.isArray(s) && s.length === 4 && s.every((v) => Number.isInteger(v) && v > 0);
+  const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  const isShape = (s: unknown) => Array.isArray(s) && s.length === 4 && s.every((v) => isCount(v) && v > 0);
+  const isNames = (s: unknown) => Array.isArray(s) && s.every((v) => typeof v === 'string');
+  if (typeof c.variant !== 'string') problems.push('variant must be a string');
   if (!isShape(c.imageShape)) problems.push('imageShape must be 4 positive integers (C, D, H, W)');
   if (!isShape(c.latentShape)) problems.push('latentShape must be 4 positive integers (C, D, H, W)');
-  if (!Array.isArray(c.attributes) || !Array.isArray(c.contextAttributes)) problems.push('attributes and contextAttributes must be lists');
-  if (problems.length) throw new UsageError(`${file}: ${problems.join('; ')}`);
-  contextIndices(c);
+  if (c.firstLayerDownsample !== undefined && typeof c.firstLayerDownsample !== 'boolean') problems.push('firstLayerDownsample must be true or false');
+  for (const key of ['vaeMaxChannels', 'nFeat', 'timesteps'] as const) {
+    if (c[key] !== undefined && !isCount(c[key])) problems.push(`${key} must be a non-negative integer`);
+  }
+  if (!isNames(c.attributes) || !isNames(c.contextAttributes)) problems.push('attributes and contextAttributes must be lists of names');
+  else if (!c.contextAttributes.every((a) => c.attributes.includes(a))) problems.push('contextAttributes must be among the attributes');
+  const ranges: unknown = c.attributeRanges;
+  const isRange = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every(Number.isFinite) && r[0] <= r[1];
+  if (ranges !== undefined && (typeof ranges !== 'object' || ranges === null || !Object.values(ranges).every(isRange))) {
+    problems.push('attributeRanges must map names to [low, high]');
+  }
+  if (typeof c.files !== 'object' || c.files === null || Array.isArray(c.files)) problems.push('files must be an object');
+  if (problems.length) throw new FormatError(file, problems.join('; '));
+  for (const [field, name] of Object.entries(c.files)) {
+    if (name !== undefined) checkModelFileName(name, field);
+  }
 }

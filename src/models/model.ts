@@ -1,4 +1,5 @@
-import { FormatError, UsageError } from '../errors.js';
+import { FormatError, quote, UsageError } from '../errors.js';
+import { MODEL_CONFIG_FILE } from '../io/model-files.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { Runtime, Scope } from '../runtime/index.js';
 import type { Precision } from './precision.js';
@@ -10,7 +11,11 @@ import { UNet } from './unet.js';
 import { VaeDecoder, VaeEncoder } from './vae.js';
 import { WeightSet } from './weights.js';
 
-/** Reads one file of a model folder by name (Node: fs; browser: fetch or a File). */
+/**
+ * Reads one file of a model folder by name (Node: fs; browser: fetch or a File).
+ * Names are model.json or ones it lists, checked to be plain file names first;
+ * a source refuses a file above its size limit (io/model-files.ts) before reading it.
+ */
 export type FileSource = (name: string) => Promise<Uint8Array>;
 
 /** A converted model's networks, on the GPU. Parts whose weights are absent are undefined. */
@@ -26,14 +31,14 @@ export interface LoadedNetworks {
 }
 
 export async function readModelConfig(read: FileSource): Promise<ModelConfig> {
-  const bytes = await read('model.json');
+  const bytes = await read(MODEL_CONFIG_FILE);
   let config: ModelConfig;
   try {
     config = JSON.parse(new TextDecoder().decode(bytes)) as ModelConfig;
   } catch (e) {
-    throw new FormatError('model.json', `not valid JSON (${(e as Error).message})`);
+    throw new FormatError(MODEL_CONFIG_FILE, `not valid JSON (${quote((e as Error).message)})`);
   }
-  validateConfig(config, 'model.json');
+  validateConfig(config, MODEL_CONFIG_FILE);
   return config;
 }
 
@@ -83,5 +88,5 @@ async function loadInto(scope: Scope, config: ModelConfig, read: FileSource, pre
 
 function rejectUnused(w: WeightSet): void {
   const extra = w.unused();
-  if (extra.length) throw new FormatError(w.file, `unexpected tensors for this architecture: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
+  if (extra.length) throw new FormatError(w.file, `unexpected tensors for this architecture: ${extra.slice(0, 5).map(quote).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
 }

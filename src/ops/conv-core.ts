@@ -109,11 +109,11 @@ function addPointwise(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, taps:
 function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: Tensor): void {
   const [B, I, D, H, W] = x.shape;
   const [, O, Do, Ho, Wo] = plan.outShape;
-  const [gridD, gridH, gridW] = plan.grid;
+  const [gridD, gridVoxelsH, gridW] = plan.grid;
   // Rows of at most 2 voxels: segments of 2 rows x 2 voxels (TWO_ROWS in shaders/conv3d.wgsl).
   const twoRows = plan.inStride === 1 && gridW <= 2;
   const gridSegW = twoRows ? 1 : Math.ceil(gridW / 4);
-  const gridRows = twoRows ? Math.ceil(gridH / 2) : gridH;
+  const gridRows = twoRows ? Math.ceil(gridVoxelsH / 2) : gridVoxelsH;
   const withTaps = plan.classes.filter((c) => c.axes.every((a) => a.count > 0));
   const lowest = (axis: number) => Math.min(0, ...withTaps.map((c) => c.axes[axis].start));
   // Every class starts its W windows at the same input column (leads make
@@ -124,7 +124,7 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
     Math.max(0, ...withTaps.map((c) => plan.inStride * (n - 1) + c.axes[axis].start + c.axes[axis].count));
   const windowFloats = twoRows ? 4 : plan.inStride === 1 ? 8 : 12;
   const padD = lo[0] + Math.max(D, reach(0, gridD));
-  const padH = lo[1] + Math.max(H, reach(1, twoRows ? 2 * gridRows : gridH));
+  const padH = lo[1] + Math.max(H, reach(1, twoRows ? 2 * gridRows : gridVoxelsH));
   const padW = 4 * Math.ceil((lo[2] + Math.max(W, plan.inStride * 4 * (gridSegW - 1) + startW + windowFloats)) / 4);
 
   // Large batches run in chunks whose padded copy fits one binding.
@@ -134,8 +134,8 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
   if (chunk < 1) throw new Error(`${plan.op}: one padded sample of input [${x.shape}] exceeds the largest binding`);
   const padded = g.tensor([chunk, I, padD, padH, padW], elem);
   const shader = withQuads(elem, useSubgroups(g.rt) ? convTapsSubgroupWgsl : convTapsPlainWgsl, conv3dWgsl);
-  for (let first = 0; first < B; first += chunk) {
-    const samples = Math.min(chunk, B - first);
+  for (let firstSample = 0; firstSample < B; firstSample += chunk) {
+    const samples = Math.min(chunk, B - firstSample);
     g.add({
       label: `${plan.op} pad`,
       work: {
@@ -143,7 +143,7 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
         bytes: Tensor.bytesFor(samples * I * D * H * W, 'f32') + Tensor.bytesFor(samples * paddedSample, elem),
       },
       shader: withQuads(elem, convPadWgsl),
-      params: new Params().u32((samples * paddedSample) / 4, first * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
+      params: new Params().u32((samples * paddedSample) / 4, firstSample * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
       buffers: [x, padded],
       workgroups: grid((samples * paddedSample) / 4, 256),
     });
@@ -162,7 +162,7 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
     ];
     if (workgroups[0] > 65535) throw new Error(`${plan.op}: output [${plan.outShape}] is too large for one dispatch`);
     const params = new Params().u32(I, O, w.kernel, segments, padD, padH, padW, Do, Ho, Wo, gridD, gridRows, gridSegW);
-    params.u32(plan.outStep, w.bias ? 1 : 0, first);
+    params.u32(plan.outStep, w.bias ? 1 : 0, firstSample);
     appendClasses(params, plan.classes, withTaps, lo);
     g.add({
       label: plan.op,
@@ -196,7 +196,7 @@ function convWork(plan: ConvPlan, w: ConvWeights, samples: number, inputBytes: n
  * 2 FLOP per multiply-add of a tap that carries a kernel weight, so a
  * transposed conv counts neither the zero taps that align its classes (leads)
  * nor the class voxels past the output. Taps reading zero padding count, as
- * in the architecture's count (src/bench/model-flops.ts).
+ * in the architecture's count (src/perf/model-flops.ts).
  */
 function flopsPerSample(plan: ConvPlan, w: ConvWeights): number {
   const [, , ...outSpatial] = plan.outShape;
@@ -243,7 +243,7 @@ fn packQuad(v: vec4f) -> Quad { return vec2u(pack2x16float(v.xy), pack2x16float(
 };
 
 /** The WGSL `parts` with the Quad storage of `dtype` (declared last: some parts open with directives). */
-function withQuads(dtype: DType, ...parts: string[]): string {
+export function withQuads(dtype: DType, ...parts: string[]): string {
   return `${parts.join('\n')}\n${QUADS[dtype]}\n`;
 }
 
@@ -254,7 +254,7 @@ function withQuads(dtype: DType, ...parts: string[]): string {
  * times slower on the CH UNet's 8x8x4 convs at batch 4). GPUs (subgroups of
  * 32 or 64) get 64 lanes, or one subgroup for small layers.
  */
-function workgroupLanes(rt: Runtime, work: number): number {
+export function workgroupLanes(rt: Runtime, work: number): number {
   // Browsers that do not report subgroup sizes are far more often on a GPU than on a CPU adapter.
   const simd = rt.device.adapterInfo.subgroupMaxSize ?? 32;
   if (simd <= 8) return 8;
@@ -262,7 +262,7 @@ function workgroupLanes(rt: Runtime, work: number): number {
 }
 
 /** Whether the kernels can share loads across subgroups of at least 8 lanes. */
-function useSubgroups(rt: Runtime): boolean {
+export function useSubgroups(rt: Runtime): boolean {
   return rt.device.features.has('subgroups') && (rt.device.adapterInfo.subgroupMinSize ?? 0) >= 8;
 }
 

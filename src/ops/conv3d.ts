@@ -1,8 +1,12 @@
 import type { HostTensor } from '../io/host-tensor.js';
 import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvWeights } from './conv-core.js';
+import { prepareWinograd, winogradConv3d, type WinogradWeights } from './conv-winograd.js';
 
-export type Conv3dWeights = ConvWeights;
+/** The direct kernel's weights and, for 3x3x3 kernels, the Winograd transform of them. */
+export interface Conv3dWeights extends ConvWeights {
+  winograd: WinogradWeights | undefined;
+}
 
 /**
  * Uploads a PyTorch Conv3d weight (O, I, k, k, k) and optional bias (O) in the
@@ -18,6 +22,7 @@ export function prepareConv3d(owner: Allocator, weight: HostTensor, bias?: HostT
     inChannels,
     outChannels,
     kernel,
+    winograd: kernel === 3 ? prepareWinograd(owner, weight, dtype) : undefined,
   };
 }
 
@@ -47,10 +52,17 @@ export function conv3d(
         `with stride ${s}, padding ${p}; ${problem}`,
     );
   }
+  const outShape = [B, w.outChannels, ...spatial];
+  if (w.winograd && s === 1 && p === 1) {
+    const y = out ?? g.tensor(outShape);
+    if (y.shape.join() !== outShape.join()) throw new Error(`conv3d: output tensor is [${y.shape}], expected [${outShape}]`);
+    winogradConv3d(g, x, w.winograd, w.bias, w.inChannels, w.outChannels, y);
+    return y;
+  }
   const axis: ConvAxis = { start: -p, count: k, origin: 0, step: 1, lead: 0 };
   return runConv(g, x, w, {
     op: 'conv3d',
-    outShape: [B, w.outChannels, ...spatial],
+    outShape,
     inStride: s,
     outStep: 1,
     grid: [spatial[0], spatial[1], spatial[2]],

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { create, globals } from 'webgpu';
+import { UsageError } from '../errors.js';
 
 /**
  * Every `create()` result must stay reachable while any device made from it
@@ -28,18 +29,54 @@ function lavapipeThreads(): void {
   process.env.LP_NUM_THREADS ??= String(Math.min(32, 2 * availableParallelism()));
 }
 
+/** The backends dawn.node knows (it names them when given another). */
+export const DAWN_BACKENDS = ['vulkan', 'metal', 'd3d12', 'd3d11', 'opengl', 'opengles', 'webgpu', 'null'] as const;
+
+/** The backend and adapter name asked for by options or the environment, the backend checked. */
+export function resolveSelection(options: NodeGpuOptions = {}): { backend?: string; adapter?: string } {
+  const backend = options.backend ?? (process.env.MG3D_BACKEND || undefined);
+  if (backend !== undefined && !(DAWN_BACKENDS as readonly string[]).includes(backend)) {
+    const source = options.backend !== undefined ? '--backend' : 'MG3D_BACKEND';
+    throw new UsageError(`${source}: unknown backend '${backend}'; one of ${DAWN_BACKENDS.join(', ')}`);
+  }
+  return { backend, adapter: options.adapter ?? (process.env.MG3D_ADAPTER || undefined) };
+}
+
 export function nodeGpu(options: NodeGpuOptions = {}): GPU {
+  const { backend, adapter } = resolveSelection(options);
+  return dawnInstance([...(backend ? [`backend=${backend}`] : []), ...(adapter ? [`adapter=${adapter}`] : [])]);
+}
+
+function dawnInstance(selection: string[]): GPU {
   Object.assign(globalThis, globals);
   lavapipeThreads();
   // Dawn rounds timestamp queries to 65.536 us (a web timing guard); mg3d profile needs real values.
-  const flags: string[] = ['disable-dawn-features=timestamp_quantization'];
-  const backend = options.backend ?? process.env.MG3D_BACKEND;
-  const adapter = options.adapter ?? process.env.MG3D_ADAPTER;
-  if (backend) flags.push(`backend=${backend}`);
-  if (adapter) flags.push(`adapter=${adapter}`);
-  const gpu = create(flags) as GPU;
+  const gpu = create(['disable-dawn-features=timestamp_quantization', ...selection]) as GPU;
   liveInstances.add(gpu);
   return gpu;
+}
+
+export interface AdapterListing {
+  backend: string;
+  name: string;
+}
+
+/**
+ * The adapters Dawn can open (on `backend`, if given). dawn.node has no
+ * enumeration call; asked for an adapter name that matches nothing, it
+ * rejects with the list, which is its documented way to get it.
+ */
+export async function listAdapters(backend?: string): Promise<AdapterListing[]> {
+  const gpu = dawnInstance([...(backend ? [`backend=${backend}`] : []), 'adapter=\u0001mg3d-no-such-adapter']);
+  try {
+    await gpu.requestAdapter();
+    return [];
+  } catch (e) {
+    const text = e instanceof Error ? e.message : String(e);
+    return [...text.matchAll(/^ \* backend: '([^']*)', name: '(.*)'$/gm)].map((m) => ({ backend: m[1]!, name: m[2]! }));
+  } finally {
+    releaseNodeGpu(gpu);
+  }
 }
 
 /** Lets the process exit once every device from `gpu` is destroyed. */

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BenchReport } from '../../src/bench/bench-report.js';
-import type { BatchRow } from '../../src/bench/bench-variant.js';
-import { decoderFlops, unetFlops } from '../../src/bench/model-flops.js';
+import type { BenchReport } from '../../src/perf/bench-report.js';
+import type { BatchRow } from '../../src/perf/bench-variant.js';
+import { decoderFlops, unetFlops } from '../../src/perf/model-flops.js';
 import { benchCommand } from '../../src/cli/bench-command.js';
 import { profileCommand } from '../../src/cli/profile-command.js';
 import { PRESETS } from '../../src/models/config.js';
@@ -69,7 +69,7 @@ describe('mg3d profile', () => {
     const rt = await createNodeRuntime();
     const lines: string[] = [];
     try {
-      await profileCommand(rt, { variant: 'ch', 'n-feat': '8', top: '5' }, (l) => lines.push(l), () => {});
+      await profileCommand(rt, { variant: 'ch', 'n-feat': '8', top: '5' }, { out: (l) => lines.push(l), warn: (l) => lines.push(l) }, () => {});
     } finally {
       rt.destroy();
     }

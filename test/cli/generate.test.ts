@@ -15,7 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('mg3d generate', () => {
   const rt = useRuntime();
-  const run = (flags: GenerateFlags, signal = new AbortController().signal) => generateCommand(rt(), { model, ...flags }, () => {}, signal);
+  const run = (flags: GenerateFlags, signal = new AbortController().signal) => generateCommand(rt(), { model, ...flags }, { out: () => {}, warn: () => {} }, signal);
   const files = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f !== 'run.json').map((f) => [f, readFileSync(join(dir, f))]));
 
   it('writes volumes, phases, CSVs and run.json, and reproduces itself bit for bit', async () => {
@@ -54,9 +54,10 @@ describe('mg3d generate', () => {
     await run({ out: full, ...spec, batch: 'auto' });
     expect(JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')).batch).toBe(2);
     const stop = new AbortController();
-    const interrupted = generateCommand(rt(), { model, out: cut, ...spec }, (line) => {
+    const onLine = (line: string) => {
       if (line.startsWith('adapter')) setTimeout(() => stop.abort(), 0);
-    }, stop.signal);
+    };
+    const interrupted = generateCommand(rt(), { model, out: cut, ...spec }, { out: onLine, warn: onLine }, stop.signal);
     expect(await interrupted).toBe(130);
     const partial = JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8'));
     expect(partial.complete).toBe(false);
@@ -73,7 +74,7 @@ describe('mg3d generate', () => {
     writeFileSync(volume, writeNpy([32, 32, 32], Float32Array.from({ length: 32 ** 3 }, (_, i) => (i % 7 < 3 ? 1 : 0))));
     const out = join(root, 'from');
     const lines: string[] = [];
-    expect(await generateCommand(rt(), { model, out, from: volume, seed: '2' }, (l) => lines.push(l), new AbortController().signal)).toBe(0);
+    expect(await generateCommand(rt(), { model, out, from: volume, seed: '2' }, { out: (l) => lines.push(l), warn: (l) => lines.push(l) }, new AbortController().signal)).toBe(0);
     expect(lines[0]).toMatch(/^--from .*volume\.npy: predicted ABS_f_D=\S+, CT_f_D_tort1=\S+, CT_f_A_tort1=\S+, extra=\S+$/);
     const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(record.settings.context.mode).toBe('from');
@@ -95,7 +96,7 @@ describe('mg3d generate', () => {
     config.attributeRanges = { ABS_f_D: [0.3, 0.6], CT_f_A_tort1: [0, 1] };
     writeFileSync(join(ranged, 'model.json'), JSON.stringify(config));
     const lines: string[] = [];
-    const go = (flags: GenerateFlags) => generateCommand(rt(), { model: ranged, ...flags }, (l) => lines.push(l), new AbortController().signal);
+    const go = (flags: GenerateFlags) => generateCommand(rt(), { model: ranged, ...flags }, { out: (l) => lines.push(l), warn: (l) => lines.push(l) }, new AbortController().signal);
     expect(await go({ out: join(root, 'ranged-out'), context: '0.9,0.2,0.5' })).toBe(0);
     expect(lines.filter((l) => l.startsWith('warning:'))).toEqual(['warning: ABS_f_D = 0.9 is outside the range seen in training [0.3, 0.6]']);
     lines.length = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatCsv, formatFloat32 } from '../../src/io/csv.js';
+import { formatCsv, formatFloat32, parseCsv } from '../../src/io/csv.js';
+import { expectFormatError } from './expect-format-error.js';
 
 describe('formatFloat32', () => {
   it('prints the shortest text that reads back as the same float32', () => {
@@ -28,5 +29,27 @@ describe('formatCsv', () => {
 
   it('refuses rows of the wrong width', () => {
     expect(() => formatCsv(['a', 'b'], [[1]])).toThrow(/row 0 has 1 values for 2 columns/);
+  });
+});
+
+describe('parseCsv', () => {
+  it('reads back what formatCsv writes', () => {
+    const header = ['ABS_f_D', 'a,b', 'say "hi"'];
+    const rows = [[0.45, 2, -1e-7], [NaN, Infinity, 0]];
+    const table = parseCsv(formatCsv(header, rows), 'x.csv');
+    expect(table.header).toEqual(header);
+    expect(table.rows).toEqual(rows.map((r) => r.map((v) => Number(formatFloat32(v)))));
+  });
+
+  it('takes CRLF line ends and a missing final newline', () => {
+    expect(parseCsv('a,b\r\n1,2\r\n3,4', 'x.csv')).toEqual({ header: ['a', 'b'], rows: [[1, 2], [3, 4]] });
+  });
+
+  it('names the file, line and column of a bad cell', () => {
+    expectFormatError(() => parseCsv('a,b\n1,2\n3,x\n', 'run/x.csv'), 'run/x.csv', /line 3, column b: 'x' is not a number/);
+    expectFormatError(() => parseCsv('a,b\n1,\n', 'x.csv'), 'x.csv', /line 2, column b: '' is not a number/);
+    expectFormatError(() => parseCsv('a,b\n1\n', 'x.csv'), 'x.csv', /line 2 has 1 cells for 2 columns/);
+    expectFormatError(() => parseCsv('', 'x.csv'), 'x.csv', /empty CSV/);
+    expectFormatError(() => parseCsv('"a,b\n', 'x.csv'), 'x.csv', /quoted cell is never closed/);
   });
 });

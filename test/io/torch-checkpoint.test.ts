@@ -75,6 +75,60 @@ describe('readTorchCheckpoint', () => {
     expectFormatError(() => readTorchCheckpoint(writeTorchCheckpoint(views), FILE), FILE, /tensor 'w': .*reaches element 6 of a 6-element storage/);
   });
 
+  it('refuses a broadcast view larger than its storage before allocating (no 4 GiB, no RangeError)', () => {
+    const storage = Float32Array.of(1);
+    for (const extent of [2 ** 30, 2 ** 33, Number.MAX_SAFE_INTEGER]) {
+      const views = new Map([['w', { storage, offset: 0, shape: [extent], stride: [0] }]]);
+      const started = performance.now();
+      expectFormatError(() => readTorchCheckpoint(writeTorchCheckpoint(views), FILE), FILE, /tensor 'w': size \[\d+\] has \d+ elements but its storage holds 1 \(a broadcast/);
+      expect(performance.now() - started).toBeLessThan(200);
+    }
+    const huge = new Map([['w', { storage, offset: 0, shape: [2 ** 20, 2 ** 20, 2 ** 20], stride: [0, 0, 0] }]]);
+    expectFormatError(() => readTorchCheckpoint(writeTorchCheckpoint(huge), FILE), FILE, /but its storage holds 1/);
+  });
+
+  it('shares one tensor among the keys that name it through the pickle memo', () => {
+    const storage = Float32Array.from({ length: 1000 }, (_, i) => i);
+    const pickle = new PickleBuilder().proto().orderedDict().mark().unicode('first');
+    rebuildCall(pickle, '0', storage.length, [1000]).op(0x71, 0); // BINPUT 0
+    for (let key = 0; key < 300; key++) pickle.unicode(`tied.${key}`).op(0x68, 0); // BINGET 0
+    const bytes = buildZip([
+      { name: 'archive/data.pkl', data: pickle.op(0x75).stop().build() },
+      { name: 'archive/data/0', data: new Uint8Array(storage.buffer) },
+    ]);
+    const loaded = readTorchCheckpoint(bytes, FILE);
+    expect(loaded.size).toBe(301);
+    const first = loaded.get('first')!;
+    expect([...first.data.subarray(0, 3)]).toEqual([0, 1, 2]);
+    for (const [, t] of loaded) expect(t).toBe(first);
+  });
+
+  it('keeps contiguous views of one storage as views of one copy', () => {
+    const storage = Float32Array.from({ length: 12 }, (_, i) => i);
+    const views = new Map<string, StridedTensor>([
+      ['all', { storage, offset: 0, shape: [3, 4], stride: [4, 1] }],
+      ['row', { storage, offset: 4, shape: [4], stride: [1] }],
+    ]);
+    const loaded = readTorchCheckpoint(writeTorchCheckpoint(views), FILE);
+    expect(loaded.get('row')!.data.buffer).toBe(loaded.get('all')!.data.buffer);
+  });
+
+  it('refuses strided views that together need more bytes than the file has', () => {
+    const storage = Float32Array.from({ length: 4096 }, (_, i) => i);
+    const pickle = new PickleBuilder().proto().orderedDict().mark();
+    for (let key = 0; key < 200; key++) rebuildCall(pickle.unicode(`t${key}`), '0', storage.length, [64, 64], [1, 64]);
+    const bytes = buildZip([
+      { name: 'archive/data.pkl', data: pickle.op(0x75).stop().build() },
+      { name: 'archive/data/0', data: new Uint8Array(storage.buffer) },
+    ]);
+    expectFormatError(() => readTorchCheckpoint(bytes, FILE), FILE, /strided views together would need more bytes than the file has/);
+  });
+
+  it('quotes hostile tensor names: escaped and cut', () => {
+    const views = new Map([[`evil\n\x1b[2J${'n'.repeat(10_000)}`, { storage: new Float32Array(2), offset: 0, shape: [2], stride: [1], storageType: 'HalfStorage' }]]);
+    expectFormatError(() => readTorchCheckpoint(writeTorchCheckpoint(views), FILE), FILE, /tensor 'evil\\n\\x1b\[2Jnnn+\.\.\.' \(10009 characters\): stored as/);
+  });
+
   it('refuses a truncated archive', () => {
     const bytes = writeTorchCheckpoint(stateDict);
     expectFormatError(() => readTorchCheckpoint(bytes.subarray(0, bytes.length - 40), FILE), FILE, /truncated/);
@@ -133,3 +187,10 @@ describe('readTorchCheckpoint', () => {
     expect([...tensors.get('fc1.weight')!.data.subarray(0, 3)]).toEqual([0.06378763914108276, -0.2313925325870514, 0.1777426302433014]);
   });
 });
+
+/** Appends `_rebuild_tensor_v2(persid('storage', FloatStorage, key, 'cpu', numel), 0, shape, stride, False, OrderedDict())`. */
+function rebuildCall(pickle: PickleBuilder, key: string, numel: number, shape: number[], stride = [1]): PickleBuilder {
+  pickle.global('torch._utils', '_rebuild_tensor_v2').mark();
+  pickle.mark().unicode('storage').global('torch', 'FloatStorage').unicode(key).unicode('cpu').int(numel).tuple().op(0x51);
+  return pickle.int(0).intTuple(shape).intTuple(stride).op(0x89).orderedDict().tuple().reduce();
+}

@@ -44,7 +44,8 @@ export class PickleBuilder {
   int(value: number): this {
     if (value >= 0 && value < 0x100) return this.op(0x4b, value);
     if (value >= 0 && value < 0x10000) return this.op(0x4d, value & 0xff, value >> 8);
-    return this.op(0x4a, ...u32(value));
+    if (value >= 0 && value < 2 ** 31) return this.op(0x4a, ...u32(value));
+    return this.op(0x8a, 8, ...u64(value)); // LONG1, 8 bytes
   }
 
   mark(): this {
@@ -135,4 +136,10 @@ function ascii(text: string): Uint8Array {
 
 function u32(value: number): number[] {
   return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
+}
+
+function u64(value: number): number[] {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigInt64(0, BigInt(value), true);
+  return [...bytes];
 }

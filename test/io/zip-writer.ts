@@ -1,4 +1,5 @@
 /** Test-only: writes stored (uncompressed) ZIP archives laid out the way PyTorch lays them out. */
+import { crc32 } from '../../src/io/crc32.js';
 
 export interface ZipSource {
   name: string;
@@ -116,13 +117,4 @@ export function buildZip(sources: readonly ZipSource[], options: ZipOptions = {}
     offset += chunk.length;
   }
   return out;
-}
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crc32 } from '../../src/io/crc32.js';
 import { readZip } from '../../src/io/zip.js';
 import { expectFormatError } from './expect-format-error.js';
 import { buildZip } from './zip-writer.js';
@@ -82,5 +83,35 @@ describe('readZip', () => {
 
   it('refuses files that are not zip archives', () => {
     expectFormatError(() => readZip(encoder.encode('just some text that is long enough'), 'x.zip'), 'x.zip', /end-of-central-directory/);
+  });
+
+  it('refuses an entry whose data does not match its CRC-32 (one flipped bit)', () => {
+    const zip = buildZip(sources);
+    const data = readZip(zip, 'x.zip')[1]!;
+    zip[data.offset + 37]! ^= 0x10;
+    expectFormatError(() => readZip(zip, 'x.zip'), 'x.zip', /zip entry 'a\/data\/0' is corrupt: CRC-32 0x[0-9a-f]{8} != stored 0x[0-9a-f]{8}/);
+  });
+
+  it('quotes entry names safely: control characters escaped, long names cut', () => {
+    const hostile = `\x1b[31mred\n${'x'.repeat(5000)}`;
+    const zip = buildZip([{ name: hostile, data: new Uint8Array(4) }]);
+    new DataView(zip.buffer).setUint16(new DataView(zip.buffer).getUint32(zip.length - 6, true) + 10, 8, true);
+    let message = '';
+    try {
+      readZip(zip, 'x.zip');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("zip entry '\\x1b[31mred\\nxxx");
+    expect(message).toContain('(5009 characters)');
+    expect(message).not.toMatch(/[\x00-\x1f]/);
+    expect(message.length).toBeLessThan(250);
+  });
+});
+
+describe('crc32', () => {
+  it('matches the standard check value', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
   });
 });

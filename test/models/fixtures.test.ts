@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkFixture } from '../../src/check.js';
-import { F16_TOLERANCE } from '../../src/models/precision.js';
+import { F16_BARS } from '../../src/parity-bars.js';
 import { useRuntime } from '../helpers/gpu.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
@@ -26,7 +26,7 @@ describe.skipIf(!present)('parity with PyTorch on ../shared/fixtures', () => {
   // The f16 mode stores the UNet's conv weights and inputs as f16 (f32 sums): its
   // bars are the issue's, and the errors must show the rounding really happened.
   for (const folder of ['unet-exp', 'unet-ch']) {
-    it(`${folder} in f16: UNet within ${F16_TOLERANCE.unet}, sampling loop within ${F16_TOLERANCE.sample}`, async () => {
+    it(`${folder} in f16: UNet within ${F16_BARS.unet}, sampling loop within ${F16_BARS.sample}`, async () => {
       const dir = join(FIXTURES, folder);
       const read = async (name: string) => (existsSync(join(dir, name)) ? new Uint8Array(readFileSync(join(dir, name))) : undefined);
       const results = await checkFixture(rt(), read, { precision: 'f16' });
@@ -35,8 +35,8 @@ describe.skipIf(!present)('parity with PyTorch on ../shared/fixtures', () => {
       const sample = results.filter((r) => r.name.startsWith('sample.'));
       expect(unet.length).toBeGreaterThan(0);
       expect(sample.length).toBeGreaterThan(0);
-      for (const r of unet) expect(r.relativeError, r.name).toBeLessThan(F16_TOLERANCE.unet);
-      for (const r of sample) expect(r.relativeError, r.name).toBeLessThan(F16_TOLERANCE.sample);
+      for (const r of unet) expect(r.relativeError, r.name).toBeLessThan(F16_BARS.unet);
+      for (const r of sample) expect(r.relativeError, r.name).toBeLessThan(F16_BARS.sample);
       for (const r of results) expect(r.relativeError, `${r.name} went through f16`).toBeGreaterThan(1e-5);
     }, 600_000);
   }

@@ -16,8 +16,11 @@ import {
 describe('conv3d', () => {
   const rt = useRuntime();
 
-  /** Runs one case on the GPU and compares `channels` (all by default) with the float64 reference. */
-  async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32'): Promise<number> {
+  /**
+   * Runs one case on the GPU and compares `channels` (all by default) with the
+   * float64 reference; `direct` keeps 3x3x3 stride-1 pad-1 layers off Winograd.
+   */
+  async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32', direct = false): Promise<number> {
     const k = c.kernel;
     const { xShape, x, weight, bias } = randomLayer(c, seed, c.inChannels * k ** 3);
     const w = prepareConv3d(
@@ -27,9 +30,9 @@ describe('conv3d', () => {
       dtype,
     );
     const out = await runOnce(runtime, (g) =>
-      conv3d(g, runtime.upload(x, xShape), w, { stride: c.stride, padding: c.padding }),
+      conv3d(g, runtime.upload(x, xShape), direct ? { ...w, winograd: undefined } : w, { stride: c.stride, padding: c.padding }),
     );
-    runtime.release(w.weight, ...(w.bias ? [w.bias] : []));
+    runtime.release(w.weight, ...(w.bias ? [w.bias] : []), ...(w.winograd?.parts ?? []));
     const ref = conv3dRef({ xShape, x, weight, bias, outChannels: c.outChannels, kernel: k, stride: c.stride, padding: c.padding }, channels);
     return convErr(pickChannels(out, c.batch, c.outChannels, channels), ref.data);
   }
@@ -55,6 +58,9 @@ describe('conv3d', () => {
         for (const [pair, [inChannels, outChannels]] of channelPairs.entries()) {
           const c: Case = { batch: 1 + ((index + pair) % 3), inChannels, outChannels, size, kernel, stride, padding, bias: pair % 2 === 0 };
           expect(await check(c, (seed += 7)), JSON.stringify(c)).toBeLessThan(1e-5);
+          if (kernel === 3 && stride === 1 && padding === 1) {
+            expect(await check(c, seed, undefined, rt(), 'f32', true), `direct ${JSON.stringify(c)}`).toBeLessThan(1e-5);
+          }
         }
       }
     });
@@ -63,6 +69,7 @@ describe('conv3d', () => {
   it('covers many output tiles and channel groups', async () => {
     const c: Case = { batch: 2, inChannels: 7, outChannels: 21, size: [9, 10, 13], kernel: 3, stride: 1, padding: 1, bias: true };
     expect(await check(c, 5)).toBeLessThan(1e-5);
+    expect(await check(c, 5, undefined, rt(), 'f32', true)).toBeLessThan(1e-5);
   });
 
   describe('published layer sizes (8 output channels checked over the full volume)', () => {
@@ -75,7 +82,9 @@ describe('conv3d', () => {
     ];
     for (const [name, c] of real) {
       it(name, async () => {
-        expect(await check(c, 11, [0, 1, 7, 8, 255, 256, 400, c.outChannels - 1])).toBeLessThan(1e-5);
+        const channels = [0, 1, 7, 8, 255, 256, 400, c.outChannels - 1];
+        expect(await check(c, 11, channels)).toBeLessThan(1e-5);
+        expect(await check(c, 11, channels, rt(), 'f32', true)).toBeLessThan(1e-5);
       });
     }
   });
@@ -89,7 +98,7 @@ describe('conv3d', () => {
       for (const [size, padding] of shapes) {
         for (const batch of [1, 3]) {
           const c: Case = { batch, inChannels: 5, outChannels: 11, size, kernel: 3, stride: 1, padding, bias: true };
-          expect(await check(c, (seed += 7), undefined, runtime), JSON.stringify(c)).toBeLessThan(1e-5);
+          expect(await check(c, (seed += 7), undefined, runtime, 'f32', true), JSON.stringify(c)).toBeLessThan(1e-5);
         }
       }
     }
@@ -100,7 +109,7 @@ describe('conv3d', () => {
     let seed = 900;
     for (const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [1, 1, 0], [3, 1, 0]]) {
       const c: Case = { batch: 2, inChannels: 5, outChannels: 17, size: [5, 7, 3], kernel, stride, padding, bias: kernel === 3 };
-      expect(await check(c, (seed += 7), undefined, plain), JSON.stringify(c)).toBeLessThan(1e-5);
+      expect(await check(c, (seed += 7), undefined, plain, 'f32', true), JSON.stringify(c)).toBeLessThan(1e-5);
     }
   });
 
@@ -111,20 +120,77 @@ describe('conv3d', () => {
     for (const runtime of [rt(), withoutSubgroups(rt())]) {
       for (const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [1, 1, 0], [2, 1, 0]]) {
         const c: Case = { batch: 2, inChannels: 9, outChannels: 17, size: [5, 7, 6], kernel, stride, padding, bias: true };
-        const err = await check(c, (seed += 7), undefined, runtime, 'f16');
+        const err = await check(c, (seed += 7), undefined, runtime, 'f16', true);
         expect(err, JSON.stringify(c)).toBeLessThan(1e-3);
         expect(err, JSON.stringify(c)).toBeGreaterThan(1e-5);
       }
     }
     const published: Case = { batch: 1, inChannels: 512, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true };
-    expect(await check(published, 1400, [0, 9, 511], rt(), 'f16')).toBeLessThan(1e-3);
+    expect(await check(published, 1400, [0, 9, 511], rt(), 'f16', true)).toBeLessThan(1e-3);
   });
 
   it('runs a batch whose padded input exceeds one binding in chunks', async () => {
     // One padded sample (5 channels of 7x9x8 floats) fits 16 KiB, two do not.
     const small = withBindingLimit(rt(), 16384);
     const c: Case = { batch: 3, inChannels: 5, outChannels: 3, size: [5, 7, 3], kernel: 3, stride: 1, padding: 1, bias: true };
-    expect(await check(c, 77, undefined, small)).toBeLessThan(1e-5);
+    expect(await check(c, 77, undefined, small, 'f32', true)).toBeLessThan(1e-5);
+  });
+
+  // Winograd F(2x2x2, 3x3x3): every stride-1 pad-1 3x3x3 layer unless forced direct.
+  describe('Winograd', () => {
+    it('random shapes: odd sizes (partial tiles), batches, channel counts not multiples of 4 or 8, with and without subgroups', async () => {
+      let seed = 3000;
+      let next = 1;
+      const random = (n: number) => {
+        next = (next * 1103515245 + 12345) % 2 ** 31;
+        return 1 + (next % n);
+      };
+      for (const runtime of [rt(), withoutSubgroups(rt())]) {
+        for (let trial = 0; trial < 8; trial++) {
+          const c: Case = {
+            batch: random(3),
+            inChannels: random(13),
+            outChannels: random(19),
+            size: [random(7), random(7), random(7)],
+            kernel: 3,
+            stride: 1,
+            padding: 1,
+            bias: trial % 2 === 0,
+          };
+          expect(await check(c, (seed += 7), undefined, runtime), JSON.stringify(c)).toBeLessThan(1e-5);
+        }
+      }
+    });
+
+    it('GEMM blocks of 4 and of 8 rows, and rows past the last block', async () => {
+      let seed = 3100;
+      // Tiles x batch: 1, 4, 5, 9 and 27 rows.
+      for (const [batch, size] of [[1, [1, 1, 1]], [1, [4, 3, 2]], [5, [2, 2, 2]], [1, [5, 6, 2]], [3, [6, 5, 1]]] as const) {
+        const c: Case = { batch, inChannels: 6, outChannels: 9, size: [...size], kernel: 3, stride: 1, padding: 1, bias: true };
+        expect(await check(c, (seed += 7)), JSON.stringify(c)).toBeLessThan(1e-5);
+      }
+    });
+
+    it('splits weights and batches that exceed one binding', async () => {
+      // One component of 11 -> 7 channel weights is 12 x 8 slots (384 B), so 10 KiB
+      // hold 26 of the 64; a tile's transform is 64 x 12 x 4 B = 3 KiB, so the 6
+      // tiles of 3 samples of 2x3x2 run in chunks of 3, one across two samples.
+      const small = withBindingLimit(rt(), 10 * 1024);
+      const w = prepareConv3d(small, { shape: [7, 11, 3, 3, 3], data: new Float32Array(7 * 11 * 27) });
+      expect(w.winograd!.parts.map((t) => t.shape[0])).toEqual([26, 26, 12]);
+      rt().release(w.weight, ...w.winograd!.parts);
+      const c: Case = { batch: 3, inChannels: 11, outChannels: 7, size: [2, 3, 2], kernel: 3, stride: 1, padding: 1, bias: true };
+      expect(await check(c, 3200, undefined, small)).toBeLessThan(1e-5);
+    });
+
+    it('stores transformed weights as f16 with f32 sums', async () => {
+      const c: Case = { batch: 2, inChannels: 9, outChannels: 17, size: [5, 7, 6], kernel: 3, stride: 1, padding: 1, bias: true };
+      const err = await check(c, 3300, undefined, rt(), 'f16');
+      expect(err).toBeLessThan(1e-3);
+      expect(err).toBeGreaterThan(1e-5);
+      const published: Case = { batch: 1, inChannels: 512, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true };
+      expect(await check(published, 3301, [0, 9, 511], rt(), 'f16')).toBeLessThan(1e-3);
+    });
   });
 
   it('writes into a given output tensor', async () => {
@@ -147,14 +213,14 @@ describe('conv3d', () => {
     // 3x3x3, padding 1 on 1x1x2: a padding pass (x in, padded copy out), then the core (padded copy in).
     const w3 = prepareConv3d(rt(), { shape: [3, 2, 3, 3, 3], data: new Float32Array(162) });
     const g3 = new Graph(rt());
-    conv3d(g3, rt().upload(new Float32Array(4), [1, 2, 1, 1, 2]), w3, { stride: 1, padding: 1 });
+    conv3d(g3, rt().upload(new Float32Array(4), [1, 2, 1, 1, 2]), { ...w3, winograd: undefined }, { stride: 1, padding: 1 });
     const [pad, core] = g3.dispatches.map((d) => d.work);
     const padded = Number(pad.signature.match(/-> \[([\d,]+)\]/)![1].split(',').reduce((a, b) => a * Number(b), 1)) * 4;
     expect(pad.bytes).toBe(16 + padded);
     expect(core.bytes).toBe(padded + 2 * 27 * 8 * 4 + 24);
     g.dispose();
     g3.dispose();
-    rt().release(w.weight, w.bias!, w3.weight);
+    rt().release(w.weight, w.bias!, w3.weight, ...w3.winograd!.parts);
   });
 
   it('rejects inputs that do not fit the weights', () => {

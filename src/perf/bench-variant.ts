@@ -3,7 +3,7 @@ import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan } from '../models/sampler.js';
 import { RecordedGraph, type MemoryPlan, type Runtime } from '../runtime/index.js';
-import { BENCH_VARIANTS, memorySource, PUBLISHED, randomModelFiles, type BenchVariant } from './bench-models.js';
+import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
@@ -82,7 +82,7 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   const preset = PRESETS[BENCH_VARIANTS[variant]];
   const t0 = performance.now();
   log(`${variant}: random weights in the published layout (UNet n_feat ${s.nFeat} in ${s.precision}, VAE max ${PUBLISHED.vaeMaxChannels})`);
-  const nets = await loadNetworks(rt, memorySource(randomModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])), s.precision);
+  const nets = await loadNetworks(rt, memorySource(benchModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])), s.precision);
   const setupSeconds = (performance.now() - t0) / 1000;
   const weightsBytes = rt.memoryStats().liveBytes;
   const unet = nets.unet!;

@@ -21,7 +21,7 @@ export function checkUnetWidth(nFeat: number): number {
  * A model folder's files, in memory, holding random weights in the published
  * layout: the variant's shapes, the published VAE, and a UNet of width nFeat.
  */
-export function randomModelFiles(variant: BenchVariant, nFeat: number, parts: readonly (keyof CheckpointSet)[]): Map<string, Uint8Array> {
+export function benchModelFiles(variant: BenchVariant, nFeat: number, parts: readonly (keyof CheckpointSet)[]): Map<string, Uint8Array> {
   const preset = PRESETS[BENCH_VARIANTS[variant]];
   const { checkpoints, settings } = randomCheckpoints({
     latentShape: preset.latentShape,

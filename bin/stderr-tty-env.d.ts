@@ -1,0 +1,1 @@
+export declare const STDERR_TTY_ENV: string;

@@ -1,0 +1,59 @@
+// The batched GEMM core (shaders/gemm.wgsl): C[z] = A[z] B[z] for a batch of
+// matrices, A and C f32, B in the conv storage type (f32, or packed f16).
+import gemmWgsl from '../../shaders/gemm.wgsl';
+import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
+import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
+import type { Graph, KernelWork, Tensor } from '../runtime/index.js';
+import { Params } from '../runtime/index.js';
+import { useSubgroups, withQuads, workgroupLanes } from './conv-core.js';
+
+/** Columns per invocation of shaders/gemm.wgsl: B and C rows are padded to a multiple of it. */
+export const GEMM_COLUMN_BLOCK = 8;
+/** K is padded to a multiple of 4 (A's rows are vec4s). */
+export const GEMM_K_BLOCK = 4;
+
+export interface GemmShape {
+  /** Rows of every A and C. */
+  rows: number;
+  /** K, a multiple of GEMM_K_BLOCK. */
+  depth: number;
+  /** Columns of B and C, a multiple of GEMM_COLUMN_BLOCK. */
+  cols: number;
+}
+
+/**
+ * Records C[z] = A[z] B[z] for z in [first, first + count): A is [*][rows][depth]
+ * and C [*][rows][cols] (indexed by z), `b` holds just these `count` matrices
+ * [count][depth][cols].
+ */
+export function batchedGemm(
+  g: Graph,
+  label: string,
+  work: KernelWork,
+  a: Tensor,
+  b: Tensor,
+  c: Tensor,
+  shape: GemmShape,
+  first: number,
+  count: number,
+): void {
+  const { rows, depth, cols } = shape;
+  if (depth % GEMM_K_BLOCK !== 0 || cols % GEMM_COLUMN_BLOCK !== 0) {
+    throw new Error(`${label}: GEMM depth ${depth} and columns ${cols} must be multiples of ${GEMM_K_BLOCK} and ${GEMM_COLUMN_BLOCK}`);
+  }
+  // 8 rows share each B load; 4 where there are no more, so no lane computes idle rows.
+  const blockRows = rows > 4 ? 8 : 4;
+  const colBlocks = cols / GEMM_COLUMN_BLOCK;
+  const rowBlocks = Math.ceil(rows / blockRows);
+  const lanes = workgroupLanes(g.rt, colBlocks * rowBlocks);
+  if (rowBlocks > 65535 || count > 65535) throw new Error(`${label}: ${rows} rows x ${count} matrices is too large for one dispatch`);
+  g.add({
+    label,
+    work,
+    shader: withQuads(b.dtype, useSubgroups(g.rt) ? gemmRowsSubgroupWgsl : gemmRowsPlainWgsl, gemmWgsl),
+    constants: { WG: lanes, ROWS: blockRows },
+    params: new Params().u32(rows, depth / 4, cols / 4, first).bytes(),
+    buffers: [a, b, c],
+    workgroups: [Math.ceil(colBlocks / lanes), rowBlocks, count],
+  });
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { descriptorNames, measureDescriptors, type PhaseVolume } from '../../src/descriptors/index.js';
+import { useRuntime } from '../helpers/gpu.js';
+import { formatDescriptor } from '../../src/descriptors/format.js';
+import { readGraspiText } from '../../src/descriptors/graspi-text.js';
+import { graspiReference } from '../reference/graspi.js';
+
+const rt = useRuntime();
+/** Counts must match exactly; fractions to 1e-6. */
+const COUNT = /^(STAT_|CT_e_|CT_n_)/;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Box-filtered noise thresholded at `fraction`: blobs with winding paths, not salt and pepper. */
+function blobs(shape: [number, number, number], fraction: number, seed: number, mixed = 0): PhaseVolume {
+  const [nd, nh, nw] = shape;
+  const r = rng(seed);
+  const noise = Float64Array.from({ length: nd * nh * nw }, () => r());
+  const data = new Uint8Array(noise.length);
+  for (let d = 0; d < nd; d++) {
+    for (let h = 0; h < nh; h++) {
+      for (let w = 0; w < nw; w++) {
+        let sum = 0;
+        let count = 0;
+        for (let a = Math.max(0, d - 1); a <= Math.min(nd - 1, d + 1); a++) {
+          for (let b = Math.max(0, h - 1); b <= Math.min(nh - 1, h + 1); b++) {
+            for (let c = Math.max(0, w - 1); c <= Math.min(nw - 1, w + 1); c++) {
+              sum += noise[(a * nh + b) * nw + c];
+              count++;
+            }
+          }
+        }
+        const v = sum / count;
+        const i = (d * nh + h) * nw + w;
+        data[i] = v < 0.5 - (0.5 - fraction) * 0.4 ? 0 : 1;
+        if (mixed > 0 && r() < mixed) data[i] = 2;
+      }
+    }
+  }
+  return { data, shape };
+}
+
+function filled(shape: [number, number, number], value: (d: number, h: number, w: number) => number): PhaseVolume {
+  const [nd, nh, nw] = shape;
+  const data = new Uint8Array(nd * nh * nw);
+  for (let d = 0; d < nd; d++) for (let h = 0; h < nh; h++) for (let w = 0; w < nw; w++) data[(d * nh + h) * nw + w] = value(d, h, w);
+  return { data, shape };
+}
+
+const CASES: { name: string; volume: PhaseVolume; periodic?: boolean }[] = [
+  { name: 'blobs 9x7x11', volume: blobs([9, 7, 11], 0.5, 1) },
+  { name: 'blobs 9x7x11 periodic', volume: blobs([9, 7, 11], 0.5, 1), periodic: true },
+  { name: 'blobs 13x5x17 donor-poor', volume: blobs([13, 5, 17], 0.3, 2) },
+  { name: 'blobs 2D 31x1x23', volume: blobs([31, 1, 23], 0.5, 3) },
+  { name: 'blobs 2D 31x1x23 periodic', volume: blobs([31, 1, 23], 0.5, 3), periodic: true },
+  { name: 'random 6x5x7 batchless salt', volume: filled([6, 5, 7], (d, h, w) => ((d * 7 + h * 3 + w * 5) % 3 === 0 ? 0 : 1)) },
+  { name: 'thin axes 1x2x9 periodic', volume: blobs([1, 2, 9], 0.5, 4), periodic: true },
+  { name: 'all donor', volume: filled([5, 3, 7], () => 0) },
+  { name: 'all acceptor', volume: filled([5, 3, 7], () => 1), periodic: true },
+  { name: 'no electrode contact', volume: filled([5, 5, 9], (d, _h, w) => (w > 1 && w < 7 && d > 0 && d < 4 ? 0 : 1)) },
+  { name: 'one plane W=1', volume: blobs([7, 5, 1], 0.5, 5) },
+  { name: 'three phases 9x7x11', volume: blobs([9, 7, 11], 0.5, 6, 0.25) },
+  { name: 'three phases 2D periodic', volume: blobs([17, 1, 19], 0.5, 7, 0.2), periodic: true },
+];
+
+describe('measureDescriptors vs the float64 reference', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const got = await measureDescriptors(rt(), c.volume, { periodic: c.periodic });
+      const ref = graspiReference(c.volume.data, c.volume.shape, { periodic: c.periodic });
+      const phases = c.volume.data.some((v) => v === 2) ? 3 : 2;
+      expect(Object.keys(got)).toEqual(descriptorNames(phases));
+      for (const name of Object.keys(ref)) {
+        if (COUNT.test(name)) {
+          expect([name, got[name]]).toEqual([name, ref[name]]);
+        } else {
+          expect(Math.abs(got[name] - ref[name]), name).toBeLessThanOrEqual(1e-6);
+        }
+      }
+    });
+  }
+
+  it('pixel size scales path lengths but not counts', async () => {
+    const volume = blobs([9, 7, 11], 0.5, 8);
+    const got = await measureDescriptors(rt(), volume, { pixelSize: 0.37 });
+    const ref = graspiReference(volume.data, volume.shape, { pixelSize: 0.37 });
+    for (const name of Object.keys(ref)) expect(Math.abs(got[name] - ref[name]), name).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('measureDescriptors reproduces GraSPI C++ outputs', () => {
+  const FIXTURES = new URL('../fixtures/graspi/', import.meta.url);
+  for (const [name, log, periodic] of [
+    ['testFile-4x3-2D', 'testFile-4x3-2D.periodic.log', true],
+    ['data_0.5_2.2_001900', 'data_0.5_2.2_001900.log', false],
+  ] as const) {
+    it(name, async () => {
+      const { data: phases, shape } = readGraspiText(readFileSync(new URL(`${name}.txt`, FIXTURES), 'utf8'), name);
+      const got = await measureDescriptors(rt(), { data: phases, shape }, { periodic });
+      const expected = readFileSync(new URL(log, FIXTURES), 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/));
+      expect(expected.map(([k]) => [k, formatDescriptor(got[k])])).toEqual(expected);
+    });
+  }
+});
+
+describe('measureDescriptors input checks', () => {
+  it('refuses a wrong voxel count, values above 2 and mixed voxels in a two-phase measure', async () => {
+    await expect(measureDescriptors(rt(), { data: new Uint8Array(5), shape: [2, 2, 2] })).rejects.toThrow(/5 voxels.*needs 8/);
+    await expect(measureDescriptors(rt(), { data: new Uint8Array(8).fill(3), shape: [2, 2, 2] })).rejects.toThrow(/found 3/);
+    await expect(measureDescriptors(rt(), { data: new Uint8Array(8).fill(2), shape: [2, 2, 2] }, { phases: 2 })).rejects.toThrow(/phases: 3/);
+    await expect(measureDescriptors(rt(), { data: new Uint8Array(8), shape: [2, 2, 2] }, { pixelSize: 0 })).rejects.toThrow(/pixelSize/);
+  });
+});
