@@ -86,7 +86,7 @@ export class Runtime implements Allocator {
   readonly limits: GPUSupportedLimits;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly modules = new Map<string, GPUShaderModule>();
-  /** Tests set this so that an element a kernel forgets to write reads NaN. */
+  /** Tests set this so that an element a kernel forgets to write reads NaN (a graph's shared buffers: NaN when placed). */
   poisonNewTensors = false;
   private firstError: string | undefined;
   private lostReason: string | undefined;
