@@ -1,14 +1,16 @@
+import { relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-// WGSL files are imported as text everywhere; esbuild does the same for the
-// CLI and browser bundles (loader '.wgsl': 'text').
+// A WGSL import is { file, code }: its repository path and text (src/wgsl.d.ts);
+// tools/build.mjs loads it the same way for the CLI and browser bundles.
 export default defineConfig({
   plugins: [
     {
-      name: 'wgsl-text',
+      name: 'wgsl-file',
       transform(code: string, id: string) {
-        if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(code)};`, map: null };
-        return undefined;
+        if (!id.endsWith('.wgsl')) return undefined;
+        const file = relative(import.meta.dirname, id).split('\\').join('/');
+        return { code: `export default ${JSON.stringify({ file, code })};`, map: null };
       },
     },
   ],

@@ -1,10 +1,7 @@
 /**
  * Throughput of the convolution kernels on the layers that dominate a UNet step.
  *
- *   npx esbuild bench/conv-bench.ts --bundle --platform=node --format=esm --loader:.wgsl=text \
- *     --external:webgpu --outfile=node_modules/.cache/conv-bench.mjs && node node_modules/.cache/conv-bench.mjs [filter]
- *
- * (The bundle lives under node_modules so that it resolves the `webgpu` package.)
+ *   node bench/run.mjs conv-bench.ts [filter]
  *
  * Dawn waits for the GPU by polling on the JS thread, which competes with
  * lavapipe's worker threads for the CPU; the bench sleeps synchronously in 2 ms

@@ -1,11 +1,12 @@
 // Runs a TypeScript bench script: node bench/run.mjs compare.ts [args]
-// Bundles it as the CLI build does (WGSL inlined as text) into node_modules/.cache,
+// Bundles it as the CLI build does (WGSL inlined by tools/wgsl-plugin.mjs) into node_modules/.cache,
 // where `webgpu` resolves, then runs the bundle with the remaining arguments.
 // import.meta.dirname stays bench/, so scripts find the files beside them.
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { wgslFile } from '../tools/wgsl-plugin.mjs';
 
 const [script, ...args] = process.argv.slice(2);
 if (!script) {
@@ -22,7 +23,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  loader: { '.wgsl': 'text' },
+  plugins: [wgslFile],
   external: ['webgpu'],
   define: { 'import.meta.dirname': JSON.stringify(here) },
   outfile,

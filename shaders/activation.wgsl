@@ -1,6 +1,15 @@
-// Shared activation, prepended to kernels that fuse one. ACT codes match
-// src/ops/activation.ts.
-override ACT: u32 = 0u;
+// The activation a kernel fuses, chosen by the ACT override; the host reads
+// the codes below (src/ops/activation.ts).
+override ACT: u32 = ACT_NONE;
+
+const ACT_NONE = 0u;
+const ACT_RELU = 1u;
+// LeakyReLU with slope 0.2, the only one the model uses.
+const ACT_LEAKY_RELU = 2u;
+// Exact erf form, as torch.nn.GELU().
+const ACT_GELU = 3u;
+const ACT_TANH = 4u;
+const ACT_SIGMOID = 5u;
 
 // erfc from Numerical Recipes' Chebyshev fit: relative error < 1.2e-7 for
 // every argument, so GELU stays float32-exact for negative inputs too.
@@ -28,11 +37,11 @@ fn tanh_safe(x: f32) -> f32 {
 
 fn activate(x: f32) -> f32 {
   switch ACT {
-    case 1u: { return max(x, 0.0); }
-    case 2u: { return select(0.2 * x, x, x >= 0.0); }
-    case 3u: { return gelu(x); }
-    case 4u: { return tanh_safe(x); }
-    case 5u: { return 1.0 / (1.0 + exp(-x)); }
+    case ACT_RELU: { return max(x, 0.0); }
+    case ACT_LEAKY_RELU: { return select(0.2 * x, x, x >= 0.0); }
+    case ACT_GELU: { return gelu(x); }
+    case ACT_TANH: { return tanh_safe(x); }
+    case ACT_SIGMOID: { return 1.0 / (1.0 + exp(-x)); }
     default: { return x; }
   }
 }

@@ -6,6 +6,7 @@
 // at the same time.
 override D: u32 = 64u;
 const MAX_D = 64u;
+const QUERIES_PER_WORKGROUP = 64u;
 
 struct P { heads_times_batch: u32, len: u32, query_blocks: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> p: P;
@@ -14,10 +15,10 @@ struct P { heads_times_batch: u32, len: u32, query_blocks: u32, scale: f32 }
 @group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(QUERIES_PER_WORKGROUP)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let head = wid.x / p.query_blocks;
-  let query = (wid.x % p.query_blocks) * 64u + lid;
+  let query = (wid.x % p.query_blocks) * QUERIES_PER_WORKGROUP + lid;
   if (head >= p.heads_times_batch || query >= p.len) { return; }
   let base = head * p.len * D;
   let qrow = base + query * D;

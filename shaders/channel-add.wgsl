@@ -9,9 +9,9 @@ struct P { size: u32, spatial: u32 }
 @group(0) @binding(3) var<storage, read> v1: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(ELEMENTWISE_WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = elementwise_index(gid, nwg);
   if (i >= p.size) { return; }
   let bc = i / p.spatial;
   var v = x[i] + v0[bc];

@@ -1,7 +1,7 @@
 // Zero-padded copy of (planes, D, H, W) values of x, from `first` on, into
 // (planes, padD, padH, padW) with the data at offset (loD, loH, loW): the
 // input layout of shaders/conv3d.wgsl, stored as Quads (four f32, or four f16
-// packed in two u32 in the f16 mode; see withQuads in src/ops/conv-core.ts).
+// packed in two u32 in the f16 mode; shaders/conv-quad-*.wgsl).
 // One invocation writes one Quad of a padded row (padW is a multiple of 4).
 struct Params {
   // vec4s of the padded copy.
@@ -16,9 +16,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> xp: array<Quad>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(ELEMENTWISE_WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = elementwise_index(gid, nwg);
   if (i >= p.total) { return; }
   let rowVec4s = p.padW / 4u;
   var rest = i / rowVec4s;

@@ -26,9 +26,11 @@ fn transform(d: vec4f) -> vec4f {
   return vec4f(d.x - d.z, d.y + d.z, d.z - d.y, d.y - d.w);
 }
 
-@compute @workgroup_size(64)
+const WORKGROUP = 64u;
+
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 64u;
+  let i = gid.x + gid.y * nwg.x * WORKGROUP;
   if (i >= p.total) { return; }
   let ch = i % p.channelSlots;
   let row = i / p.channelSlots;

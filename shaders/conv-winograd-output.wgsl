@@ -24,9 +24,11 @@ fn transform(d: vec4f) -> vec2f {
   return vec2f(d.x + d.y + d.z, d.y - d.z - d.w);
 }
 
-@compute @workgroup_size(64)
+const WORKGROUP = 64u;
+
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 64u;
+  let i = gid.x + gid.y * nwg.x * WORKGROUP;
   if (i >= p.total) { return; }
   let o = i % p.channels;
   let row = i / p.channels;

@@ -4,9 +4,9 @@ struct P { size: u32, per_sample: u32, key0: u32, key1: u32 }
 @group(0) @binding(1) var<storage, read> state: StepState;
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(ELEMENTWISE_WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = gid.x + gid.y * nwg.x * 256u;
+  let idx = elementwise_index(gid, nwg);
   if (idx >= p.size) { return; }
   let b = idx / p.per_sample;
   let counter = vec4u(idx - b * p.per_sample, state.i, state.sample_offset + b, NOISE_STREAM_START);

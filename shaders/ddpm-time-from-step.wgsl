@@ -4,7 +4,9 @@ struct P { batch: u32, timesteps: u32 }
 @group(0) @binding(1) var<storage, read> state: StepState;
 @group(0) @binding(2) var<storage, read_write> t: array<f32>;
 
-@compute @workgroup_size(64)
+const WORKGROUP = 64u;
+
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= p.batch) { return; }
   t[gid.x] = f32(state.i) / f32(p.timesteps);

@@ -25,9 +25,9 @@ struct P {
 // With PHILOX_NOISE the wrapper binds eps here; it is then never read.
 @group(0) @binding(5) var<storage, read> noise: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(ELEMENTWISE_WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let idx = gid.x + gid.y * nwg.x * 256u;
+  let idx = elementwise_index(gid, nwg);
   if (idx >= p.size) { return; }
   let i = state.i;
   // Wraps to a huge slice for i > first_step.

@@ -4,9 +4,9 @@ struct P { out_size: u32, od: u32, oh: u32, ow: u32, d: u32, h: u32, w: u32 }
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(ELEMENTWISE_WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = gid.x + gid.y * nwg.x * 256u;
+  let o = elementwise_index(gid, nwg);
   if (o >= p.out_size) { return; }
   let ox = o % p.ow;
   let oy = (o / p.ow) % p.oh;

@@ -1,5 +1,5 @@
-// lane_sum and the entry point for shaders/norm.wgsl without subgroups:
-// a tree through workgroup memory. WG must be a power of two.
+// lane_sum for shaders/norm.wgsl without subgroups: a tree through workgroup
+// memory. WG must be a power of two.
 override WG: u32 = 64u;
 
 var<workgroup> partial: array<vec2f, WG>;
@@ -15,14 +15,4 @@ fn lane_sum(v: vec2f, lid: u32) -> vec2f {
   // The next call overwrites partial[0] while slower threads may still read it.
   workgroupBarrier();
   return total;
-}
-
-// One segment per workgroup: looping over several around the barriers made
-// llvmpipe 1.5x slower, even with a constant trip count.
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let seg = wid.x + wid.y * nwg.x;
-  if (seg >= p.segments_total) { return; }
-  normalise_segment(seg, lid);
 }

@@ -1,13 +1,18 @@
 // GroupNorm (InstanceNorm when every channel is its own group), then an
 // optional per-channel affine, the fused activation and an optional residual.
 // A group's channels are contiguous in NCDHW, so a (batch, group) pair is one
-// run of `group_len` values, a "segment". The variant prepended (subgroup or
-// workgroup memory) supplies `lane_sum`, which sums a vec2f over the
-// workgroup, and the entry point, which picks the workgroup's segments.
+// run of `group_len` values, a "segment". The part before this one
+// (shaders/norm-plain.wgsl or norm-subgroup.wgsl) supplies WG and `lane_sum`,
+// which sums a vec2f over the workgroup.
 override AFFINE: bool = false;
-// 0: y = act(n); 1: y = (residual + act(n)) * scale (the UNet's residual
-// block); 2: y = act((residual + n) * scale) (the VAE's ResBlock).
-override RESIDUAL: u32 = 0;
+override RESIDUAL: u32 = RESIDUAL_NONE;
+
+// y = act(n)
+const RESIDUAL_NONE = 0u;
+// y = (residual + act(n)) * scale, the UNet's residual block
+const RESIDUAL_ACT_THEN_ADD = 1u;
+// y = act((residual + n) * scale), the VAE's ResBlock
+const RESIDUAL_ADD_THEN_ACT = 2u;
 
 struct P {
   segments_total: u32,
@@ -27,8 +32,8 @@ struct P {
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
 fn finish(v: f32, at: u32) -> f32 {
-  if (RESIDUAL == 1u) { return (residual[at] + activate(v)) * p.residual_scale; }
-  if (RESIDUAL == 2u) { return activate((residual[at] + v) * p.residual_scale); }
+  if (RESIDUAL == RESIDUAL_ACT_THEN_ADD) { return (residual[at] + activate(v)) * p.residual_scale; }
+  if (RESIDUAL == RESIDUAL_ADD_THEN_ACT) { return activate((residual[at] + v) * p.residual_scale); }
   return activate(v);
 }
 
@@ -62,4 +67,27 @@ fn normalise_segment(seg: u32, lid: u32) {
     }
     y[base + i] = finish(v, base + i);
   }
+}
+
+// One segment per workgroup: looping over several around the barriers made
+// llvmpipe 1.5x slower, even with a constant trip count.
+@compute @workgroup_size(WG)
+fn one_segment_per_workgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                             @builtin(local_invocation_index) lid: u32) {
+  let seg = wid.x + wid.y * nwg.x;
+  if (seg >= p.segments_total) { return; }
+  normalise_segment(seg, lid);
+}
+
+// SEGMENTS consecutive segments per workgroup, for subgroup-wide workgroups:
+// the UNet's segments are small (4..256 values) and many, so fewer, busier
+// workgroups beat one per segment.
+override SEGMENTS: u32 = 1u;
+
+@compute @workgroup_size(WG)
+fn several_segments_per_workgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                                  @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.x + wid.y * nwg.x) * SEGMENTS;
+  let end = min(first + SEGMENTS, p.segments_total);
+  for (var seg = first; seg < end; seg++) { normalise_segment(seg, lid); }
 }

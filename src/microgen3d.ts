@@ -6,6 +6,7 @@ import { loadNetworks, type FileSource, type LoadedNetworks } from './models/mod
 import type { Precision } from './models/precision.js';
 import { SamplerPlan } from './models/sampler.js';
 import { Stage } from './models/stage.js';
+import { adapterReport } from './perf/adapter.js';
 import type { Runtime } from './runtime/index.js';
 
 export interface GenerateOptions {
@@ -20,6 +21,11 @@ export interface GenerateOptions {
   seed?: number;
   /** Thresholds for phases: one (two phases) or two ascending (three phases). Default [0.5]. */
   thresholds?: readonly number[];
+  /**
+   * Measure each sample's GraSPI descriptors (`measure`) into `measured`. Default: on for CPU
+   * adapters, off on GPUs (`measuresByDefault`).
+   */
+  measure?: boolean;
   onProgress?: (p: GenerateProgress) => void;
   signal?: AbortSignal;
 }
@@ -44,8 +50,10 @@ export interface GeneratedSample {
   phases: Uint8Array;
   /** Feature-predictor reading of the latent, in attribute order. */
   features: number[];
-  /** Milliseconds spent in each stage for this sample's batch (shared stages divided by batch). */
-  timings: { denoise: number; decode: number; predict: number };
+  /** GraSPI descriptors of `phases` (names: `descriptorNames`), when generated with `measure`. */
+  measured?: Descriptors;
+  /** Milliseconds spent in each stage for this sample's batch (shared stages divided by batch); measure 0 when not measured. */
+  timings: { denoise: number; decode: number; predict: number; measure: number };
 }
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -121,6 +129,7 @@ export class MicroGen3D {
     const batch = o.batch ?? 1;
     const seed = o.seed ?? 0;
     const thresholds = o.thresholds ?? [0.5];
+    const measure = o.measure ?? measuresByDefault(this.runtime);
     if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`batch must be a positive integer, got ${batch}`);
     const contextOf = (i: number) => this.contextVector(typeof o.context === 'function' ? o.context(i) : o.context);
     const K = this.config.contextAttributes.length;
@@ -155,6 +164,10 @@ export class MicroGen3D {
         const td = performance.now();
         const volume = await this.decodeOne(plan, b);
         const decodeMs = performance.now() - td;
+        const phases = threshold(volume.data, thresholds);
+        const tm = performance.now();
+        const measured = measure ? await this.measure(phases, { phases: thresholds.length === 2 ? 3 : 2 }) : undefined;
+        const measureMs = measure ? performance.now() - tm : 0;
         const A = this.config.attributes.length;
         progress.samplesDone++;
         yield {
@@ -162,9 +175,10 @@ export class MicroGen3D {
           context: contexts[b],
           latent: { shape: [...latentShape], data: latents.slice(b * latentSize, (b + 1) * latentSize) },
           volume,
-          phases: threshold(volume.data, thresholds),
+          phases,
           features: this.predictor ? Array.from(features.subarray(b * A, (b + 1) * A)) : [],
-          timings: { denoise: (t1 - t0) / n, decode: decodeMs, predict: (t2 - t1) / n },
+          ...(measured && { measured }),
+          timings: { denoise: (t1 - t0) / n, decode: decodeMs, predict: (t2 - t1) / n, measure: measureMs },
         };
       }
     }
@@ -211,7 +225,6 @@ export class MicroGen3D {
     return lo;
   }
 
-  /** Latent (B, C, d, h, w) -> volume (B, 1, D, H, W) in [0, 1]. */
   /**
    * GraSPI descriptors of a sample's phase map (`GeneratedSample.phases`, in the model's volume
    * shape), measured on this model's device; names as `descriptorNames`.
@@ -221,6 +234,7 @@ export class MicroGen3D {
     return measureDescriptors(this.runtime, { data: phases, shape: [d, h, w] }, options);
   }
 
+  /** Latent (B, C, d, h, w) -> volume (B, 1, D, H, W) in [0, 1]. */
   async decode(z: HostTensor): Promise<HostTensor> {
     if (!this.decoder) throw new UsageError('decode: this model folder has no VAE weights');
     const b = this.batchOf(z, this.config.latentShape, 'decode');
@@ -287,6 +301,18 @@ export class MicroGen3D {
     if (!ok) throw new UsageError(`${op}: expected shape [B, ${itemShape}], got [${t.shape}]`);
     return t.data.length / item;
   }
+}
+
+/**
+ * Whether generate measures descriptors when not told: only where it costs
+ * under 5% of generation time. Measured on lavapipe (2-core VM, bench/RESULTS.md):
+ * 18-25 s per 128x128x64 sample and 4.7-5.8 s per 64^3 one, against 1040-1070 s
+ * and 2300-3660 s of generation at the published width (2% and 0.2%). A GPU
+ * generates a sample in about a second (the paper's A100: 0.5-0.8 s) and the
+ * descriptors' GPU time there is not measured yet, so there it is off unless asked for.
+ */
+export function measuresByDefault(rt: Runtime): boolean {
+  return adapterReport(rt).isCpu;
 }
 
 /** Splits indices into runs of consecutive values, each at most `batch` long. */

@@ -1,11 +1,13 @@
-// Bundles the CLI and the library for Node, and the engine for browsers; WGSL is inlined as text.
+// Bundles the CLI and the library for Node, and the engine for browsers; WGSL is inlined
+// as { file, code } (tools/wgsl-plugin.mjs).
 // `node tools/build.mjs` builds everything; `node tools/build.mjs web` only the
 // browser bundle and the demo page (dist/web/); `node tools/build.mjs cli` only
 // the CLI bundle (the CLI tests run it).
 import { copyFile, mkdir } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { wgslFile } from './wgsl-plugin.mjs';
 
-const common = { bundle: true, format: 'esm', loader: { '.wgsl': 'text' }, sourcemap: true, logLevel: 'warning' };
+const common = { bundle: true, format: 'esm', plugins: [wgslFile], sourcemap: true, logLevel: 'warning' };
 // platform 'browser' makes any node: import a build error: the browser path must not need Node.
 const browser = { ...common, platform: 'browser', target: 'es2022' };
 const only = process.argv[2];
@@ -35,7 +37,7 @@ const engineBundleImport = {
     b.onResolve({ filter: /\/src\/browser\.js$/ }, () => ({ path: `./${ENGINE}`, external: true }));
   },
 };
-await build({ ...browser, entryPoints: ['web/demo.ts'], outfile: 'dist/web/demo.js', plugins: [engineBundleImport] });
+await build({ ...browser, entryPoints: ['web/demo.ts'], outfile: 'dist/web/demo.js', plugins: [wgslFile, engineBundleImport] });
 await mkdir('dist/web', { recursive: true });
 for (const file of [ENGINE, `${ENGINE}.map`]) await copyFile(`dist/browser/${file}`, `dist/web/${file}`);
 for (const file of ['index.html', 'style.css']) await copyFile(`web/${file}`, `dist/web/${file}`);

@@ -18,8 +18,9 @@ node tools/build.mjs
 cp -r dist "$kit/dist"
 node -e "
   const { build } = await import('esbuild');
+  const { wgslFile } = await import('./tools/wgsl-plugin.mjs');
   await build({ entryPoints: ['bench/compare.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-                loader: { '.wgsl': 'text' }, external: ['webgpu'], outfile: '$kit/compare.mjs', logLevel: 'warning' });
+                plugins: [wgslFile], external: ['webgpu'], outfile: '$kit/compare.mjs', logLevel: 'warning' });
 " --input-type=module
 # compare.mjs finds its peer beside itself (import.meta.dirname).
 cp bench/torch_peer.py "$kit/"

@@ -95,7 +95,7 @@ class DemoPage {
         `UNet width ${c.nFeat} in ${precision}, ${c.timesteps} timesteps; weights: ${parts} (loaded in ${Math.round(performance.now() - started)} ms)`,
     );
     this.readContext = contextSliders(byId('context-sliders', HTMLElement), c.contextAttributes);
-    this.view.reset(c);
+    this.view.reset(this.model);
     const canGenerate = Boolean(c.files.ddpm && c.files.vae);
     generateButton.disabled = !canGenerate;
     if (canGenerate) setStatus(generateStatus, 'idle', '');
@@ -113,15 +113,19 @@ class DemoPage {
     cancelButton.disabled = false;
     for (const control of modelControls) control.disabled = true;
     progressBar.value = 0;
-    this.view.reset(model.config);
+    this.view.reset(model);
     const started = performance.now();
     let last = { time: started, steps: 0 };
     setStatus(generateStatus, 'running', 'Compiling kernels and starting…');
     try {
+      const thresholds = [...this.view.thresholds];
       const run = model.generate({
         context: this.readContext(),
         samples,
         seed,
+        thresholds,
+        // The demo's point is to compare requested with measured, whatever the adapter's default.
+        measure: true,
         signal: abort.signal,
         onProgress: (p) => {
           const now = performance.now();
@@ -131,7 +135,7 @@ class DemoPage {
           setStatus(generateStatus, 'running', `step ${p.stepsDone}/${p.stepsTotal} · ${perStep.toFixed(1)} ms/step · sample ${Math.min(p.samplesDone + 1, samples)}/${samples}`);
         },
       });
-      for await (const sample of run) this.view.add(sample);
+      for await (const sample of run) this.view.add(sample, thresholds);
       progressBar.value = 1;
       setStatus(generateStatus, 'done', `Generated ${samples} sample${samples > 1 ? 's' : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
     } catch (error) {

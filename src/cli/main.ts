@@ -6,7 +6,7 @@ import { CHECK_HELP, checkCommand } from './check-command.js';
 import type { CommandIo } from './command-io.js';
 import { CONVERT_HELP, convertCommand } from './convert-command.js';
 import { nearestName, parseFlags, type FlagSpec } from './flags.js';
-import { GENERATE_HELP, generateCommand } from './generate-command.js';
+import { GENERATE_HELP, prepareGenerate, runGenerate } from './generate-command.js';
 import { MEASURE_HELP, measureCommand } from './measure-command.js';
 import { PROFILE_HELP, profileCommand } from './profile-command.js';
 import { REPORT_HELP, reportCommand } from './report-command.js';
@@ -82,7 +82,10 @@ const COMMAND_OPTIONS = {
     threshold: 'string',
     precision: 'string',
     npy: 'boolean',
+    measure: 'boolean',
+    'no-measure': 'boolean',
     resume: 'boolean',
+    shard: 'string',
     out: 'string',
   },
   check: { ...COMMON_OPTIONS, tolerance: 'string', cases: 'string', precision: 'string' },
@@ -127,10 +130,19 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'generate': {
       const flags = parse('generate', rest);
+      const job = prepareGenerate(flags, io);
       // First Ctrl-C: finish cleanly (only complete samples stay); second: exit now.
       const stop = new AbortController();
-      process.on('SIGINT', () => (stop.signal.aborted ? process.exit(130) : stop.abort(new Error('interrupted'))));
-      return withRuntime(flags, (rt) => generateCommand(rt, flags, io, stop.signal));
+      process.on('SIGINT', () => {
+        if (!stop.signal.aborted) return stop.abort(new Error('interrupted'));
+        job.outDir.release();
+        process.exit(130);
+      });
+      try {
+        return await withRuntime(flags, (rt) => runGenerate(rt, job, io, stop.signal));
+      } finally {
+        job.outDir.release();
+      }
     }
     case 'check': {
       const flags = parse('check', rest);

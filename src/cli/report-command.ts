@@ -14,9 +14,8 @@ ${REPORT_STEM}.svg and ${REPORT_STEM}.png. generate writes the same report
 at the end of every measured run of more than one sample.`;
 
 export async function reportCommand(f: { positional: string[] }, out: (line: string) => void): Promise<number> {
-  const [dir, ...extra] = f.positional;
+  const [dir] = f.positional;
   if (!dir) throw new UsageError('report: give a run folder (mg3d generate --out DIR)');
-  if (extra.length) throw new UsageError(`report: one run folder at a time, got ${f.positional.length}`);
   const { report, files } = await reportRunFolder(dir);
   for (const line of reportLines(report)) out(line);
   out(`wrote ${files.join(', ')} to ${dir}`);

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Runtime } from '../runtime/index.js';
 import { assemble, THREE_PHASE_NAMES, TWO_PHASE_NAMES, type Descriptors } from './assemble.js';
-import { tallyOnCpu } from './cpu-measure.js';
+import { tallyOnGpu } from './gpu-measure.js';
 import { Lattice } from './lattice.js';
 
 export type { Descriptors } from './assemble.js';
@@ -53,8 +53,8 @@ export function checkPhaseVolume(volume: PhaseVolume, options: MeasureOptions = 
 
 /** Every GraSPI descriptor of the volume (names: `descriptorNames`). */
 export async function measureDescriptors(rt: Runtime, volume: PhaseVolume, options: MeasureOptions = {}): Promise<Descriptors> {
-  void rt;
   const phases = checkPhaseVolume(volume, options);
   const lattice = new Lattice(volume.shape, options.periodic ?? false, options.pixelSize ?? 1);
-  return assemble(tallyOnCpu(volume.data, lattice), lattice, phases);
+  const { tally } = await tallyOnGpu(rt, volume.data, lattice);
+  return assemble(tally, lattice, phases);
 }

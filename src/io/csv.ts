@@ -2,12 +2,18 @@ import { FormatError } from '../errors.js';
 
 /** Formats a table as CSV (RFC 4180 quoting, '\n' line ends), numbers as the shortest text that reads back as the same float32. */
 export function formatCsv(header: readonly string[], rows: readonly (readonly number[])[]): string {
-  const lines = [header.map(quoteCell).join(',')];
-  for (const [index, row] of rows.entries()) {
-    if (row.length !== header.length) throw new RangeError(`csv: row ${index} has ${row.length} values for ${header.length} columns`);
-    lines.push(row.map(formatFloat32).join(','));
-  }
-  return lines.join('\n') + '\n';
+  return formatCsvHeader(header) + rows.map((row, index) => formatCsvRow(row, header.length, index)).join('');
+}
+
+/** The header line of formatCsv's output, so that rows can be appended one at a time. */
+export function formatCsvHeader(header: readonly string[]): string {
+  return header.map(quoteCell).join(',') + '\n';
+}
+
+/** One row line of formatCsv's output (`index` names the row in errors). */
+export function formatCsvRow(row: readonly number[], columns: number, index = 0): string {
+  if (row.length !== columns) throw new RangeError(`csv: row ${index} has ${row.length} values for ${columns} columns`);
+  return row.map(formatFloat32).join(',') + '\n';
 }
 
 /** Our values are float32; their shortest round-trip text has at most 9 significant digits. */

@@ -82,7 +82,7 @@ const FS_ERROR_TEXT: Record<string, string> = {
   EROFS: 'read-only file system',
 };
 
-function describeFsError(error: unknown): string {
+export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   return (code !== undefined && FS_ERROR_TEXT[code]) || String((error as Error).message ?? error).split('\n')[0]!;
 }

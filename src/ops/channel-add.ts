@@ -1,5 +1,15 @@
 import channelAddWgsl from '../../shaders/channel-add.wgsl';
-import { grid, Params, type Graph, type Tensor } from '../runtime/index.js';
+import { declareKernel } from '../kernel/kernel.js';
+import type { Graph, Tensor } from '../runtime/index.js';
+import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
+
+const kernel = declareKernel({
+  name: 'addChannelVectors',
+  parts: [ELEMENTWISE_PART, channelAddWgsl],
+  uniforms: { struct: 'P', fields: { size: 'u32', spatial: 'u32' } },
+  storage: { x: 'read', v0: 'read', v1: 'read', y: 'read_write' },
+  overrides: { SECOND: 'bool' },
+});
 
 /**
  * x (B, C, ...spatial) + v for each v (B, C), broadcast over space, summed
@@ -16,17 +26,15 @@ export function addChannelVectors(g: Graph, x: Tensor, vectors: Tensor[], out?: 
   const y = out ?? g.tensor(x.shape);
   if (String(y.shape) !== String(x.shape)) throw new Error(`${where}: out [${y.shape}] must have x's shape`);
   if ([x, ...vectors].some((t) => t.sharesStorage(y))) throw new Error(`${where}: out must not share an input's buffer`);
-  g.add({
-    label: 'addChannelVectors',
+  kernel.dispatch(g, {
     work: {
       signature: `addChannelVectors [${x.shape}] + ${vectors.map((v) => `[${v.shape}]`).join(' + ')}`,
       bytes: x.byteLength + vectors.reduce((sum, v) => sum + v.byteLength, 0) + y.byteLength,
     },
-    shader: channelAddWgsl,
-    constants: { SECOND: vectors.length === 2 ? 1 : 0 },
-    params: new Params().u32(x.size, x.size / (batch * channels)).bytes(),
-    buffers: [x, vectors[0], vectors[1] ?? vectors[0], y],
-    workgroups: grid(x.size, 256),
+    overrides: { SECOND: vectors.length === 2 },
+    uniforms: { size: x.size, spatial: x.size / (batch * channels) },
+    storage: { x, v0: vectors[0], v1: vectors[1] ?? vectors[0], y },
+    workgroups: elementwiseGrid(x.size),
   });
   return y;
 }

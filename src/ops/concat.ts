@@ -1,5 +1,14 @@
 import concatWgsl from '../../shaders/concat.wgsl';
-import { grid, Params, type Graph, type Tensor } from '../runtime/index.js';
+import { declareKernel } from '../kernel/kernel.js';
+import type { Graph, Tensor } from '../runtime/index.js';
+import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
+
+const kernel = declareKernel({
+  name: 'concatChannels',
+  parts: [ELEMENTWISE_PART, concatWgsl],
+  uniforms: { struct: 'P', fields: { size: 'u32', in_len: 'u32', out_len: 'u32', offset_len: 'u32' } },
+  storage: { x: 'read', y: 'read_write' },
+});
 
 /** torch.cat(inputs, dim=1) for inputs (B, C_i, ...spatial) sharing B and spatial size. */
 export function concatChannels(g: Graph, inputs: Tensor[], out?: Tensor): Tensor {
@@ -22,14 +31,12 @@ export function concatChannels(g: Graph, inputs: Tensor[], out?: Tensor): Tensor
   let offsetLen = 0;
   for (const x of inputs) {
     const inLen = x.size / batch;
-    g.add({
-      label: 'concatChannels',
+    kernel.dispatch(g, {
       // x read once and written once into its slice of y.
       work: { signature: `concatChannels [${x.shape}] into [${y.shape}]`, bytes: 2 * x.byteLength },
-      shader: concatWgsl,
-      params: new Params().u32(x.size, inLen, outLen, offsetLen).bytes(),
-      buffers: [x, y],
-      workgroups: grid(x.size, 256),
+      uniforms: { size: x.size, in_len: inLen, out_len: outLen, offset_len: offsetLen },
+      storage: { x, y },
+      workgroups: elementwiseGrid(x.size),
     });
     offsetLen += inLen;
   }

@@ -8,12 +8,100 @@ import convTapsSubgroupWgsl from '../../shaders/conv-taps-subgroup.wgsl';
 import convPointwiseWgsl from '../../shaders/conv-pointwise.wgsl';
 import convPointwisePlainWgsl from '../../shaders/conv-pointwise-plain.wgsl';
 import convPointwiseSubgroupWgsl from '../../shaders/conv-pointwise-subgroup.wgsl';
+import convQuadF16Wgsl from '../../shaders/conv-quad-f16.wgsl';
+import convQuadF32Wgsl from '../../shaders/conv-quad-f32.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
-import { grid, Params, Tensor, type Allocator, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
+import { declareKernel, MAX_WORKGROUPS_PER_DIMENSION } from '../kernel/kernel.js';
+import type { UniformValue } from '../kernel/uniform-layout.js';
+import type { WgslFile } from '../kernel/wgsl-source.js';
+import { Tensor, type Allocator, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
+import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
 /** Output channels per workgroup of shaders/conv3d.wgsl: the weight layout's group size. */
 const CHANNELS_PER_GROUP = 8;
 const MAX_CLASSES = 8;
+
+/**
+ * How the conv kernels store weights and padded inputs: a Quad holds 4
+ * values, as a vec4f, or in the f16 mode as 4 f16 packed in a vec2u.
+ */
+export const QUADS: Record<DType, WgslFile> = { f32: convQuadF32Wgsl, f16: convQuadF16Wgsl };
+export type LaneVariant = 'plain' | 'subgroup';
+const TAPS: Record<LaneVariant, WgslFile> = { plain: convTapsPlainWgsl, subgroup: convTapsSubgroupWgsl };
+const POINTWISE_LOADS: Record<LaneVariant, WgslFile> = { plain: convPointwisePlainWgsl, subgroup: convPointwiseSubgroupWgsl };
+
+const CONV_CLASS = {
+  struct: 'ConvClass',
+  fields: { start: 'vec4u', count: 'vec4u', origin: 'vec3i', lead: 'i32', step: 'vec4i', residue: 'vec4u' },
+} as const;
+
+function declareCore(dtype: DType, lanes: LaneVariant) {
+  return declareKernel({
+    name: `conv core ${dtype} ${lanes}`,
+    parts: [QUADS[dtype], conv3dWgsl, TAPS[lanes]],
+    uniforms: {
+      struct: 'Params',
+      fields: {
+        inChannels: 'u32', outChannels: 'u32', kernel: 'u32', segments: 'u32',
+        padD: 'u32', padH: 'u32', padW: 'u32',
+        outD: 'u32', outH: 'u32', outW: 'u32',
+        gridD: 'u32', gridRows: 'u32', gridSegW: 'u32',
+        outStep: 'u32', hasBias: 'u32', firstSample: 'u32',
+        classes: { array: CONV_CLASS, length: MAX_CLASSES },
+      },
+    },
+    storage: { x: 'read', w: 'read', bias: 'read', y: 'read_write' },
+    overrides: { WG: 'u32', SEG: 'u32', TWO_ROWS: 'bool', IN_STRIDE: 'u32', ADJACENT: 'bool' },
+  });
+}
+
+function declarePointwise(dtype: DType, lanes: LaneVariant) {
+  return declareKernel({
+    name: `conv pointwise ${dtype} ${lanes}`,
+    parts: [QUADS[dtype], convPointwiseWgsl, POINTWISE_LOADS[lanes]],
+    uniforms: {
+      struct: 'Params',
+      fields: {
+        inChannels: 'u32', outChannels: 'u32', taps: 'u32', voxels: 'u32',
+        inH: 'u32', inW: 'u32', outD: 'u32', outH: 'u32',
+        outW: 'u32', step: 'u32', hasBias: 'u32', groups: 'u32',
+        lanes: 'u32', tilesPerSample: 'u32',
+        classTap: { array: 'vec4u', length: MAX_CLASSES },
+      },
+    },
+    storage: { x: 'read', w: 'read', bias: 'read', y: 'read_write' },
+    overrides: { WG: 'u32' },
+  });
+}
+
+function declarePad(dtype: DType) {
+  return declareKernel({
+    name: `conv pad ${dtype}`,
+    parts: [ELEMENTWISE_PART, QUADS[dtype], convPadWgsl],
+    uniforms: {
+      struct: 'Params',
+      fields: {
+        total: 'u32', first: 'u32',
+        inD: 'u32', inH: 'u32', inW: 'u32',
+        padD: 'u32', padH: 'u32', padW: 'u32',
+        loD: 'u32', loH: 'u32', loW: 'u32',
+      },
+    },
+    storage: { x: 'read', xp: 'read_write' },
+  });
+}
+
+const kernels = {
+  core: {
+    f32: { plain: declareCore('f32', 'plain'), subgroup: declareCore('f32', 'subgroup') },
+    f16: { plain: declareCore('f16', 'plain'), subgroup: declareCore('f16', 'subgroup') },
+  },
+  pointwise: {
+    f32: { plain: declarePointwise('f32', 'plain'), subgroup: declarePointwise('f32', 'subgroup') },
+    f16: { plain: declarePointwise('f16', 'plain'), subgroup: declarePointwise('f16', 'subgroup') },
+  },
+  pad: { f32: declarePad('f32'), f16: declarePad('f16') },
+};
 
 /** Uploaded weights of either conv, in the kernel's layout. */
 export interface ConvWeights {
@@ -78,7 +166,8 @@ export function runConv(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, out
  */
 function pointwiseTaps(plan: ConvPlan, xShape: readonly number[], k: number): number[] | undefined {
   const [B, , D, H, W] = xShape;
-  const fits = plan.inStride === 1 && plan.grid.join() === [D, H, W].join() && B * Math.ceil((D * H * W) / 8) <= 65535;
+  const fits =
+    plan.inStride === 1 && plan.grid.join() === [D, H, W].join() && B * Math.ceil((D * H * W) / 8) <= MAX_WORKGROUPS_PER_DIMENSION;
   const single = (a: ConvAxis) => a.count === 1 && a.start === 0 && a.lead === 0;
   if (!fits || !plan.classes.every((c) => c.axes.every(single))) return undefined;
   return plan.classes.map(({ axes: [d, h, w] }) => (d.origin * k + h.origin) * k + w.origin);
@@ -91,17 +180,28 @@ function addPointwise(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, taps:
   const lanes = plan.classes.length * groups;
   const tilesPerSample = Math.ceil((D * H * W) / 8);
   const workgroupSize = workgroupLanes(g.rt, lanes);
-  const params = new Params().u32(I, O, w.kernel ** 3, D * H * W, H, W, Do, Ho, Wo, plan.outStep, w.bias ? 1 : 0, groups);
-  // Two words of padding align the class table to 16 bytes.
-  params.u32(lanes, tilesPerSample, 0, 0);
-  for (let c = 0; c < MAX_CLASSES; c++) params.u32(taps[c] ?? 0, ...(plan.classes[c]?.residue ?? [0, 0, 0]));
-  g.add({
+  kernels.pointwise[w.weight.dtype][laneVariant(g.rt)].dispatch(g, {
     label: plan.op,
     work: convWork(plan, w, B, x.byteLength),
-    shader: withQuads(w.weight.dtype, useSubgroups(g.rt) ? convPointwiseSubgroupWgsl : convPointwisePlainWgsl, convPointwiseWgsl),
-    constants: { WG: workgroupSize },
-    params: params.bytes(),
-    buffers: [x, w.weight, w.bias ?? w.weight, y],
+    overrides: { WG: workgroupSize },
+    uniforms: {
+      inChannels: I,
+      outChannels: O,
+      taps: w.kernel ** 3,
+      voxels: D * H * W,
+      inH: H,
+      inW: W,
+      outD: Do,
+      outH: Ho,
+      outW: Wo,
+      step: plan.outStep,
+      hasBias: w.bias ? 1 : 0,
+      groups,
+      lanes,
+      tilesPerSample,
+      classTap: plan.classes.map((c, k) => [taps[k], ...c.residue]),
+    },
+    storage: { x, w: w.weight, bias: w.bias ?? w.weight, y },
     workgroups: [Math.ceil(lanes / workgroupSize), B * tilesPerSample, 1],
   });
 }
@@ -133,19 +233,29 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
   const chunk = Math.min(B, Math.floor(g.rt.limits.maxStorageBufferBindingSize / Tensor.bytesFor(paddedSample, elem)));
   if (chunk < 1) throw new Error(`${plan.op}: one padded sample of input [${x.shape}] exceeds the largest binding`);
   const padded = g.tensor([chunk, I, padD, padH, padW], elem);
-  const shader = withQuads(elem, useSubgroups(g.rt) ? convTapsSubgroupWgsl : convTapsPlainWgsl, conv3dWgsl);
   for (let firstSample = 0; firstSample < B; firstSample += chunk) {
     const samples = Math.min(chunk, B - firstSample);
-    g.add({
+    kernels.pad[elem].dispatch(g, {
       label: `${plan.op} pad`,
       work: {
         signature: `${plan.op} pad [${samples},${I},${D},${H},${W}] -> [${samples},${I},${padD},${padH},${padW}]`,
         bytes: Tensor.bytesFor(samples * I * D * H * W, 'f32') + Tensor.bytesFor(samples * paddedSample, elem),
       },
-      shader: withQuads(elem, convPadWgsl),
-      params: new Params().u32((samples * paddedSample) / 4, firstSample * I * D * H * W, D, H, W, padD, padH, padW, ...lo).bytes(),
-      buffers: [x, padded],
-      workgroups: grid((samples * paddedSample) / 4, 256),
+      uniforms: {
+        total: (samples * paddedSample) / 4,
+        first: firstSample * I * D * H * W,
+        inD: D,
+        inH: H,
+        inW: W,
+        padD,
+        padH,
+        padW,
+        loD: lo[0],
+        loH: lo[1],
+        loW: lo[2],
+      },
+      storage: { x, xp: padded },
+      workgroups: elementwiseGrid((samples * paddedSample) / 4),
     });
     const segments = samples * gridD * gridRows * gridSegW;
     // Two segments per invocation share the weight loads; with fewer than 8 invocations'
@@ -160,17 +270,30 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
       Math.ceil(O / CHANNELS_PER_GROUP),
       plan.classes.length,
     ];
-    if (workgroups[0] > 65535) throw new Error(`${plan.op}: output [${plan.outShape}] is too large for one dispatch`);
-    const params = new Params().u32(I, O, w.kernel, segments, padD, padH, padW, Do, Ho, Wo, gridD, gridRows, gridSegW);
-    params.u32(plan.outStep, w.bias ? 1 : 0, firstSample);
-    appendClasses(params, plan.classes, withTaps, lo);
-    g.add({
+    kernels.core[elem][laneVariant(g.rt)].dispatch(g, {
       label: plan.op,
       work: convWork(plan, w, samples, Tensor.bytesFor(samples * paddedSample, elem)),
-      shader,
-      constants: { WG: workgroupSize, IN_STRIDE: plan.inStride, ADJACENT: adjacent ? 1 : 0, SEG: seg, TWO_ROWS: twoRows ? 1 : 0 },
-      params: params.bytes(),
-      buffers: [padded, w.weight, w.bias ?? w.weight, y],
+      overrides: { WG: workgroupSize, IN_STRIDE: plan.inStride, ADJACENT: adjacent, SEG: seg, TWO_ROWS: twoRows },
+      uniforms: {
+        inChannels: I,
+        outChannels: O,
+        kernel: w.kernel,
+        segments,
+        padD,
+        padH,
+        padW,
+        outD: Do,
+        outH: Ho,
+        outW: Wo,
+        gridD,
+        gridRows,
+        gridSegW,
+        outStep: plan.outStep,
+        hasBias: w.bias ? 1 : 0,
+        firstSample,
+        classes: classTable(plan.classes, withTaps, lo),
+      },
+      storage: { x: padded, w: w.weight, bias: w.bias ?? w.weight, y },
       workgroups,
     });
   }
@@ -209,42 +332,22 @@ function flopsPerSample(plan: ConvPlan, w: ConvWeights): number {
 }
 
 /** The ConvClass array of shaders/conv3d.wgsl, window starts shifted by the padding `lo`. */
-function appendClasses(params: Params, classes: ConvClass[], withTaps: ConvClass[], lo: number[]): void {
-  for (let c = 0; c < MAX_CLASSES; c++) {
-    const cls = classes[c];
-    if (!cls || !withTaps.includes(cls)) {
-      // No taps: the kernel writes the bias (or, past the last class, is never dispatched).
-      params.u32(...Array<number>(16).fill(0), ...(cls?.residue ?? [0, 0, 0]), 0);
-      continue;
+function classTable(classes: ConvClass[], withTaps: ConvClass[], lo: number[]): UniformValue<typeof CONV_CLASS>[] {
+  return classes.map((cls) => {
+    if (!withTaps.includes(cls)) {
+      // No taps: the kernel writes the bias.
+      return { start: [0, 0, 0, 0], count: [0, 0, 0, 0], origin: [0, 0, 0], lead: 0, step: [0, 0, 0, 0], residue: [...cls.residue, 0] };
     }
     const [d, h, w] = cls.axes;
-    params
-      .u32(d.start + lo[0], h.start + lo[1], w.start + lo[2], 0)
-      .u32(d.count, h.count, w.count, 0)
-      .i32(d.origin, h.origin, w.origin, w.lead)
-      .i32(d.step, h.step, w.step, 0)
-      .u32(...cls.residue, 0);
-  }
-}
-
-/**
- * How the conv kernels store weights and padded inputs: a Quad holds 4 values,
- * as a vec4f, or as 4 f16 packed in a vec2u. Packed f16 needs no shader-f16
- * (pack2x16float is core WGSL), and on llvmpipe, which loads storage lane by
- * lane and component by component, a vec2u load costs ~0.7 of a vec4 load.
- */
-const QUADS: Record<DType, string> = {
-  f32: `alias Quad = vec4f;
-fn unpackQuad(q: Quad) -> vec4f { return q; }
-fn packQuad(v: vec4f) -> Quad { return v; }`,
-  f16: `alias Quad = vec2u;
-fn unpackQuad(q: Quad) -> vec4f { return vec4f(unpack2x16float(q.x), unpack2x16float(q.y)); }
-fn packQuad(v: vec4f) -> Quad { return vec2u(pack2x16float(v.xy), pack2x16float(v.zw)); }`,
-};
-
-/** The WGSL `parts` with the Quad storage of `dtype` (declared last: some parts open with directives). */
-export function withQuads(dtype: DType, ...parts: string[]): string {
-  return `${parts.join('\n')}\n${QUADS[dtype]}\n`;
+    return {
+      start: [d.start + lo[0], h.start + lo[1], w.start + lo[2], 0],
+      count: [d.count, h.count, w.count, 0],
+      origin: [d.origin, h.origin, w.origin],
+      lead: w.lead,
+      step: [d.step, h.step, w.step, 0],
+      residue: [...cls.residue, 0],
+    };
+  });
 }
 
 /**
@@ -261,9 +364,9 @@ export function workgroupLanes(rt: Runtime, work: number): number {
   return work >= 64 ? 64 : Math.min(simd, 64);
 }
 
-/** Whether the kernels can share loads across subgroups of at least 8 lanes. */
-export function useSubgroups(rt: Runtime): boolean {
-  return rt.device.features.has('subgroups') && (rt.device.adapterInfo.subgroupMinSize ?? 0) >= 8;
+/** 'subgroup' where the kernels can share loads across subgroups of at least 8 lanes. */
+export function laneVariant(rt: Runtime): LaneVariant {
+  return rt.device.features.has('subgroups') && (rt.device.adapterInfo.subgroupMinSize ?? 0) >= 8 ? 'subgroup' : 'plain';
 }
 
 export function checkWeightShape(op: string, weight: HostTensor, layout: string): void {

@@ -7,8 +7,43 @@
 import inputWgsl from '../../shaders/conv-winograd-input.wgsl';
 import outputWgsl from '../../shaders/conv-winograd-output.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
-import { grid, Params, Tensor, type Allocator, type DType, type Graph } from '../runtime/index.js';
+import { declareKernel, grid } from '../kernel/kernel.js';
+import { wgslConstant } from '../kernel/wgsl-source.js';
+import { Tensor, type Allocator, type DType, type Graph } from '../runtime/index.js';
 import { batchedGemm, GEMM_COLUMN_BLOCK, GEMM_K_BLOCK } from './gemm.js';
+
+const kernels = {
+  input: declareKernel({
+    name: 'conv3d winograd input',
+    parts: [inputWgsl],
+    uniforms: {
+      struct: 'Params',
+      fields: {
+        total: 'u32', channels: 'u32', channelSlots: 'u32', rows: 'u32',
+        inD: 'u32', inH: 'u32', inW: 'u32',
+        tilesD: 'u32', tilesH: 'u32', tilesW: 'u32',
+        firstRow: 'u32',
+      },
+    },
+    storage: { x: 'read', v: 'read_write' },
+  }),
+  output: declareKernel({
+    name: 'conv3d winograd output',
+    parts: [outputWgsl],
+    uniforms: {
+      struct: 'Params',
+      fields: {
+        total: 'u32', channels: 'u32', channelSlots: 'u32', rows: 'u32',
+        outD: 'u32', outH: 'u32', outW: 'u32',
+        tilesD: 'u32', tilesH: 'u32', tilesW: 'u32',
+        firstRow: 'u32', hasBias: 'u32',
+      },
+    },
+    storage: { m: 'read', bias: 'read', y: 'read_write' },
+  }),
+};
+const INPUT_WORKGROUP = wgslConstant(inputWgsl, 'WORKGROUP');
+const OUTPUT_WORKGROUP = wgslConstant(outputWgsl, 'WORKGROUP');
 
 /** Transformed components per channel pair: 4 per axis. */
 const COMPONENTS = 64;
@@ -98,16 +133,26 @@ export function winogradConv3d(
   const shape = `${signature} (B=${B})`;
   for (let first = 0; first < total; first += chunk) {
     const rows = Math.min(chunk, total - first);
-    g.add({
-      label: 'conv3d winograd input',
+    kernels.input.dispatch(g, {
       work: {
         signature: shape,
         bytes: Tensor.bytesFor((rows / tilesPerSample) * I * D * H * W, 'f32') + Tensor.bytesFor(COMPONENTS * rows * w.depth, 'f32'),
       },
-      shader: inputWgsl,
-      params: new Params().u32(rows * w.depth, I, w.depth, rows, D, H, W, ...tiles, first).bytes(),
-      buffers: [x, v],
-      workgroups: grid(rows * w.depth, 64),
+      uniforms: {
+        total: rows * w.depth,
+        channels: I,
+        channelSlots: w.depth,
+        rows,
+        inD: D,
+        inH: H,
+        inW: W,
+        tilesD: tiles[0],
+        tilesH: tiles[1],
+        tilesW: tiles[2],
+        firstRow: first,
+      },
+      storage: { x, v },
+      workgroups: grid(rows * w.depth, INPUT_WORKGROUP),
     });
     const nominal = (2 * rows * D * H * W * 27 * inChannels * outChannels) / tilesPerSample;
     w.parts.forEach((part, index) => {
@@ -128,16 +173,27 @@ export function winogradConv3d(
         count,
       );
     });
-    g.add({
-      label: 'conv3d winograd output',
+    kernels.output.dispatch(g, {
       work: {
         signature: shape,
         bytes: Tensor.bytesFor(COMPONENTS * rows * w.cols, 'f32') + Tensor.bytesFor((rows / tilesPerSample) * outChannels * D * H * W, 'f32'),
       },
-      shader: outputWgsl,
-      params: new Params().u32(rows * outChannels, outChannels, w.cols, rows, D, H, W, ...tiles, first, bias ? 1 : 0).bytes(),
-      buffers: [m, bias ?? m, y],
-      workgroups: grid(rows * outChannels, 64),
+      uniforms: {
+        total: rows * outChannels,
+        channels: outChannels,
+        channelSlots: w.cols,
+        rows,
+        outD: D,
+        outH: H,
+        outW: W,
+        tilesD: tiles[0],
+        tilesH: tiles[1],
+        tilesW: tiles[2],
+        firstRow: first,
+        hasBias: bias ? 1 : 0,
+      },
+      storage: { m, bias: bias ?? m, y },
+      workgroups: grid(rows * outChannels, OUTPUT_WORKGROUP),
     });
   }
 }

@@ -4,15 +4,50 @@ import stateWgsl from '../../shaders/ddpm-state.wgsl';
 import timeFromStepWgsl from '../../shaders/ddpm-time-from-step.wgsl';
 import updateWgsl from '../../shaders/ddpm-update.wgsl';
 import philoxWgsl from '../../shaders/philox.wgsl';
-import { grid, Params, type Allocator, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
+import { declareKernel, grid } from '../kernel/kernel.js';
+import { wgslConstant } from '../kernel/wgsl-source.js';
+import type { Allocator, Graph, Runtime, Tensor } from '../runtime/index.js';
+import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
-/** Each sampler kernel with the step state and Philox in front of it. */
-const withState = (kernel: string) => `${philoxWgsl}\n${stateWgsl}\n${kernel}`;
+/** Every sampler kernel reads the step state; the ones that draw noise also Philox. */
 const kernels = {
-  timeFromStep: withState(timeFromStepWgsl),
-  advanceStep: withState(advanceStepWgsl),
-  update: withState(updateWgsl),
-  fillNormal: withState(fillNormalWgsl),
+  timeFromStep: declareKernel({
+    name: 'timeFromStep',
+    parts: [stateWgsl, timeFromStepWgsl],
+    uniforms: { struct: 'P', fields: { batch: 'u32', timesteps: 'u32' } },
+    storage: { state: 'read', t: 'read_write' },
+  }),
+  advanceStep: declareKernel({
+    name: 'advanceStep',
+    parts: [stateWgsl, advanceStepWgsl],
+    storage: { state: 'read_write' },
+  }),
+  update: declareKernel({
+    name: 'ddpmUpdate',
+    parts: [ELEMENTWISE_PART, philoxWgsl, stateWgsl, updateWgsl],
+    uniforms: {
+      struct: 'P',
+      fields: {
+        size: 'u32',
+        per_sample: 'u32',
+        batch: 'u32',
+        timesteps: 'u32',
+        key0: 'u32',
+        key1: 'u32',
+        first_step: 'u32',
+        steps: 'u32',
+        nan: 'f32',
+      },
+    },
+    storage: { state: 'read', schedule: 'read', x: 'read_write', eps: 'read', noise: 'read' },
+    overrides: { PHILOX_NOISE: 'bool' },
+  }),
+  fillNormal: declareKernel({
+    name: 'fillNormal',
+    parts: [ELEMENTWISE_PART, philoxWgsl, stateWgsl, fillNormalWgsl],
+    uniforms: { struct: 'P', fields: { size: 'u32', per_sample: 'u32', key0: 'u32', key1: 'u32' } },
+    storage: { state: 'read', x: 'read_write' },
+  }),
 };
 
 const STATE_USAGE = 0x80 | 0x8 | 0x4; // STORAGE | COPY_DST | COPY_SRC, constants not global in every host
@@ -59,13 +94,11 @@ export function prepareSchedule(
 /** t[b] = f32(i) / f32(timesteps) for t (B), the UNet's time input at the current step. */
 export function timeFromStep(g: Graph, state: GPUBuffer, t: Tensor, timesteps: number): void {
   if (t.shape.length !== 1) throw new Error(`timeFromStep: t [${t.shape}] must be (B)`);
-  g.add({
-    label: 'timeFromStep',
+  kernels.timeFromStep.dispatch(g, {
     work: { signature: `timeFromStep [${t.shape}]`, bytes: STATE_BYTES + t.byteLength },
-    shader: kernels.timeFromStep,
-    params: new Params().u32(t.size, timesteps).bytes(),
-    buffers: [state, t],
-    workgroups: grid(t.size, 64),
+    uniforms: { batch: t.size, timesteps },
+    storage: { state, t },
+    workgroups: grid(t.size, wgslConstant(timeFromStepWgsl, 'WORKGROUP')),
   });
 }
 
@@ -91,7 +124,7 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule,
   if (x.sharesStorage(eps)) throw new Error(`${where}: x and eps must not share a buffer`);
   const batch = x.shape[0];
   const perSample = x.size / batch;
-  let key = [0, 0];
+  let key: [number, number] = [0, 0];
   let firstStep = 0;
   let steps = 0;
   if (noise.kind === 'philox') {
@@ -106,28 +139,35 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, schedule: Schedule,
     }
     [steps, firstStep] = [n.shape[0], noise.firstStep];
   }
-  g.add({
-    label: 'ddpmUpdate',
+  kernels.update.dispatch(g, {
     // x read and written; eps read; a buffer's noise for this step only; the step's three coefficients.
     work: {
       signature: `ddpmUpdate [${x.shape}] ${noise.kind} noise`,
       bytes: STATE_BYTES + 12 + 3 * x.byteLength + (noise.kind === 'buffer' ? x.byteLength : 0),
     },
-    shader: kernels.update,
-    constants: { PHILOX_NOISE: noise.kind === 'philox' ? 1 : 0 },
-    params: new Params().u32(x.size, perSample, batch, schedule.timesteps, ...key, firstStep, steps).f32(NaN).bytes(),
-    buffers: [state, schedule.table, x, eps, noise.kind === 'buffer' ? noise.noise : eps],
-    workgroups: grid(x.size, 256),
+    overrides: { PHILOX_NOISE: noise.kind === 'philox' },
+    uniforms: {
+      size: x.size,
+      per_sample: perSample,
+      batch,
+      timesteps: schedule.timesteps,
+      key0: key[0],
+      key1: key[1],
+      first_step: firstStep,
+      steps,
+      nan: NaN,
+    },
+    storage: { state, schedule: schedule.table, x, eps, noise: noise.kind === 'buffer' ? noise.noise : eps },
+    workgroups: elementwiseGrid(x.size),
   });
 }
 
 /** i -= 1, on the GPU, after the step's update. */
 export function advanceStep(g: Graph, state: GPUBuffer): void {
-  g.add({
-    label: 'advanceStep',
+  kernels.advanceStep.dispatch(g, {
     work: { signature: 'advanceStep', bytes: 2 * STATE_BYTES },
-    shader: kernels.advanceStep,
-    buffers: [state],
+    uniforms: {},
+    storage: { state },
     workgroups: [1, 1, 1],
   });
 }
@@ -139,12 +179,11 @@ export function advanceStep(g: Graph, state: GPUBuffer): void {
 export function fillNormal(g: Graph, x: Tensor, state: GPUBuffer, seed: number): void {
   if (x.shape.length < 2) throw new Error(`fillNormal: x [${x.shape}] must be (B, ...latent)`);
   const batch = x.shape[0];
-  g.add({
-    label: 'fillNormal',
+  const [key0, key1] = philoxKey('fillNormal', seed);
+  kernels.fillNormal.dispatch(g, {
     work: { signature: `fillNormal [${x.shape}]`, bytes: STATE_BYTES + x.byteLength },
-    shader: kernels.fillNormal,
-    params: new Params().u32(x.size, x.size / batch, ...philoxKey('fillNormal', seed)).bytes(),
-    buffers: [state, x],
-    workgroups: grid(x.size, 256),
+    uniforms: { size: x.size, per_sample: x.size / batch, key0, key1 },
+    storage: { state, x },
+    workgroups: elementwiseGrid(x.size),
   });
 }

@@ -3,9 +3,26 @@
 import gemmWgsl from '../../shaders/gemm.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
-import type { Graph, KernelWork, Tensor } from '../runtime/index.js';
-import { Params } from '../runtime/index.js';
-import { useSubgroups, withQuads, workgroupLanes } from './conv-core.js';
+import { declareKernel } from '../kernel/kernel.js';
+import type { DType, Graph, KernelWork, Tensor } from '../runtime/index.js';
+import { laneVariant, QUADS, workgroupLanes, type LaneVariant } from './conv-core.js';
+
+const ROW_LOADS = { plain: gemmRowsPlainWgsl, subgroup: gemmRowsSubgroupWgsl } as const;
+
+function declareGemm(dtype: DType, lanes: LaneVariant) {
+  return declareKernel({
+    name: `gemm ${dtype} ${lanes}`,
+    parts: [QUADS[dtype], gemmWgsl, ROW_LOADS[lanes]],
+    uniforms: { struct: 'Params', fields: { rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32' } },
+    storage: { a: 'read', b: 'read', c: 'read_write' },
+    overrides: { WG: 'u32', ROWS: 'u32' },
+  });
+}
+
+const kernels = {
+  f32: { plain: declareGemm('f32', 'plain'), subgroup: declareGemm('f32', 'subgroup') },
+  f16: { plain: declareGemm('f16', 'plain'), subgroup: declareGemm('f16', 'subgroup') },
+};
 
 /** Columns per invocation of shaders/gemm.wgsl: B and C rows are padded to a multiple of it. */
 export const GEMM_COLUMN_BLOCK = 8;
@@ -46,14 +63,12 @@ export function batchedGemm(
   const colBlocks = cols / GEMM_COLUMN_BLOCK;
   const rowBlocks = Math.ceil(rows / blockRows);
   const lanes = workgroupLanes(g.rt, colBlocks * rowBlocks);
-  if (rowBlocks > 65535 || count > 65535) throw new Error(`${label}: ${rows} rows x ${count} matrices is too large for one dispatch`);
-  g.add({
+  kernels[b.dtype][laneVariant(g.rt)].dispatch(g, {
     label,
     work,
-    shader: withQuads(b.dtype, useSubgroups(g.rt) ? gemmRowsSubgroupWgsl : gemmRowsPlainWgsl, gemmWgsl),
-    constants: { WG: lanes, ROWS: blockRows },
-    params: new Params().u32(rows, depth / 4, cols / 4, first).bytes(),
-    buffers: [a, b, c],
+    overrides: { WG: lanes, ROWS: blockRows },
+    uniforms: { rows, kQuads: depth / 4, colQuads: cols / 4, firstMatrix: first },
+    storage: { a, b, c },
     workgroups: [Math.ceil(colBlocks / lanes), rowBlocks, count],
   });
 }

@@ -1,11 +1,20 @@
 import linearWgsl from '../../shaders/linear.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
-import { Params, type Allocator, type Graph, type Tensor } from '../runtime/index.js';
-import { Act, activationName, withActivation } from './activation.js';
+import { declareKernel } from '../kernel/kernel.js';
+import { wgslConstant } from '../kernel/wgsl-source.js';
+import type { Allocator, Graph, Tensor } from '../runtime/index.js';
+import { Act, ACTIVATION_OVERRIDES, ACTIVATION_PART, activationName } from './activation.js';
 
-const shader = withActivation(linearWgsl);
-const OUTPUTS_PER_WORKGROUP = 64;
-const ROWS_PER_WORKGROUP = 4;
+const kernel = declareKernel({
+  name: 'linear',
+  parts: [ACTIVATION_PART, linearWgsl],
+  uniforms: { struct: 'P', fields: { batch: 'u32', in_features: 'u32', out_features: 'u32', quads: 'u32' } },
+  storage: { x: 'read', wt: 'read', bias: 'read', y: 'read_write' },
+  overrides: { ...ACTIVATION_OVERRIDES, HAS_BIAS: 'bool' },
+});
+// A workgroup's share of the output: QUADS column quads of 4 outputs, ROWS batch rows.
+const OUTPUTS_PER_WORKGROUP = 4 * wgslConstant(linearWgsl, 'QUADS');
+const ROWS_PER_WORKGROUP = wgslConstant(linearWgsl, 'ROWS');
 
 /**
  * A torch.nn.Linear on the GPU. `weight` is W transposed to (in, out4) with
@@ -49,21 +58,17 @@ export function linear(g: Graph, x: Tensor, w: LinearWeights, act: Act = Act.non
     throw new Error(`${where}: out [${y.shape}] must be [${batch},${w.outFeatures}]`);
   }
   if (y.sharesStorage(x)) throw new Error(`${where}: out must not share x's buffer`);
-  const rowBlocks = Math.ceil(batch / ROWS_PER_WORKGROUP);
-  if (rowBlocks > 65535) throw new Error(`${where}: batch over ${65535 * ROWS_PER_WORKGROUP}`);
   const fused = act === Act.none ? '' : ` ${activationName(act)}`;
-  g.add({
-    label: 'linear',
+  kernel.dispatch(g, {
     work: {
       signature: `linear ${w.inFeatures}->${w.outFeatures}${fused} (B=${batch})`,
       bytes: x.byteLength + w.weight.byteLength + (w.bias?.byteLength ?? 0) + y.byteLength,
       flops: 2 * batch * w.inFeatures * w.outFeatures,
     },
-    shader,
-    constants: { ACT: act, HAS_BIAS: w.bias ? 1 : 0 },
-    params: new Params().u32(batch, w.inFeatures, w.outFeatures, w.weight.shape[1] / 4).bytes(),
-    buffers: [x, w.weight, w.bias ?? w.weight, y],
-    workgroups: [Math.ceil(w.outFeatures / OUTPUTS_PER_WORKGROUP), rowBlocks, 1],
+    overrides: { ACT: act, HAS_BIAS: w.bias !== undefined },
+    uniforms: { batch, in_features: w.inFeatures, out_features: w.outFeatures, quads: w.weight.shape[1] / 4 },
+    storage: { x, wt: w.weight, bias: w.bias ?? w.weight, y },
+    workgroups: [Math.ceil(w.outFeatures / OUTPUTS_PER_WORKGROUP), Math.ceil(batch / ROWS_PER_WORKGROUP), 1],
   });
   return y;
 }

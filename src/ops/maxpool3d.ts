@@ -1,5 +1,14 @@
 import maxPoolWgsl from '../../shaders/maxpool3d.wgsl';
-import { grid, Params, type Graph, type Tensor } from '../runtime/index.js';
+import { declareKernel } from '../kernel/kernel.js';
+import type { Graph, Tensor } from '../runtime/index.js';
+import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
+
+const kernel = declareKernel({
+  name: 'maxPool3d',
+  parts: [ELEMENTWISE_PART, maxPoolWgsl],
+  uniforms: { struct: 'P', fields: { out_size: 'u32', od: 'u32', oh: 'u32', ow: 'u32', d: 'u32', h: 'u32', w: 'u32' } },
+  storage: { x: 'read', y: 'read_write' },
+});
 
 /** torch.nn.MaxPool3d(2) on x (B, C, D, H, W): kernel 2, stride 2, odd trailing planes dropped. */
 export function maxPool3d(g: Graph, x: Tensor, out?: Tensor): Tensor {
@@ -11,13 +20,11 @@ export function maxPool3d(g: Graph, x: Tensor, out?: Tensor): Tensor {
   const y = out ?? g.tensor(shape);
   if (String(y.shape) !== String(shape)) throw new Error(`maxPool3d: out [${y.shape}] must be [${shape}] for x [${x.shape}]`);
   if (y.sharesStorage(x)) throw new Error(`maxPool3d: out must not share x's buffer`);
-  g.add({
-    label: 'maxPool3d',
+  kernel.dispatch(g, {
     work: { signature: `maxPool3d [${x.shape}]`, bytes: x.byteLength + y.byteLength },
-    shader: maxPoolWgsl,
-    params: new Params().u32(y.size, ...pooled, d, h, w).bytes(),
-    buffers: [x, y],
-    workgroups: grid(y.size, 256),
+    uniforms: { out_size: y.size, od: pooled[0], oh: pooled[1], ow: pooled[2], d, h, w },
+    storage: { x, y },
+    workgroups: elementwiseGrid(y.size),
   });
   return y;
 }

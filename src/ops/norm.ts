@@ -1,12 +1,42 @@
 import normWgsl from '../../shaders/norm.wgsl';
 import normPlainWgsl from '../../shaders/norm-plain.wgsl';
 import normSubgroupWgsl from '../../shaders/norm-subgroup.wgsl';
-import { grid, Params, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
-import { Act, withActivation } from './activation.js';
+import { declareKernel, grid } from '../kernel/kernel.js';
+import { wgslConstant } from '../kernel/wgsl-source.js';
+import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import { Act, ACTIVATION_OVERRIDES, ACTIVATION_PART } from './activation.js';
 
-// The variant goes first: its `enable subgroups` must precede every declaration.
-const subgroupShader = `${normSubgroupWgsl}\n${withActivation(normWgsl)}`;
-const plainShader = `${normPlainWgsl}\n${withActivation(normWgsl)}`;
+/** The two ways a workgroup sums (workgroup memory, or one subgroup), each with its entry point. */
+const variants = {
+  plain: { lanes: normPlainWgsl, entryPoint: 'one_segment_per_workgroup' },
+  subgroup: { lanes: normSubgroupWgsl, entryPoint: 'several_segments_per_workgroup' },
+} as const;
+const kernels = {
+  plain: declareNorm('plain'),
+  subgroup: declareNorm('subgroup'),
+};
+
+function declareNorm(variant: keyof typeof variants) {
+  return declareKernel({
+    name: `groupNorm ${variant}`,
+    parts: [ACTIVATION_PART, variants[variant].lanes, normWgsl],
+    entryPoint: variants[variant].entryPoint,
+    uniforms: {
+      struct: 'P',
+      fields: {
+        segments_total: 'u32',
+        groups_per_sample: 'u32',
+        group_len: 'u32',
+        spatial: 'u32',
+        channels_per_group: 'u32',
+        eps: 'f32',
+        residual_scale: 'f32',
+      },
+    },
+    storage: { x: 'read', weight: 'read', bias: 'read', residual: 'read', y: 'read_write' },
+    overrides: { ...ACTIVATION_OVERRIDES, AFFINE: 'bool', RESIDUAL: 'u32', WG: 'u32', SEGMENTS: 'u32' },
+  });
+}
 
 /** Per-channel scale and shift after normalisation, (C,) each. */
 export interface Affine {
@@ -33,7 +63,12 @@ export interface NormOptions {
   residual?: Residual;
 }
 
-const RESIDUAL_CODE = { none: 0, 'act-then-add': 1, 'add-then-act': 2 } as const;
+/** The RESIDUAL codes of shaders/norm.wgsl. */
+const RESIDUAL_CODE = {
+  none: wgslConstant(normWgsl, 'RESIDUAL_NONE'),
+  'act-then-add': wgslConstant(normWgsl, 'RESIDUAL_ACT_THEN_ADD'),
+  'add-then-act': wgslConstant(normWgsl, 'RESIDUAL_ADD_THEN_ACT'),
+} as const;
 
 /**
  * torch.nn.GroupNorm on x (B, C, ...spatial): out = act(norm(x) * weight + bias),
@@ -64,24 +99,28 @@ export function groupNorm(g: Graph, x: Tensor, groups: number, opts: NormOptions
   const groupLen = channelsPerGroup * spatial;
   const segments = batch * groups;
   const plan = planLanes(g.rt, groupLen);
-  g.add({
+  kernels[plan.variant].dispatch(g, {
     label: 'groupNorm',
     work: {
       signature: `groupNorm ${groups} groups [${x.shape}]${residual ? ' + residual' : ''}`,
       bytes: x.byteLength + (residual?.tensor.byteLength ?? 0) + (affine ? 2 * 4 * channels : 0) + y.byteLength,
     },
-    shader: plan.shader,
-    constants: {
+    overrides: {
       ACT: act,
-      AFFINE: affine ? 1 : 0,
+      AFFINE: affine !== undefined,
       RESIDUAL: RESIDUAL_CODE[residual?.order ?? 'none'],
-      ...plan.constants,
+      ...plan.overrides,
     },
-    params: new Params()
-      .u32(segments, groups, groupLen, spatial, channelsPerGroup)
-      .f32(eps, residual?.scale ?? 1)
-      .bytes(),
-    buffers: [x, affine?.weight ?? x, affine?.bias ?? x, residual?.tensor ?? x, y],
+    uniforms: {
+      segments_total: segments,
+      groups_per_sample: groups,
+      group_len: groupLen,
+      spatial,
+      channels_per_group: channelsPerGroup,
+      eps,
+      residual_scale: residual?.scale ?? 1,
+    },
+    storage: { x, weight: affine?.weight ?? x, bias: affine?.bias ?? x, residual: residual?.tensor ?? x, y },
     workgroups: grid(segments, plan.segmentsPerWorkgroup),
   });
   return y;
@@ -104,9 +143,9 @@ const MAX_VALUES_PER_SUBGROUP_LANE = 256;
 const MAX_PLAIN_LANES = 256;
 
 interface LanePlan {
-  shader: string;
+  variant: keyof typeof variants;
   /** WG (the invocations sharing a segment) and, with subgroups, SEGMENTS. */
-  constants: Record<string, number>;
+  overrides: { WG: number; SEGMENTS?: number };
   segmentsPerWorkgroup: number;
 }
 
@@ -121,10 +160,10 @@ function planLanes(rt: Runtime, groupLen: number): LanePlan {
   const subgroup = rt.device.features.has('subgroups') ? (rt.device.adapterInfo.subgroupMinSize ?? 0) : 0;
   if (subgroup >= 4 && groupLen <= subgroup * MAX_VALUES_PER_SUBGROUP_LANE) {
     const segmentsPerWorkgroup = Math.max(1, Math.floor((subgroup * VALUES_PER_LANE) / groupLen));
-    return { shader: subgroupShader, constants: { WG: subgroup, SEGMENTS: segmentsPerWorkgroup }, segmentsPerWorkgroup };
+    return { variant: 'subgroup', overrides: { WG: subgroup, SEGMENTS: segmentsPerWorkgroup }, segmentsPerWorkgroup };
   }
   const lanes = Math.min(MAX_PLAIN_LANES, Math.max(8, nextPowerOfTwo(Math.ceil(groupLen / VALUES_PER_LANE))));
-  return { shader: plainShader, constants: { WG: lanes }, segmentsPerWorkgroup: 1 };
+  return { variant: 'plain', overrides: { WG: lanes }, segmentsPerWorkgroup: 1 };
 }
 
 function nextPowerOfTwo(n: number): number {

@@ -6,15 +6,6 @@
 /** Column prefix of measured descriptors in outputs_predicted.csv (measured_ABS_f_D, ...). */
 export const MEASURED_PREFIX = 'measured_';
 
-/**
- * The GraSPI descriptor that measures each context attribute. The two-phase
- * attributes are GraSPI names already; the CH 3-phase model's attributes are
- * measured under their own names (see DESCRIPTORS.md, three-phase mode).
- */
-export function descriptorForAttribute(attribute: string): string {
-  return attribute;
-}
-
 /** One sample: what it was asked for (context order) and what was measured on it, by descriptor name. */
 export interface ConditioningRow {
   index: number;
@@ -24,7 +15,6 @@ export interface ConditioningRow {
 
 export interface AttributeFit {
   attribute: string;
-  descriptor: string;
   /** Coefficient of determination of measured against requested (the y = x line); null when every request was the same. */
   r2: number | null;
   meanAbsoluteError: number;
@@ -58,17 +48,19 @@ export function meanAbsoluteError(requested: readonly number[], measured: readon
   return sum / requested.length;
 }
 
-/** Fits every context attribute whose descriptor was measured on all rows. */
+/**
+ * Fits every context attribute measured on all rows. Every model's context
+ * attributes are descriptor names of src/descriptors (GraSPI's two-phase names;
+ * the CH 3-phase ones in its three-phase set), so each is measured under its own name.
+ */
 export function conditioningReport(contextAttributes: readonly string[], rows: readonly ConditioningRow[]): ConditioningReport {
   const attributes = contextAttributes.flatMap((attribute, k): AttributeFit[] => {
-    const descriptor = descriptorForAttribute(attribute);
-    if (!rows.length || rows.some((r) => !Number.isFinite(r.measured[descriptor]))) return [];
+    if (!rows.length || rows.some((r) => !Number.isFinite(r.measured[attribute]))) return [];
     const requested = rows.map((r) => r.requested[k]);
-    const measured = rows.map((r) => r.measured[descriptor]);
+    const measured = rows.map((r) => r.measured[attribute]);
     return [
       {
         attribute,
-        descriptor,
         r2: r2Score(requested, measured),
         meanAbsoluteError: meanAbsoluteError(requested, measured),
         points: rows.map((r, i) => ({ index: r.index, requested: requested[i], measured: measured[i] })),

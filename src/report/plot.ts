@@ -28,7 +28,7 @@ function panel(a: AttributeFit) {
     layer: [
       {
         data: { values: domain.map((v) => ({ requested: v, measured: v })) },
-        mark: { type: 'line' as const, color: '#888', strokeDash: [5, 4], clip: true },
+        mark: { type: 'line' as const, color: '#888', strokeDash: [5, 4] },
         encoding: {
           x: { field: 'requested', type: 'quantitative' as const, scale },
           y: { field: 'measured', type: 'quantitative' as const, scale },
@@ -39,7 +39,7 @@ function panel(a: AttributeFit) {
         mark: { type: 'point' as const, filled: true, opacity: 0.7, size: 40, color: '#1f5fa8' },
         encoding: {
           x: { field: 'requested', type: 'quantitative' as const, scale, title: `requested ${a.attribute}` },
-          y: { field: 'measured', type: 'quantitative' as const, scale, title: `measured ${a.descriptor}` },
+          y: { field: 'measured', type: 'quantitative' as const, scale, title: `measured ${a.attribute}` },
           tooltip: [{ field: 'index', title: 'sample' }, { field: 'requested' }, { field: 'measured' }],
         },
       },

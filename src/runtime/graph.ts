@@ -11,14 +11,16 @@ import { Storage, Tensor, type DType } from './tensor.js';
  * Ownership: `g.tensor` makes an intermediate that the graph owns and places.
  * Until place() (called by the first run) it is only a size; place() puts the
  * intermediates into shared buffers by liveness (memory-plan.ts), so two
- * tensors share memory when no dispatch binds both. An intermediate's content
- * is therefore defined only while it is live: from the first dispatch that
- * binds it to the last. A tensor first bound read-only is an input (the host
- * or an earlier run wrote it): it stays live over the whole graph, and so
- * across replays. One last bound writable is an output, live to the end.
- * Tensors passed to keep() are live over the whole graph. A kernel that reads an intermediate's earlier
- * content through a read_write binding needs it written before, in the same
- * graph: its first binding counts as the write that starts it. Tensors from
+ * tensors share memory when no dispatch binds both. An intermediate's
+ * content is therefore defined only while it is live: from the first
+ * dispatch that binds it to the last. Whether a binding writes is the
+ * kernel's declared access (KernelSpec.writes). A tensor first bound
+ * read-only is an input (the host or an earlier run wrote it): it stays live
+ * over the whole graph, and so across replays. One last bound writable is an
+ * output, live to the end. Tensors passed to keep() are live over the whole
+ * graph. A kernel that reads an intermediate's earlier content through a
+ * read_write binding needs it written before, in the same graph: its first
+ * binding counts as the write that starts it. Tensors from
  * `rt.tensor`/`rt.upload` or a Scope (weights, state) are never placed by a
  * graph: their owner frees them. dispose() frees the intermediates and the
  * dispatches' uniform buffers.
@@ -98,10 +100,9 @@ export class Graph {
     const index = new Map(this.storages.map((s, i) => [s, i]));
     const uses: TensorUse[] = this.storages.map((s) => ({ bytes: s.byteLength, accesses: [], kept: this.kept.has(s) }));
     this.specs.forEach((spec, at) => {
-      const writes = storageWrites(spec);
       spec.buffers.forEach((b, k) => {
         const i = b instanceof Tensor ? index.get(b.storage) : undefined;
-        if (i !== undefined) uses[i].accesses.push({ at, writes: writes[k] });
+        if (i !== undefined) uses[i].accesses.push({ at, writes: spec.writes[k] });
       });
     });
     return uses;
@@ -111,22 +112,4 @@ export class Graph {
     if (this.disposed) throw new Error(`graph.${what}: used after dispose()`);
     if (this.placedDispatches) throw new Error(`graph.${what}: the graph is already placed (it ran); record a new one`);
   }
-}
-
-const writeCache = new Map<string, Set<number>>();
-
-/**
- * The storage bindings a kernel may write: those its WGSL declares
- * read_write, or declares in a form this does not recognise (counting a
- * binding as written only ever keeps a tensor live longer).
- */
-function storageWrites(spec: KernelSpec): boolean[] {
-  let readOnly = writeCache.get(spec.shader);
-  if (!readOnly) {
-    readOnly = new Set();
-    for (const m of spec.shader.matchAll(/@binding\((\d+)\)\s*var<storage\s*(?:,\s*read\s*)?>/g)) readOnly.add(Number(m[1]));
-    writeCache.set(spec.shader, readOnly);
-  }
-  const first = spec.params ? 1 : 0;
-  return spec.buffers.map((_, k) => !readOnly.has(first + k));
 }

@@ -1,7 +1,8 @@
 import { GpuError } from '../errors.js';
+import { describeCompileMessage, type Shader } from '../kernel/wgsl-source.js';
 import { BufferPool } from './buffer-pool.js';
 import { fromHalfBits, toHalfBits } from './half.js';
-import { Scope, type Allocator } from './scope.js';
+import { Scope, UNIFORM_USAGE, type Allocator } from './scope.js';
 import { Tensor, type DType } from './tensor.js';
 
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -49,13 +50,15 @@ export interface Dispatch {
 export interface KernelSpec {
   label: string;
   work: KernelWork;
-  /** Full WGSL source; identical sources share one compiled pipeline. */
-  shader: string;
+  /** A declared kernel's shader (src/kernel/): its name and the constants key the pipeline. */
+  shader: Shader;
   constants?: Record<string, number>;
   /** Uniform parameters, bound at @binding(0) when present. */
   params?: ArrayBuffer;
   /** Storage buffers, bound in order from @binding(1) (or 0 without params). */
   buffers: (Tensor | GPUBuffer)[];
+  /** Whether the kernel may write each of `buffers` (its declared read_write bindings): graphs plan lifetimes by it. */
+  writes: boolean[];
   workgroups: [number, number, number];
 }
 
@@ -89,6 +92,9 @@ export class Runtime implements Allocator {
   /** Tests set this so that an element a kernel forgets to write reads NaN (a graph's shared buffers: NaN when placed). */
   poisonNewTensors = false;
   private firstError: string | undefined;
+  /** The first WGSL compile error, placed in its source file; it explains the validation errors that follow it. */
+  private compileError: string | undefined;
+  private readonly compiling: Promise<void>[] = [];
   private lostReason: string | undefined;
   /** Every buffer handed out and not yet released; true for the pool's storage buffers. */
   private readonly live = new Map<GPUBuffer, boolean>();
@@ -171,10 +177,17 @@ export class Runtime implements Allocator {
     return t;
   }
 
-  /** A raw buffer outside the pool (uniforms, state words); the caller releases it. */
+  /** A raw buffer outside the pool (state words); the caller releases it. */
   buffer(descriptor: GPUBufferDescriptor): GPUBuffer {
     const b = this.device.createBuffer(descriptor);
     this.count(b, false);
+    return b;
+  }
+
+  /** A uniform buffer holding `bytes`; the caller releases it. */
+  uniform(bytes: ArrayBuffer): GPUBuffer {
+    const b = this.buffer({ size: bytes.byteLength, usage: UNIFORM_USAGE });
+    this.device.queue.writeBuffer(b, 0, bytes);
     return b;
   }
 
@@ -232,37 +245,50 @@ export class Runtime implements Allocator {
       bytes = staging.getMappedRange().slice(0);
       staging.unmap();
     } catch (e) {
+      await this.compiled();
       this.throwIfFailed();
       throw e;
     } finally {
       this.release(staging);
     }
     const out = t.dtype === 'f16' ? fromHalfBits(new Uint16Array(bytes, 0, t.size)) : new Float32Array(bytes);
+    await this.compiled();
     this.throwIfFailed();
     return out;
   }
 
-  pipeline(shader: string, constants: Record<string, number> = {}, label = 'kernel'): GPUComputePipeline {
-    const key = `${shader}\u0000${JSON.stringify(constants)}`;
+  pipeline(shader: Shader, constants: Record<string, number> = {}, label = shader.name): GPUComputePipeline {
+    const key = `${shader.name}\u0000${JSON.stringify(constants)}`;
     let p = this.pipelines.get(key);
     if (!p) {
-      let module = this.modules.get(shader);
-      if (!module) {
-        module = this.device.createShaderModule({ code: shader, label });
-        this.modules.set(shader, module);
-      }
-      p = this.device.createComputePipeline({ layout: 'auto', label, compute: { module, entryPoint: 'main', constants } });
+      const module = this.module(shader);
+      p = this.device.createComputePipeline({ layout: 'auto', label, compute: { module, entryPoint: shader.entryPoint, constants } });
       this.pipelines.set(key, p);
     }
     return p;
   }
 
+  /** The compiled shader; its compile errors are reported at the next sync, naming the source file and line. */
+  module(shader: Shader): GPUShaderModule {
+    let module = this.modules.get(shader.name);
+    if (!module) {
+      module = this.device.createShaderModule({ code: shader.code, label: shader.name });
+      this.modules.set(shader.name, module);
+      const checked = module.getCompilationInfo().then((info) => {
+        const errors = info.messages.filter((m) => m.type === 'error');
+        if (errors.length) this.compileError ??= `kernel ${shader.name}: ${errors.map((m) => describeCompileMessage(shader, m)).join('; ')}`;
+      });
+      this.compiling.push(checked);
+    }
+    return module;
+  }
+
   /** Builds (but does not run) one dispatch; its uniform buffer belongs to `owner`. */
-  kernel(spec: KernelSpec, owner: Scope): Dispatch {
+  kernel(spec: KernelSpec, owner: Allocator): Dispatch {
     const pipeline = this.pipeline(spec.shader, spec.constants, spec.label);
     const entries: GPUBindGroupEntry[] = [];
     let binding = 0;
-    if (spec.params) entries.push({ binding: binding++, resource: { buffer: uniform(owner, spec.params) } });
+    if (spec.params) entries.push({ binding: binding++, resource: { buffer: owner.uniform(spec.params) } });
     for (const b of spec.buffers) {
       const buffer = b instanceof Tensor ? b.buffer : b;
       entries.push({ binding: binding++, resource: { buffer } });
@@ -273,7 +299,8 @@ export class Runtime implements Allocator {
 
   /** Encodes the dispatches `repeat` times into one command buffer and submits it. */
   run(dispatches: readonly Dispatch[], repeat = 1): void {
-    this.throwIfFailed();
+    // Validation errors wait for the next sync: it also knows where in the WGSL a compile error lies.
+    this.throwIfLost();
     const enc = this.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     for (let r = 0; r < repeat; r++) {
@@ -290,11 +317,18 @@ export class Runtime implements Allocator {
   /** Waits for all submitted work; surfaces validation errors and device loss. */
   async sync(): Promise<void> {
     await this.wait(this.device.queue.onSubmittedWorkDone());
+    await this.compiled();
     this.throwIfFailed();
   }
 
   throwIfFailed(): void {
-    if (this.lostReason) throw new GpuError(`GPU device lost: ${this.lostReason}`);
+    this.throwIfLost();
+    if (this.compileError) {
+      const msg = this.compileError;
+      this.compileError = undefined;
+      this.firstError = undefined;
+      throw new GpuError(`WGSL compile error in ${msg}`);
+    }
     if (this.firstError) {
       const msg = this.firstError;
       this.firstError = undefined;
@@ -314,6 +348,15 @@ export class Runtime implements Allocator {
     this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
   }
 
+  private throwIfLost(): void {
+    if (this.lostReason) throw new GpuError(`GPU device lost: ${this.lostReason}`);
+  }
+
+  /** Waits for the compile checks of the shaders created so far. */
+  private async compiled(): Promise<void> {
+    await this.wait(Promise.all(this.compiling.splice(0)));
+  }
+
   private wait<T>(p: Promise<T>): Promise<T> {
     return this.host.wait ? this.host.wait(p) : p;
   }
@@ -328,21 +371,6 @@ export class Runtime implements Allocator {
       );
     }
   }
-}
-
-/** Workgroup counts for `threads` invocations of `size`, folded into y past the 65535 limit. */
-export function grid(threads: number, size: number): [number, number, number] {
-  const groups = Math.max(1, Math.ceil(threads / size));
-  if (groups <= 65535) return [groups, 1, 1];
-  const y = Math.ceil(groups / 65535);
-  return [Math.ceil(groups / y), y, 1];
-}
-
-/** A small uniform buffer, written once. */
-function uniform(owner: Scope, bytes: ArrayBuffer): GPUBuffer {
-  const buf = owner.buffer({ size: bytes.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
-  owner.runtime.device.queue.writeBuffer(buf, 0, bytes);
-  return buf;
 }
 
 /** writeBuffer copies whole 4-byte words: an odd count of halves gets one zero half. */

@@ -1,6 +1,8 @@
 import type { Runtime } from './runtime.js';
 import type { DType, Tensor } from './tensor.js';
 
+export const UNIFORM_USAGE = 0x40 | 0x8; // UNIFORM | COPY_DST, constants not global in every host
+
 /**
  * Where GPU memory comes from. The Runtime itself hands out memory that the
  * caller frees (`rt.release`); a Scope hands out memory that it frees, all at
@@ -13,8 +15,10 @@ export interface Allocator {
   tensor(shape: readonly number[], dtype?: DType): Tensor;
   /** A tensor holding `data`, stored as `dtype`. */
   upload(data: Float32Array, shape: readonly number[], dtype?: DType): Tensor;
-  /** A raw buffer (uniforms, small state words), counted in runtime.memoryStats(). */
+  /** A raw buffer (small state words), counted in runtime.memoryStats(). */
   buffer(descriptor: GPUBufferDescriptor): GPUBuffer;
+  /** A uniform buffer holding `bytes`. */
+  uniform(bytes: ArrayBuffer): GPUBuffer;
 }
 
 /**
@@ -46,6 +50,12 @@ export class Scope implements Allocator {
     this.assertOpen();
     const b = this.runtime.buffer(descriptor);
     this.buffers.push(b);
+    return b;
+  }
+
+  uniform(bytes: ArrayBuffer): GPUBuffer {
+    const b = this.buffer({ size: bytes.byteLength, usage: UNIFORM_USAGE });
+    this.runtime.device.queue.writeBuffer(b, 0, bytes);
     return b;
   }
 

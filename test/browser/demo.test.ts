@@ -89,7 +89,7 @@ describe.skipIf(skipBrowserTests)('the demo page (Chromium, SwiftShader WebGPU)'
       expect(await page.textContent('#model-status')).toMatch(/UNet width \d+ in f32/);
     });
 
-    it('generates a sample and shows slices, a 3D view, predicted attributes and timings', async () => {
+    it('generates a sample and shows slices, a 3D view, requested / predicted / measured attributes and timings', async () => {
       const sliders = await page.$$eval('#context-sliders input[type=number]', (boxes) => boxes.map((b) => (b as HTMLElement).dataset.attribute));
       expect(sliders).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1']);
       await page.fill('#context-sliders input[data-attribute=ABS_f_D]', '0.4');
@@ -105,16 +105,35 @@ describe.skipIf(skipBrowserTests)('the demo page (Chromium, SwiftShader WebGPU)'
       expect(features.map((r) => r[0])).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1']);
       expect(Number(features[0]![1])).toBe(0.4);
       for (const row of features) expect(Number.isFinite(Number(row[2])), `predicted ${row[0]}: '${row[2]}'`).toBe(true);
+      // Measured on the generated phases: fractions in [0, 1].
+      for (const row of features) expect(Number(row[3]), `measured ${row[0]}: '${row[3]}'`).toBeGreaterThanOrEqual(0);
+      for (const row of features) expect(Number(row[3]), `measured ${row[0]}: '${row[3]}'`).toBeLessThanOrEqual(1);
+      expect(features.every((r) => r[3] !== '')).toBe(true);
       const timings = await page.$$eval('#timings tbody td.num', (cells) => cells.map((c) => Number(c.textContent)));
-      expect(timings).toHaveLength(4);
+      expect(timings).toHaveLength(5);
       for (const ms of timings) expect(ms).toBeGreaterThan(0);
-      console.log(`browser demo timings (ms): denoise, per step, decode, predict = ${timings.join(', ')}`);
+      console.log(`browser demo timings (ms): denoise, per step, decode, predict, measure = ${timings.join(', ')}`);
 
       mkdirSync(`${REPO}docs`, { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(readFileSync(SCREENSHOT).length).toBeGreaterThan(10_000);
       expect(errors).toEqual([]);
     }, 180_000);
+
+    it('measures the phases again when the thresholds change', async () => {
+      const measuredAbs = () => page.$eval('#features tbody tr:first-child td:last-child', (c) => c.textContent ?? '');
+      const before = Number(await measuredAbs());
+      await page.fill('#thresholds', '0.3');
+      await page.dispatchEvent('#thresholds', 'change');
+      await page.waitForFunction(() => !/measuring/.test(document.querySelector('#features tbody tr td:last-child')?.textContent ?? 'measuring'), null, { timeout: 60_000 });
+      const after = Number(await measuredAbs());
+      expect(after).toBeGreaterThanOrEqual(0);
+      expect(after).not.toBe(before);
+      await page.fill('#thresholds', '0.5');
+      await page.dispatchEvent('#thresholds', 'change');
+      await page.waitForFunction(() => !/measuring/.test(document.querySelector('#features tbody tr td:last-child')?.textContent ?? 'measuring'), null, { timeout: 60_000 });
+      expect(Number(await measuredAbs())).toBe(before);
+    });
 
     it('downloads the volume as a .vti that reads back', async () => {
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-volume')]);

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCommand, type GenerateFlags } from '../../src/cli/generate-command.js';
+import { descriptorNames, measureDescriptors } from '../../src/descriptors/index.js';
+import { parseCsv } from '../../src/io/csv.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { readVti, writeVti } from '../../src/io/vti.js';
 import { useRuntime } from '../helpers/gpu.js';
@@ -16,7 +18,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('mg3d generate', () => {
   const rt = useRuntime();
   const run = (flags: GenerateFlags, signal = new AbortController().signal) => generateCommand(rt(), { model, ...flags }, { out: () => {}, warn: () => {} }, signal);
-  const files = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f !== 'run.json').map((f) => [f, readFileSync(join(dir, f))]));
+  // run.json and the journal hold timings; everything else must match byte for byte.
+  const files = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f !== 'run.json' && !f.endsWith('.jsonl')).map((f) => [f, readFileSync(join(dir, f))]));
 
   it('writes volumes, phases, CSVs and run.json, and reproduces itself bit for bit', async () => {
     const a = join(root, 'a');
@@ -25,7 +28,7 @@ describe('mg3d generate', () => {
     expect(await run({ out: b, random: 'ABS_f_D=0.3:0.6,CT_f_D_tort1=0.1:0.2,CT_f_A_tort1=0.5:0.9', samples: '2', batch: '2', seed: '7', npy: true })).toBe(0);
     const fa = files(a);
     expect(Object.keys(fa).sort()).toEqual(
-      ['inputs_context.csv', 'outputs_predicted.csv']
+      ['inputs_context.csv', 'outputs_predicted.csv', 'conditioning_report.json', 'conditioning_report.svg', 'conditioning_report.png']
         .concat([0, 1].flatMap((i) => [`sample_0000${i}.npy`, `sample_0000${i}.vti`, `sample_0000${i}_phases.npy`, `sample_0000${i}_phases.vti`]))
         .sort(),
     );
@@ -40,8 +43,18 @@ describe('mg3d generate', () => {
     const csv = fa['inputs_context.csv'].toString().trim().split('\n');
     expect(csv[0]).toBe('ABS_f_D,CT_f_D_tort1,CT_f_A_tort1');
     expect(csv).toHaveLength(3);
-    expect(fa['outputs_predicted.csv'].toString().split('\n')[0]).toBe('ABS_f_D,CT_f_D_tort1,CT_f_A_tort1,extra');
+    // On a CPU adapter generate measures by default: the FP's attributes, then every descriptor as measured_*.
+    const predicted = parseCsv(fa['outputs_predicted.csv'].toString(), 'outputs_predicted.csv');
+    expect(predicted.header).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1', 'extra', ...descriptorNames(2).map((n) => `measured_${n}`)]);
+    const measured = await measureDescriptors(rt(), { data: Uint8Array.from(phases.data), shape: [32, 32, 32] });
+    expect(predicted.rows[0].slice(4).map(Math.fround)).toEqual(descriptorNames(2).map((n) => Math.fround(measured[n])));
     const record = JSON.parse(readFileSync(join(a, 'run.json'), 'utf8'));
+    expect(record.settings.measure).toBe(true);
+    expect(record.samples[0].measured).toEqual(measured);
+    expect(record.samples[0].timingsMs.measure).toBeGreaterThan(0);
+    const report = JSON.parse(fa['conditioning_report.json'].toString());
+    expect(report.attributes.map((x: { attribute: string }) => x.attribute)).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1']);
+    expect(report.attributes[0].points[1].measured).toBe(record.samples[1].measured.ABS_f_D);
     expect(record.complete).toBe(true);
     expect(record.model.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(record.samples.map((s: { index: number }) => s.index)).toEqual([0, 1]);
@@ -52,21 +65,30 @@ describe('mg3d generate', () => {
     const cut = join(root, 'cut');
     const spec = { context: '0.5,0.2,0.7', samples: '2', seed: '3' };
     await run({ out: full, ...spec, batch: 'auto' });
-    expect(JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')).batch).toBe(2);
+    expect(JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')).processes[0].batch).toBe(2);
+    // Stopped once the first sample is in the journal (3 samples, one per batch).
     const stop = new AbortController();
-    const onLine = (line: string) => {
-      if (line.startsWith('adapter')) setTimeout(() => stop.abort(), 0);
-    };
-    const interrupted = generateCommand(rt(), { model, out: cut, ...spec }, { out: onLine, warn: onLine }, stop.signal);
-    expect(await interrupted).toBe(130);
+    const watch = setInterval(() => existsSync(join(cut, 'samples.jsonl')) && stop.abort(), 5);
+    const interrupted = await generateCommand(rt(), { model, out: cut, ...spec, samples: '3' }, { out: () => {}, warn: () => {} }, stop.signal).finally(() => clearInterval(watch));
+    expect(interrupted).toBe(130);
     const partial = JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8'));
     expect(partial.complete).toBe(false);
-    expect(readdirSync(cut).some((f) => f.endsWith('.tmp'))).toBe(false);
-    // A lost file of a finished sample is redone too.
-    if (partial.samples.length) unlinkSync(join(cut, partial.samples[0].files[0]));
-    expect(await run({ out: cut, ...spec, resume: true })).toBe(0);
+    expect(readdirSync(cut).some((f) => f.endsWith('.tmp') || f.startsWith('.mg3d-lock'))).toBe(false);
+    const journal = readFileSync(join(cut, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(journal.length).toBeGreaterThanOrEqual(1);
+    expect(journal.length).toBeLessThan(3);
+    // The CSVs were appended per sample: one row per journal line.
+    expect(readFileSync(join(cut, 'inputs_context.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + journal.length);
+    // A lost file of a finished sample is redone, and a line torn by a crash is dropped.
+    unlinkSync(join(cut, journal[0].files[0]));
+    appendFileSync(join(cut, 'samples.jsonl'), '{"index": 1, "cont');
+    expect(await run({ out: cut, ...spec, samples: '3', resume: true })).toBe(0);
+    // Raising --samples on resume continues a complete run.
+    await run({ out: full, ...spec, samples: '3', resume: true });
     expect(files(cut)).toEqual(files(full));
-    expect(JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8')).samples).toHaveLength(2);
+    expect(JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8')).samples).toHaveLength(3);
+    await expect(run({ out: cut, ...spec, samples: '2', resume: true })).rejects.toThrow(/--samples 2 is fewer than the 3 of that run/);
+    await expect(run({ out: cut, ...spec, samples: '3', seed: '4', resume: true })).rejects.toThrow(/--seed differs: it was 3, now 4/);
   });
 
   it('conditions on the feature predictor reading of a volume (--from)', async () => {
@@ -120,7 +142,26 @@ describe('mg3d generate', () => {
     }
     expect(Math.sqrt(num / den)).toBeGreaterThan(0);
     expect(Math.sqrt(num / den)).toBeLessThan(1e-2);
-    await expect(run({ out: join(root, 'p16'), ...spec, resume: true })).rejects.toThrow(/settings differ.*"precision":"f16".*"precision":"f32"/);
+    await expect(run({ out: join(root, 'p16'), ...spec, resume: true })).rejects.toThrow(/--resume: .*p16: --precision differs: it was "f16", now "f32"/);
+  });
+
+  it('prints the conditioning report at the end of a measured run, and measures nothing with --no-measure', async () => {
+    const lines: string[] = [];
+    const spec = { random: 'ABS_f_D=0.3:0.6,CT_f_D_tort1=0.1:0.2,CT_f_A_tort1=0.5:0.9', samples: '2', seed: '4' };
+    expect(await generateCommand(rt(), { model, out: join(root, 'measured'), ...spec, measure: true }, { out: (l) => lines.push(l), warn: (l) => lines.push(l) }, new AbortController().signal)).toBe(0);
+    const at = lines.indexOf('conditioning over 2 samples (requested vs measured):');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 2, at + 5).map((l) => l.trim().split(/ +/)[0])).toEqual(['ABS_f_D', 'CT_f_D_tort1', 'CT_f_A_tort1']);
+    expect(lines.at(-1)).toBe('wrote conditioning_report.json, conditioning_report.svg, conditioning_report.png');
+
+    const plain = join(root, 'unmeasured');
+    expect(await run({ out: plain, ...spec, 'no-measure': true })).toBe(0);
+    expect(readFileSync(join(plain, 'outputs_predicted.csv'), 'utf8').split('\n')[0]).toBe('ABS_f_D,CT_f_D_tort1,CT_f_A_tort1,extra');
+    expect(existsSync(join(plain, 'conditioning_report.json'))).toBe(false);
+    const record = JSON.parse(readFileSync(join(plain, 'run.json'), 'utf8'));
+    expect(record.settings.measure).toBe(false);
+    expect(record.samples[0].measured).toBeUndefined();
+    await expect(run({ out: plain, ...spec, measure: true, resume: true })).rejects.toThrow(/--measure differs: it was false, now true/);
   });
 
   it('rejects bad arguments with one-line errors', async () => {
@@ -132,6 +173,7 @@ describe('mg3d generate', () => {
     await expect(run({ out })).rejects.toThrow(/exactly one of --context, --random, --from/);
     await expect(run({ out, context: '1,2,3', precision: 'f64' })).rejects.toThrow(/--precision must be f32 or f16, got 'f64'/);
     await expect(run({ out, from: join(root, 'missing.npy') })).rejects.toThrow(/missing\.npy/);
+    await expect(run({ out, context: '1,2,3', measure: true, 'no-measure': true })).rejects.toThrow(/--measure or --no-measure, not both/);
     expect(existsSync(join(out, 'run.json'))).toBe(false);
   });
 });

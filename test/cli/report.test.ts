@@ -32,7 +32,7 @@ describe('mg3d report', () => {
     expect(lines[2]).toMatch(/ABS_f_D +0\.9\d{3} +0\.01000$/);
 
     const report = JSON.parse(readFileSync(join(dir, 'conditioning_report.json'), 'utf8'));
-    expect(report.attributes.map((a: { descriptor: string }) => a.descriptor)).toEqual(CONTEXT);
+    expect(report.attributes.map((a: { attribute: string }) => a.attribute)).toEqual(CONTEXT);
     expect(report.attributes[0].meanAbsoluteError).toBeCloseTo(0.01, 6);
     expect(report.attributes[0].points).toHaveLength(12);
 
@@ -47,6 +47,10 @@ describe('mg3d report', () => {
     // Drawn at twice the SVG's size.
     const svgWidth = Number(/width="(\d+)"/.exec(svg)![1]);
     expect(png.readUInt32BE(16)).toBe(2 * svgWidth);
+    // Same run, same bytes (vega numbers some element ids per process; the figure uses none).
+    await reportCommand({ positional: [dir] }, () => {});
+    expect(readFileSync(join(dir, 'conditioning_report.svg'), 'utf8')).toBe(svg);
+    expect(readFileSync(join(dir, 'conditioning_report.png')).equals(png)).toBe(true);
   });
 
   it('refuses a folder that is not a measured run, naming the file and what is missing', async () => {

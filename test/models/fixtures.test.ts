@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkFixture } from '../../src/check.js';
 import { F16_BARS } from '../../src/parity-bars.js';
 import { useRuntime } from '../helpers/gpu.js';
+import { fixtureErrors } from './fixture-parity.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 const present = existsSync(FIXTURES);
@@ -14,10 +14,7 @@ describe.skipIf(!present)('parity with PyTorch on ../shared/fixtures', () => {
   const rt = useRuntime();
   for (const folder of ['vae-exp', 'vae-ch', 'unet-exp', 'unet-ch']) {
     it(`${folder}: every case within 1e-5`, async () => {
-      const dir = join(FIXTURES, folder);
-      const read = async (name: string) => (existsSync(join(dir, name)) ? new Uint8Array(readFileSync(join(dir, name))) : undefined);
-      const results = await checkFixture(rt(), read);
-      for (const r of results) console.log(`${folder} ${r.name} ${r.relativeError.toExponential(3)}`);
+      const results = await fixtureErrors(rt(), join(FIXTURES, folder), folder);
       expect(results.length).toBeGreaterThan(0);
       for (const r of results) expect(r.relativeError, r.name).toBeLessThan(1e-5);
     }, 600_000);
@@ -27,10 +24,7 @@ describe.skipIf(!present)('parity with PyTorch on ../shared/fixtures', () => {
   // bars are the issue's, and the errors must show the rounding really happened.
   for (const folder of ['unet-exp', 'unet-ch']) {
     it(`${folder} in f16: UNet within ${F16_BARS.unet}, sampling loop within ${F16_BARS.sample}`, async () => {
-      const dir = join(FIXTURES, folder);
-      const read = async (name: string) => (existsSync(join(dir, name)) ? new Uint8Array(readFileSync(join(dir, name))) : undefined);
-      const results = await checkFixture(rt(), read, { precision: 'f16' });
-      for (const r of results) console.log(`${folder} f16 ${r.name} ${r.relativeError.toExponential(3)}`);
+      const results = await fixtureErrors(rt(), join(FIXTURES, folder), `${folder} f16`, { precision: 'f16' });
       const unet = results.filter((r) => r.name.startsWith('unet.'));
       const sample = results.filter((r) => r.name.startsWith('sample.'));
       expect(unet.length).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import {
   setStepState,
   timeFromStep,
 } from '../../src/ops/ddpm.js';
+import { declareKernel } from '../../src/kernel/kernel.js';
 import philoxWgsl from '../../shaders/philox.wgsl';
 import { Graph, Tensor, type Runtime } from '../../src/runtime/index.js';
 import { useRuntime } from '../helpers/gpu.js';
@@ -15,14 +16,23 @@ import { randomArray, relErr } from '../helpers/numeric.js';
 import { ddpmStepsRef, linearSchedule } from '../reference/ddpm.js';
 import { philox4x32_10, philoxNormal } from '../reference/philox.js';
 
-const PHILOX_PROBE = `${philoxWgsl}
-@group(0) @binding(0) var<storage, read> inputs: array<vec4u>;
+const philoxProbe = declareKernel({
+  name: 'philox probe',
+  parts: [
+    philoxWgsl,
+    {
+      file: 'test/ops/ddpm.test.ts (philox probe)',
+      code: `@group(0) @binding(0) var<storage, read> inputs: array<vec4u>;
 @group(0) @binding(1) var<storage, read_write> outputs: array<vec4u>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   if (gid.x >= arrayLength(&outputs)) { return; }
   outputs[gid.x] = philox4x32_10(inputs[2u * gid.x], inputs[2u * gid.x + 1u].xy);
-}`;
+}`,
+    },
+  ],
+  storage: { inputs: 'read', outputs: 'read_write' },
+});
 
 /** Runs the graph built by `build` once, then downloads `read`. */
 async function runAndRead(rt: Runtime, build: (g: Graph) => void, read: Tensor, repeat = 1): Promise<Float32Array> {
@@ -48,11 +58,10 @@ describe('philox4x32-10', () => {
     const out = await runAndRead(
       rt(),
       (g) =>
-        g.add({
-          label: 'philox probe',
+        philoxProbe.dispatch(g, {
           work: { signature: 'philox probe', bytes: inputs.byteLength + outputs.byteLength },
-          shader: PHILOX_PROBE,
-          buffers: [inputs, outputs],
+          uniforms: {},
+          storage: { inputs, outputs },
           workgroups: [Math.ceil(cases.length / 64), 1, 1],
         }),
       outputs,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { descriptorNames } from '../../src/descriptors/index.js';
+import { PRESETS } from '../../src/models/config.js';
 import { conditioningReport, meanAbsoluteError, r2Score, reportLines } from '../../src/report/conditioning.js';
 
 describe('r2Score', () => {
@@ -26,6 +28,13 @@ describe('meanAbsoluteError', () => {
 });
 
 describe('conditioningReport', () => {
+  it('finds every published model context attribute among the measured descriptors, under its own name', () => {
+    for (const [name, preset] of Object.entries(PRESETS)) {
+      const measured = descriptorNames(name === 'ch-3phase' ? 3 : 2);
+      for (const a of preset.contextAttributes) expect(measured, `${name}: ${a}`).toContain(a);
+    }
+  });
+
   const rows = [
     { index: 0, requested: [0.4, 0.2], measured: { ABS_f_D: 0.42, CT_f_D_tort1: 0.25, STAT_n: 10 } },
     { index: 1, requested: [0.6, 0.3], measured: { ABS_f_D: 0.57, CT_f_D_tort1: 0.3, STAT_n: 10 } },

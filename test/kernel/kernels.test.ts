@@ -1,0 +1,137 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { declareKernel, declaredKernels } from '../../src/kernel/kernel.js';
+import { composeShader, type WgslFile } from '../../src/kernel/wgsl-source.js';
+import { Graph } from '../../src/runtime/index.js';
+import { useRuntime } from '../helpers/gpu.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SHADERS = join(ROOT, 'shaders');
+// Every module that imports a shader, so that every kernel is declared.
+for (const file of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })) {
+  if (file.endsWith('.ts') && readFileSync(join(ROOT, 'src', file), 'utf8').includes(".wgsl'")) await import(join(ROOT, 'src', file));
+}
+
+/**
+ * Kernels whose lane variant (conv-taps-*, conv-pointwise-*, gemm-rows-*)
+ * reads the main file's bindings and so comes after it: their parts are only
+ * valid together.
+ */
+const COMPLETED_BY_LATER_PARTS = /^(conv core|conv pointwise|gemm) /;
+
+const part = (file: string, code: string): WgslFile => ({ file, code });
+
+describe('declared kernels', () => {
+  const rt = useRuntime();
+
+  async function compileErrors(code: string): Promise<string[]> {
+    const module = rt().device.createShaderModule({ code });
+    const info = await module.getCompilationInfo();
+    return info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
+  }
+
+  it('every kernel compiles, and every part is valid WGSL with the parts before it', async () => {
+    const kernels = declaredKernels();
+    expect(kernels.length).toBeGreaterThan(20);
+    for (const k of kernels) {
+      expect(await compileErrors(k.shader.code), k.shader.name).toEqual([]);
+      if (COMPLETED_BY_LATER_PARTS.test(k.shader.name)) continue;
+      const parts = k.declaration.parts;
+      for (let n = 1; n < parts.length; n++) {
+        const prefix = composeShader(`${k.shader.name} prefix`, parts.slice(0, n));
+        expect(await compileErrors(prefix.code), `${k.shader.name}: ${parts[n - 1].file} with the parts before it`).toEqual([]);
+      }
+    }
+  });
+
+  it('every shader file belongs to a declared kernel', () => {
+    const used = new Set(declaredKernels().flatMap((k) => k.declaration.parts.map((p) => p.file)));
+    const files = readdirSync(SHADERS).filter((f) => f.endsWith('.wgsl')).map((f) => `shaders/${f}`);
+    expect(files.filter((f) => !used.has(f))).toEqual([]);
+  });
+
+  it('checks every dispatch against the per-dimension workgroup limit, in one place', () => {
+    const kernel = declareKernel({
+      name: 'test limit kernel',
+      parts: [part('shaders/limit.wgsl', '@group(0) @binding(0) var<storage, read_write> y: array<f32>;\n@compute @workgroup_size(1)\nfn main() { y[0] = 1.0; }\n')],
+      storage: { y: 'read_write' },
+    });
+    const g = new Graph(rt());
+    const y = g.tensor([1]);
+    const record = (workgroups: [number, number, number]) => () =>
+      kernel.dispatch(g, { label: 'limit probe', work: { signature: 'limit', bytes: 4 }, uniforms: {}, storage: { y }, workgroups });
+    expect(record([65535, 1, 1])).not.toThrow();
+    expect(record([1, 65536, 1])).toThrow(/limit probe: workgroups \[1,65536,1\] exceed 65535 per dimension/);
+    g.dispose();
+  });
+
+  it('a compile error names the source file and line of the part it is in', async () => {
+    const kernel = declareKernel({
+      name: 'test broken kernel',
+      parts: [
+        part('shaders/lib.wgsl', 'enable subgroups;\nfn twice(v: f32) -> f32 { return 2.0 * v; }\n'),
+        part('shaders/broken.wgsl', '@group(0) @binding(0) var<storage, read_write> y: array<f32>;\n\n@compute @workgroup_size(1)\nfn main() {\n  y[0] = twice(undefined_value);\n}\n'),
+      ],
+      storage: { y: 'read_write' },
+    });
+    const g = new Graph(rt());
+    const y = g.tensor([1]);
+    kernel.dispatch(g, { work: { signature: 'broken', bytes: 4 }, uniforms: {}, storage: { y }, workgroups: [1, 1, 1] });
+    g.run();
+    await expect(rt().sync()).rejects.toThrow(/test broken kernel: shaders\/broken\.wgsl:5:\d+: error: .*undefined_value/);
+    g.dispose();
+  });
+});
+
+describe('kernel declarations are checked against their WGSL', () => {
+  const shader = part(
+    'shaders/probe.wgsl',
+    `override FLAG: bool = false;
+struct Item { a: vec3i, b: i32 }
+struct P { n: u32, scale: f32, items: array<Item, 2> }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@compute @workgroup_size(1)
+fn main() { if (FLAG) { y[0] = x[0] * p.scale + f32(p.items[1].b); } }
+`,
+  );
+  const item = { struct: 'Item', fields: { a: 'vec3i', b: 'i32' } } as const;
+  const uniforms = { struct: 'P', fields: { n: 'u32', scale: 'f32', items: { array: item, length: 2 } } } as const;
+  let names = 0;
+  const declare = (over: Partial<Parameters<typeof declareKernel>[0]>) => () =>
+    declareKernel({ name: `probe ${names++}`, parts: [shader], uniforms, storage: { x: 'read', y: 'read_write' }, overrides: { FLAG: 'bool' }, ...over });
+
+  it('accepts a declaration that matches', () => {
+    expect(declare({})).not.toThrow();
+  });
+
+  it('refuses a renamed, retyped, missing or extra uniform field, naming it', () => {
+    expect(declare({ uniforms: { struct: 'P', fields: { count: 'u32', scale: 'f32', items: { array: item, length: 2 } } } })).toThrow(
+      /P field 0: the WGSL has 'n: u32', the declaration 'count: u32'/,
+    );
+    expect(declare({ uniforms: { struct: 'P', fields: { n: 'i32', scale: 'f32', items: { array: item, length: 2 } } } })).toThrow(/'n: i32'/);
+    expect(declare({ uniforms: { struct: 'P', fields: { n: 'u32', scale: 'f32' } } })).toThrow(/P field 2: the WGSL has 'items: array<Item, 2>', the declaration nothing/);
+    expect(declare({ uniforms: { struct: 'P', fields: { n: 'u32', scale: 'f32', items: { array: item, length: 3 } } } })).toThrow(/array<Item, 3>/);
+    const nested = { struct: 'Item', fields: { a: 'vec4i', b: 'i32' } } as const;
+    expect(declare({ uniforms: { struct: 'P', fields: { n: 'u32', scale: 'f32', items: { array: nested, length: 2 } } } })).toThrow(
+      /Item field 0: the WGSL has 'a: vec3i', the declaration 'a: vec4i'/,
+    );
+  });
+
+  it('refuses storage bindings in another order or access, and overrides that differ', () => {
+    expect(declare({ storage: { y: 'read_write', x: 'read' } })).toThrow(/bindings are/);
+    expect(declare({ storage: { x: 'read_write', y: 'read_write' } })).toThrow(/bindings are/);
+    expect(declare({ storage: { x: 'read' } })).toThrow(/bindings are/);
+    expect(declare({ overrides: { FLAG: 'u32' } })).toThrow(/overrides are \{FLAG: bool\}, declared \{FLAG: u32\}/);
+    expect(declare({ overrides: {} })).toThrow(/overrides are/);
+  });
+
+  it('refuses a second kernel of the same name (it keys the pipeline cache)', () => {
+    declareKernel({ name: 'probe twice', parts: [shader], uniforms, storage: { x: 'read', y: 'read_write' }, overrides: { FLAG: 'bool' } });
+    expect(() =>
+      declareKernel({ name: 'probe twice', parts: [shader], uniforms, storage: { x: 'read', y: 'read_write' }, overrides: { FLAG: 'bool' } }),
+    ).toThrow(/declared twice/);
+  });
+});
