@@ -1,8 +1,9 @@
 /**
  * The engine against PyTorch on the CPU: one UNet evaluation on the CH latent
- * (4 x 8 x 8 x 4) with the same random weights, at several widths and batches.
+ * (4 x 8 x 8 x 4) or the experimental one (1 x 8 x 8 x 8) with the same random
+ * weights, at several widths and batches.
  *
- *   node bench/run.mjs compare.ts [--n-feat 64,128,512] [--batches 1,4] [--repeats 5]
+ *   node bench/run.mjs compare.ts [--variant ch|experimental] [--n-feat 64,128,512] [--batches 1,4] [--repeats 5]
  *                                 [--time-budget 150] [--json out/compare-results.json]
  *                                 [--peer-device cpu|cuda] [--python /usr/bin/python3]
  *
@@ -25,7 +26,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkUnetWidth, memorySource, benchModelFiles } from '../src/perf/bench-models.js';
+import { BENCH_VARIANTS, checkUnetWidth, memorySource, benchModelFiles, type BenchVariant } from '../src/perf/bench-models.js';
 import { unetFlops } from '../src/perf/model-flops.js';
 import { formatNumber } from '../src/perf/table.js';
 import { median, timeRuns } from '../src/perf/timing.js';
@@ -33,6 +34,7 @@ import { buildUnetStep, unetInputs } from '../src/perf/unet-step.js';
 import { parseIntList, parseNumber } from '../src/cli/args.js';
 import { writeNpy } from '../src/io/npy.js';
 import { relativeError } from '../src/check.js';
+import { PRESETS } from '../src/models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../src/models/model.js';
 import type { Runtime } from '../src/runtime/index.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
@@ -83,6 +85,7 @@ interface CaseResult {
 
 const { values } = parseArgs({
   options: {
+    variant: { type: 'string', default: 'ch' },
     'n-feat': { type: 'string', default: '64,128,512' },
     batches: { type: 'string', default: '1,4' },
     repeats: { type: 'string', default: '5' },
@@ -92,6 +95,9 @@ const { values } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
+if (!Object.hasOwn(BENCH_VARIANTS, values.variant)) throw new Error(`--variant wants ${Object.keys(BENCH_VARIANTS).join(' or ')}, got '${values.variant}'`);
+const variant = values.variant as BenchVariant;
+const latentName = `${variant === 'ch' ? 'CH' : variant} ${PRESETS[BENCH_VARIANTS[variant]].latentShape.join('x')}`;
 const peerDevice = values['peer-device'];
 if (peerDevice !== 'cpu' && peerDevice !== 'cuda') throw new Error(`--peer-device wants cpu or cuda, got '${peerDevice}'`);
 const PYTHON = values.python;
@@ -213,7 +219,7 @@ try {
   for (const nFeat of widths) {
     const model = join(root, `n${nFeat}`);
     mkdirSync(model, { recursive: true });
-    const files = benchModelFiles('ch', nFeat, ['ddpm']);
+    const files = benchModelFiles(variant, nFeat, ['ddpm']);
     for (const [name, bytes] of files) writeFileSync(join(model, name), bytes);
     loads.push(loadavg()[0]);
     const engine = await engineWidth(model, files, nFeat);
@@ -230,7 +236,7 @@ try {
     date: new Date().toISOString(),
     machine: { ...machine(), adapter, torch: torch?.torch ?? 'unknown', torchDevice: torch?.device ?? 'unknown' },
     loadAverage1min: loads,
-    settings: { latent: 'CH 4x8x8x4', widths, batches, repeats, budgetSeconds },
+    settings: { latent: latentName, widths, batches, repeats, budgetSeconds },
     cases: results,
   };
   mkdirSync(dirname(values.json), { recursive: true });
@@ -254,7 +260,7 @@ function printMarkdown(m: Record<string, string | number>, cases: CaseResult[]):
   console.log(`${new Date().toISOString().slice(0, 10)}; ${m.nproc} CPUs (${m.cpu}); ${m.adapter}; mesa-vulkan-drivers ${m.mesaVulkanDrivers}; torch ${m.torch} on ${m.torchDevice}`);
   console.log(`engine at ${m.engineSource}; 1-minute load average before the runs: ${loads.map((l) => l.toFixed(1)).join(', ')}`);
   console.log(
-    `UNet evaluation on the CH latent 4x8x8x4; median of ${repeats} runs after 1 warm-up (fastest run in brackets); ` +
+    `UNet evaluation on the ${latentName} latent; median of ${repeats} runs after 1 warm-up (fastest run in brackets); ` +
       'ratio = engine ms / PyTorch ms (above 1: the engine is slower)\n',
   );
   console.log(

@@ -5,6 +5,7 @@ import { adapterReport } from '../perf/adapter.js';
 import { BENCH_VARIANTS, checkUnetWidth, PUBLISHED, type BenchVariant } from '../perf/bench-models.js';
 import { benchNotes, formatBenchReport, type BenchReport } from '../perf/bench-report.js';
 import { benchVariant, STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from '../perf/bench-variant.js';
+import { engineProvenance } from '../perf/provenance.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/node-files.js';
 import type { Runtime } from '../runtime/index.js';
@@ -16,8 +17,8 @@ import { parseIntList, parseNumber, parsePrecision } from './args.js';
  * keeps `npm start` to a few minutes.
  */
 const DEFAULTS: Record<BenchReport['settings']['defaults'], Omit<BenchSettings, 'precision'>> = {
-  gpu: { nFeat: PUBLISHED.nFeat, steps: 3, decoderRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
-  'cpu-adapter': { nFeat: 64, steps: 3, decoderRuns: 1, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
+  gpu: { nFeat: PUBLISHED.nFeat, steps: 5, decoderRuns: 3, descriptorRuns: 5, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
+  'cpu-adapter': { nFeat: 64, steps: 5, decoderRuns: 1, descriptorRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
 };
 const { gpu, 'cpu-adapter': cpu } = DEFAULTS;
 
@@ -25,20 +26,25 @@ export const BENCH_HELP = `mg3d bench [options]
 
 Measures the engine on random weights in the published shapes (nothing is
 downloaded): denoising-step latency, per-sample latency over batch sizes, the
-denoise / decode / predict split and peak GPU memory. Prints a table and writes
+denoise / decode / predict split, the GraSPI descriptors of one sample
+(generate --measure) and peak GPU memory. Prints a table and writes
 JSON. On a CPU adapter (lavapipe, SwiftShader) some defaults are smaller,
 shown in brackets, and the decoder is timed ${cpu.decoderRuns} time(s) after a warm-up
-run instead of ${gpu.decoderRuns}.
+run instead of ${gpu.decoderRuns}. With a UNet narrower than the published one (the
+CPU default) the printed numbers say that a narrow UNet was measured with the
+full-width VAE decoder, so the totals are not the published model's.
 
   --variant V       experimental, ch or all (default all)
   --n-feat N        UNet width (default ${gpu.nFeat}, the published width [${cpu.nFeat}])
   --precision P     f32 or f16 UNet convolutions (default f32; mg3d help generate)
   --batches B,..    batch sizes (default ${gpu.batches.join(',')})
-  --steps K         timed steps per batch after 1 warm-up step (default ${gpu.steps});
-                    per-sample denoising is extrapolated to ${STEPS_PER_SAMPLE} steps from K
+  --steps K         timed steps per batch after 1 warm-up step (default ${gpu.steps}): their
+                    median, min and max are printed, and a spread too wide to trust is
+                    flagged; per-sample denoising is extrapolated to ${STEPS_PER_SAMPLE} steps from the median
   --time-budget S   seconds of measuring per variant: a batch or the decoder estimated
                     to end past it is skipped and marked so (default ${gpu.timeBudgetSeconds} [${cpu.timeBudgetSeconds}])
-  --json FILE       results file (default out/bench-results.json)`;
+  --json FILE       results file, with the engine version and git commit
+                    (default out/bench-results.json)`;
 
 export interface BenchFlags {
   variant?: string;
@@ -67,6 +73,7 @@ function parseSettings(f: BenchFlags, d: Omit<BenchSettings, 'precision'>): Benc
     batches: f.batches === undefined ? d.batches : [...new Set(parseIntList('batches', f.batches))].sort((a, b) => a - b),
     steps,
     decoderRuns: d.decoderRuns,
+    descriptorRuns: d.descriptorRuns,
     timeBudgetSeconds: f['time-budget'] === undefined ? d.timeBudgetSeconds : parseNumber('time-budget', f['time-budget'], { min: 0 }),
   };
 }
@@ -97,7 +104,8 @@ export async function benchCommand(
   const processors = cpus();
   const report: BenchReport = {
     format: 'mg3d-bench',
-    version: 1,
+    version: 2,
+    engine: engineProvenance(),
     date: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,

@@ -91,7 +91,7 @@ const COMMAND_OPTIONS = {
   check: { ...COMMON_OPTIONS, tolerance: 'string', cases: 'string', precision: 'string' },
   measure: { ...COMMON_OPTIONS, threshold: 'string', periodic: 'boolean', 'pixel-size': 'string', json: 'boolean' },
   bench: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batches: 'string', steps: 'string', 'time-budget': 'string', json: 'string' },
-  profile: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batch: 'string', decoder: 'boolean', top: 'string' },
+  profile: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batch: 'string', decoder: 'boolean', top: 'string', json: 'string' },
   report: {},
 } as const satisfies Record<string, FlagSpec>;
 type Command = keyof typeof COMMAND_OPTIONS;

@@ -4,6 +4,7 @@ import { readSafetensors } from '../io/safetensors.js';
 import type { Runtime, Scope } from '../runtime/index.js';
 import type { Precision } from './precision.js';
 import type { Schedule } from '../ops/ddpm.js';
+import { checkArchitecture, featurePredictorLayers, inferFeaturePredictorShape, inferUnetShape, unetLayers, vaeLayers } from './architecture.js';
 import { validateConfig, type ModelConfig } from './config.js';
 import { FeaturePredictor } from './feature-predictor.js';
 import { loadSchedule } from './sampler.js';
@@ -64,29 +65,25 @@ async function loadInto(scope: Scope, config: ModelConfig, read: FileSource, pre
   if (files.vae) {
     const w = await weightSet(read, files.vae);
     const shape = { latentChannels: config.latentShape[0], maxChannels: config.vaeMaxChannels, firstLayerDownsample: config.firstLayerDownsample };
+    checkArchitecture(w, vaeLayers(shape));
     out.decoder = VaeDecoder.load(scope, w, shape);
     out.encoder = VaeEncoder.load(scope, w, shape);
-    rejectUnused(w);
   }
   if (files.fp) {
     const w = await weightSet(read, files.fp);
+    checkArchitecture(w, featurePredictorLayers(inferFeaturePredictorShape(w)));
     out.featurePredictor = FeaturePredictor.load(scope, w, config.latentShape.reduce((a, b) => a * b, 1), config.attributes.length);
-    rejectUnused(w);
   }
   if (files.ddpm) {
     const w = await weightSet(read, files.ddpm);
+    const { shape, timesteps } = inferUnetShape(w);
+    checkArchitecture(w, unetLayers(shape, timesteps));
     out.unet = UNet.load(scope, w, precision);
     out.schedule = loadSchedule(scope, w);
     if (out.unet.shape.contextSize !== config.contextAttributes.length) {
       throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);
     }
-    rejectUnused(w);
   }
   await scope.runtime.sync();
   return out;
-}
-
-function rejectUnused(w: WeightSet): void {
-  const extra = w.unused();
-  if (extra.length) throw new FormatError(w.file, `unexpected tensors for this architecture: ${extra.slice(0, 5).map(quote).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
 }

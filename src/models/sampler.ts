@@ -12,10 +12,9 @@ import {
 import { Graph, type Allocator, type MemoryPlan, type Runtime, type Tensor } from '../runtime/index.js';
 import type { UNet } from './unet.js';
 import type { WeightSet } from './weights.js';
+import { SCHEDULE_BUFFERS } from './architecture.js';
 
 /** Schedule buffers stored in ddpm.pt next to the UNet weights. */
-export const SCHEDULE_BUFFERS = ['alpha_t', 'oneover_sqrta', 'sqrt_beta_t', 'alphabar_t', 'sqrtab', 'sqrtmab', 'mab_over_sqrtmab'] as const;
-
 export function loadSchedule(owner: Allocator, w: WeightSet): Schedule {
   const n = w.get('oneover_sqrta', [-1]).shape[0];
   const get = (name: string) => w.get(name, [n]).data;

@@ -351,17 +351,24 @@ function classTable(classes: ConvClass[], withTaps: ConvClass[], lo: number[]): 
 }
 
 /**
- * Invocations per workgroup for `work` invocations' worth of work. A CPU
- * adapter's subgroup is its SIMD width (llvmpipe: 8, SwiftShader: 4), and one
- * SIMD group per workgroup ran fastest on llvmpipe (64 lanes were 1.2 to 1.6
- * times slower on the CH UNet's 8x8x4 convs at batch 4). GPUs (subgroups of
- * 32 or 64) get 64 lanes, or one subgroup for small layers.
+ * Invocations per workgroup for `work` invocations' worth of work. On CPU
+ * adapters one SIMD group (8 lanes) per workgroup ran fastest on llvmpipe
+ * (64 lanes were 1.2 to 1.6 times slower on the CH UNet's 8x8x4 convs at
+ * batch 4). GPUs (subgroups of 32 or 64) get 64 lanes, or one subgroup for
+ * small layers.
  */
 export function workgroupLanes(rt: Runtime, work: number): number {
-  // Browsers that do not report subgroup sizes are far more often on a GPU than on a CPU adapter.
+  if (isCpuAdapter(rt)) return 8;
   const simd = rt.device.adapterInfo.subgroupMaxSize ?? 32;
-  if (simd <= 8) return 8;
   return work >= 64 ? 64 : Math.min(simd, 64);
+}
+
+/**
+ * A CPU adapter's subgroup is its SIMD width (llvmpipe: 8, SwiftShader: 4);
+ * browsers that do not report subgroup sizes are far more often on a GPU.
+ */
+export function isCpuAdapter(rt: Runtime): boolean {
+  return (rt.device.adapterInfo.subgroupMaxSize ?? 32) <= 8;
 }
 
 /** 'subgroup' where the kernels can share loads across subgroups of at least 8 lanes. */

@@ -137,6 +137,8 @@ export function winogradConv3d(
       work: {
         signature: shape,
         bytes: Tensor.bytesFor((rows / tilesPerSample) * I * D * H * W, 'f32') + Tensor.bytesFor(COMPONENTS * rows * w.depth, 'f32'),
+        // The GEMMs carry the conv's FLOP: the transforms only add.
+        flops: 0,
       },
       uniforms: {
         total: rows * w.depth,
@@ -164,6 +166,7 @@ export function winogradConv3d(
           signature: shape,
           bytes: Tensor.bytesFor(count * rows * (w.depth + w.cols), 'f32') + part.byteLength,
           flops: (nominal * count) / COMPONENTS,
+          executedFlops: 2 * count * rows * w.depth * w.cols,
         },
         v,
         part,
@@ -177,6 +180,7 @@ export function winogradConv3d(
       work: {
         signature: shape,
         bytes: Tensor.bytesFor(COMPONENTS * rows * w.cols, 'f32') + Tensor.bytesFor((rows / tilesPerSample) * outChannels * D * H * W, 'f32'),
+        flops: 0,
       },
       uniforms: {
         total: rows * outChannels,

@@ -1,6 +1,7 @@
 import type { HostTensor } from '../io/host-tensor.js';
 import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvWeights } from './conv-core.js';
+import { convPathFor, noteConvLayer, type ConvPath } from './conv-choice.js';
 import { prepareWinograd, winogradConv3d, type WinogradWeights } from './conv-winograd.js';
 
 /** The direct kernel's weights and, for 3x3x3 kernels, the Winograd transform of them. */
@@ -53,19 +54,31 @@ export function conv3d(
     );
   }
   const outShape = [B, w.outChannels, ...spatial];
+  const y = out ?? g.tensor(outShape);
+  if (y.shape.join() !== outShape.join()) throw new Error(`conv3d: output tensor is [${y.shape}], expected [${outShape}]`);
   if (w.winograd && s === 1 && p === 1) {
-    const y = out ?? g.tensor(outShape);
-    if (y.shape.join() !== outShape.join()) throw new Error(`conv3d: output tensor is [${y.shape}], expected [${outShape}]`);
-    winogradConv3d(g, x, w.winograd, w.bias, w.inChannels, w.outChannels, y);
-    return y;
+    const layer = `conv3d ${I}->${w.outChannels} k3 s1 -> ${D}x${H}x${W} (B=${B}) ${w.weight.dtype}`;
+    const path = convPathFor(spatial, I, w.outChannels);
+    noteConvLayer(g.rt, layer, path, (sg, p) => stridedConv3d(sg, sg.tensor(x.shape), w, p, 1, 1, sg.tensor(outShape)));
+    stridedConv3d(g, x, w, path, s, p, y);
+  } else {
+    stridedConv3d(g, x, w, 'direct', s, p, y);
   }
-  const axis: ConvAxis = { start: -p, count: k, origin: 0, step: 1, lead: 0 };
-  return runConv(g, x, w, {
+  return y;
+}
+
+function stridedConv3d(g: Graph, x: Tensor, w: Conv3dWeights, path: ConvPath, s: number, p: number, y: Tensor): void {
+  if (path === 'winograd' && w.winograd) {
+    winogradConv3d(g, x, w.winograd, w.bias, w.inChannels, w.outChannels, y);
+    return;
+  }
+  const axis: ConvAxis = { start: -p, count: w.kernel, origin: 0, step: 1, lead: 0 };
+  runConv(g, x, w, {
     op: 'conv3d',
-    outShape,
+    outShape: [...y.shape],
     inStride: s,
     outStep: 1,
-    grid: [spatial[0], spatial[1], spatial[2]],
+    grid: [y.shape[2], y.shape[3], y.shape[4]],
     classes: [{ residue: [0, 0, 0], axes: [axis, axis, axis] }],
-  }, out);
+  }, y);
 }

@@ -1,11 +1,14 @@
-// The batched GEMM core (shaders/gemm.wgsl): C[z] = A[z] B[z] for a batch of
-// matrices, A and C f32, B in the conv storage type (f32, or packed f16).
+// The batched GEMM core: C[z] = A[z] B[z] for a batch of matrices, A and C
+// f32, B in the conv storage type (f32, or packed f16), tiled by adapter:
+// register blocks on CPU adapters (shaders/gemm.wgsl), workgroup-memory tiles
+// on GPUs (shaders/gemm-tiled.wgsl).
 import gemmWgsl from '../../shaders/gemm.wgsl';
+import gemmTiledWgsl from '../../shaders/gemm-tiled.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
 import { declareKernel } from '../kernel/kernel.js';
 import type { DType, Graph, KernelWork, Tensor } from '../runtime/index.js';
-import { laneVariant, QUADS, workgroupLanes, type LaneVariant } from './conv-core.js';
+import { isCpuAdapter, laneVariant, QUADS, workgroupLanes, type LaneVariant } from './conv-core.js';
 
 const ROW_LOADS = { plain: gemmRowsPlainWgsl, subgroup: gemmRowsSubgroupWgsl } as const;
 
@@ -23,6 +26,21 @@ const kernels = {
   f32: { plain: declareGemm('f32', 'plain'), subgroup: declareGemm('f32', 'subgroup') },
   f16: { plain: declareGemm('f16', 'plain'), subgroup: declareGemm('f16', 'subgroup') },
 };
+
+function declareTiledGemm(dtype: DType) {
+  return declareKernel({
+    name: `gemm tiled ${dtype}`,
+    parts: [QUADS[dtype], gemmTiledWgsl],
+    uniforms: { struct: 'Params', fields: { rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32' } },
+    storage: { a: 'read', b: 'read', c: 'read_write' },
+  });
+}
+
+const tiledKernels = { f32: declareTiledGemm('f32'), f16: declareTiledGemm('f16') };
+
+/** The C tile of one workgroup of shaders/gemm-tiled.wgsl. */
+const TILE_ROWS = 32;
+const TILE_COLS = 64;
 
 /** Columns per invocation of shaders/gemm.wgsl: B and C rows are padded to a multiple of it. */
 export const GEMM_COLUMN_BLOCK = 8;
@@ -58,6 +76,17 @@ export function batchedGemm(
   if (depth % GEMM_K_BLOCK !== 0 || cols % GEMM_COLUMN_BLOCK !== 0) {
     throw new Error(`${label}: GEMM depth ${depth} and columns ${cols} must be multiples of ${GEMM_K_BLOCK} and ${GEMM_COLUMN_BLOCK}`);
   }
+  const uniforms = { rows, kQuads: depth / 4, colQuads: cols / 4, firstMatrix: first };
+  if (!isCpuAdapter(g.rt)) {
+    tiledKernels[b.dtype].dispatch(g, {
+      label,
+      work,
+      uniforms,
+      storage: { a, b, c },
+      workgroups: [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS), count],
+    });
+    return;
+  }
   // 8 rows share each B load; 4 where there are no more, so no lane computes idle rows.
   const blockRows = rows > 4 ? 8 : 4;
   const colBlocks = cols / GEMM_COLUMN_BLOCK;
@@ -67,7 +96,7 @@ export function batchedGemm(
     label,
     work,
     overrides: { WG: lanes, ROWS: blockRows },
-    uniforms: { rows, kQuads: depth / 4, colQuads: cols / 4, firstMatrix: first },
+    uniforms,
     storage: { a, b, c },
     workgroups: [Math.ceil(colBlocks / lanes), rowBlocks, count],
   });

@@ -2,12 +2,13 @@ import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan } from '../models/sampler.js';
-import { RecordedGraph, type MemoryPlan, type Runtime } from '../runtime/index.js';
+import { executedFlops, Graph, RecordedGraph, type MemoryPlan, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
+import { benchDescriptors, type DescriptorTiming } from './descriptor-bench.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
-import { median, timeRuns, timeSamplerSteps } from './timing.js';
+import { median, spreadOf, timeRuns, timeSamplerSteps, type Spread } from './timing.js';
 
 /** Denoising steps per sample: i = n_T - 2 down to 1. */
 export const STEPS_PER_SAMPLE = PUBLISHED.timesteps - 2;
@@ -20,14 +21,18 @@ export interface BenchSettings {
   steps: number;
   /** Timed decoder runs after one warm-up. */
   decoderRuns: number;
+  /** Timed descriptor measurements at most (at least one, more while the time budget allows). */
+  descriptorRuns: number;
   batches: number[];
   timeBudgetSeconds: number;
 }
 
 export interface BatchRow {
   batch: number;
-  /** Wall time of one DDPM step (UNet + update) on the whole batch. */
+  /** Wall time of one DDPM step (UNet + update) on the whole batch: the median of the timed steps. */
   stepMs: number;
+  /** All the timed steps: median, min, max, count, and whether they agree well enough to trust. */
+  step: Spread;
   /** The UNet's FLOP for the batch over stepMs. */
   gflopPerSecond: number;
   /** stepMs * 998 / batch, extrapolated from the timed steps. */
@@ -71,8 +76,12 @@ export interface VariantResult {
   weightsBytes: number;
   /** The UNet's FLOP for one sample and one step. */
   unetGflopPerSample: number;
+  /** What the kernels multiply per step and sample (Winograd executes fewer than the dense count). */
+  unetExecutedGflopPerSample: number;
   batches: (BatchRow | ({ batch: number } & Skipped))[];
   decode: DecodeResult | Skipped;
+  /** GraSPI descriptors of one sample of the variant's volume shape (generate --measure). */
+  descriptors: DescriptorTiming;
   poolPeakBytes: number;
 }
 
@@ -107,6 +116,9 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   if ('ms' in decode) {
     for (const b of batches) if ('stepMs' in b) b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
   }
+  log(`${variant}: descriptors`);
+  const [, d, h, w] = preset.imageShape;
+  const descriptors = await benchDescriptors(rt, [d, h, w], s.descriptorRuns, budget);
   return {
     variant,
     preset: BENCH_VARIANTS[variant],
@@ -117,10 +129,22 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     setupSeconds,
     weightsBytes,
     unetGflopPerSample: flopPerSample / 1e9,
+    unetExecutedGflopPerSample: executedFlopPerSample(rt, nets) / 1e9,
     batches,
     decode,
+    descriptors,
     poolPeakBytes: rt.memoryStats().peakBytes,
   };
+}
+
+/** What the UNet's kernels multiply for one sample (Winograd executes fewer than the dense count); recorded, not run. */
+function executedFlopPerSample(rt: Runtime, nets: LoadedNetworks): number {
+  const unet = nets.unet!;
+  const g = new Graph(rt);
+  unet.build(g, g.tensor([1, ...nets.config.latentShape]), g.tensor([1]), g.tensor([1, unet.shape.contextSize]));
+  const flops = g.work.reduce((sum, w) => sum + executedFlops(w), 0);
+  g.dispose();
+  return flops;
 }
 
 /** Why the step at `batch` cannot run here (a tensor over the binding limit), from its plan: nothing is allocated. */
@@ -142,13 +166,15 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, step
   let predict: RecordedGraph<never, 'features'> | undefined;
   try {
     plan.start(new Float32Array(batch * config.contextAttributes.length).fill(0.5), 0);
-    const stepMs = await timeSamplerSteps(plan, steps);
+    const step = spreadOf(await timeSamplerSteps(plan, steps));
+    const stepMs = step.median;
     const fp = RecordedGraph.record(rt, {}, (g) => ({ features: featurePredictor!.build(g, plan.x) }));
     predict = fp;
     const predictMs = median(await timeRuns(rt, () => fp.run(), steps));
     return {
       batch,
       stepMs,
+      step,
       gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,

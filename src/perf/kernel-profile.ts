@@ -1,5 +1,5 @@
 import { profileDispatches, type ProfileMethod } from '../runtime/profiler.js';
-import type { Dispatch, Graph, Runtime } from '../runtime/index.js';
+import { executedFlops, type Dispatch, type Graph, type Runtime } from '../runtime/index.js';
 import { formatNumber, formatTable } from './table.js';
 
 export interface KernelGroup {
@@ -8,6 +8,8 @@ export interface KernelGroup {
   ms: number;
   /** Undefined when any kernel of the group declares no FLOP. */
   flops: number | undefined;
+  /** What the kernels really multiply (KernelWork.executedFlops, else flops). */
+  executedFlops: number;
   /** The traffic the kernels cannot avoid (KernelWork.bytes). */
   bytes: number;
 }
@@ -46,12 +48,13 @@ function group(dispatches: readonly Dispatch[], durationsMs: readonly number[], 
   const groups = new Map<string, KernelGroup>();
   dispatches.forEach((d, i) => {
     const name = key(d);
-    const g = groups.get(name) ?? { name, calls: 0, ms: 0, flops: 0, bytes: 0 };
+    const g = groups.get(name) ?? { name, calls: 0, ms: 0, flops: 0, executedFlops: 0, bytes: 0 };
     g.calls++;
     g.ms += durationsMs[i];
     g.bytes += d.work.bytes;
     const flops = d.work.flops;
     g.flops = g.flops === undefined || flops === undefined ? undefined : g.flops + flops;
+    g.executedFlops += executedFlops(d.work);
     groups.set(name, g);
   });
   return [...groups.values()].sort((a, b) => b.ms - a.ms);

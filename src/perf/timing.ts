@@ -27,14 +27,44 @@ export async function timeRuns(rt: Runtime, submit: () => void, repeats: number)
 }
 
 /**
- * Mean milliseconds per denoising step over `steps` consecutive steps of a
- * started plan, after one untimed warm-up step; runUntil submits and awaits
- * the steps as `generate` does.
+ * Milliseconds of each of `steps` denoising steps of a started plan, each
+ * submitted and awaited on its own as `generate`'s smallest chunk is, after
+ * one untimed warm-up step.
  */
-export async function timeSamplerSteps(plan: SamplerPlan, steps: number): Promise<number> {
+export async function timeSamplerSteps(plan: SamplerPlan, steps: number): Promise<number[]> {
   if (plan.remaining < steps + 1) throw new Error(`timeSamplerSteps: ${steps} steps + 1 warm-up, but ${plan.remaining} remain`);
   await plan.runUntil(plan.remaining);
-  const t0 = performance.now();
-  await plan.runUntil(plan.remaining - steps + 1);
-  return (performance.now() - t0) / steps;
+  const times: number[] = [];
+  for (let k = 0; k < steps; k++) {
+    const t0 = performance.now();
+    await plan.runUntil(plan.remaining);
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/**
+ * Above this (max - min) / median, repeated timings of the same work disagree
+ * too much for their median to be trusted: the machine was busy or changed
+ * speed (shared VMs drift up to 2x).
+ */
+export const WIDE_SPREAD = 0.2;
+
+/** Median, min, max and count of repeated timings, and whether they agree well enough to trust. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  count: number;
+  /** (max - min) / median. */
+  spread: number;
+  tooWide: boolean;
+}
+
+export function spreadOf(times: readonly number[]): Spread {
+  const m = median(times);
+  const min = Math.min(...times);
+  const max = Math.max(...times);
+  const spread = (max - min) / m;
+  return { median: m, min, max, count: times.length, spread, tooWide: spread > WIDE_SPREAD };
 }

@@ -1,4 +1,5 @@
 import type { UNet } from '../models/unet.js';
+import { timeConvPaths, type ConvTiming } from '../ops/conv-choice.js';
 import { RecordedGraph, type Runtime } from '../runtime/index.js';
 
 /** One UNet evaluation on a batch: inputs x (B, ...latent), t (B), c (B, K); output eps. */
@@ -8,6 +9,11 @@ export function buildUnetStep(rt: Runtime, unet: UNet, latentShape: readonly num
   return RecordedGraph.record(rt, { x: [batch, ...latentShape], t: [batch], c: [batch, unet.shape.contextSize] }, (g, { x, t, c }) => ({
     eps: unet.build(g, x, t, c),
   }));
+}
+
+/** Times Winograd against the direct kernel on each of the UNet's 3x3x3 layers at this batch (see src/ops/conv-choice.ts). */
+export function timeUnetConvPaths(rt: Runtime, unet: UNet, latentShape: readonly number[], batch: number): Promise<ConvTiming[]> {
+  return timeConvPaths(rt, (g) => unet.build(g, g.tensor([batch, ...latentShape]), g.tensor([batch]), g.tensor([batch, unet.shape.contextSize])));
 }
 
 export interface UnetInputs {

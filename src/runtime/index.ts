@@ -1,4 +1,4 @@
-export { Runtime, NO_ADAPTER_HELP } from './runtime.js';
+export { Runtime, executedFlops, NO_ADAPTER_HELP } from './runtime.js';
 export type { Dispatch, KernelSpec, KernelWork, AdapterSummary, MemoryStats } from './runtime.js';
 export { Scope, type Allocator } from './scope.js';
 export { Tensor, type DType } from './tensor.js';

@@ -34,8 +34,18 @@ export interface KernelWork {
   signature: string;
   /** Memory traffic it cannot avoid: every input read once, every output written once. */
   bytes: number;
-  /** Multiply-adds counted as 2 FLOP; left out for memory-bound kernels. */
+  /**
+   * The op's multiply-adds as a dense count would have them (PyTorch's count,
+   * for comparable GFLOP/s), 2 FLOP each; left out for memory-bound kernels.
+   */
   flops?: number;
+  /** The multiply-adds the kernel really executes, 2 FLOP each, where fewer than `flops` (Winograd). */
+  executedFlops?: number;
+}
+
+/** What a dispatch really computes: its executed FLOP, else its dense count. */
+export function executedFlops(work: KernelWork): number {
+  return work.executedFlops ?? work.flops ?? 0;
 }
 
 /** One recorded compute dispatch: replayable as often as needed. */

@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BenchReport } from '../../src/perf/bench-report.js';
+import { formatBenchReport, type BenchReport } from '../../src/perf/bench-report.js';
+import { spreadOf } from '../../src/perf/timing.js';
 import type { BatchRow } from '../../src/perf/bench-variant.js';
 import { decoderFlops, unetFlops } from '../../src/perf/model-flops.js';
 import { benchCommand } from '../../src/cli/bench-command.js';
-import { profileCommand } from '../../src/cli/profile-command.js';
+import { profileCommand, type ProfileReport } from '../../src/cli/profile-command.js';
 import { PRESETS } from '../../src/models/config.js';
 import type { Dispatch, Runtime } from '../../src/runtime/index.js';
 import { createNodeRuntime } from '../../src/runtime/node.js';
@@ -25,6 +26,11 @@ describe('mg3d bench', () => {
 
     const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
     expect(report.format).toBe('mg3d-bench');
+    expect(report.version).toBe(2);
+    expect(report.engine.version).toMatch(/^\d+\.\d+\.\d+/);
+    // Run from this checkout: the commit is named.
+    expect(report.engine.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(typeof report.engine.dirty).toBe('boolean');
     expect(Number.isNaN(Date.parse(report.date))).toBe(false);
     expect(report.node).toBe(process.version);
     expect(report.adapter.name.length).toBeGreaterThan(0);
@@ -37,6 +43,10 @@ describe('mg3d bench', () => {
     expect(rows.map((r) => r.batch)).toEqual([1, 2]);
     for (const r of rows) {
       expect(r.stepMs).toBeGreaterThan(0);
+      expect(r.step.count).toBe(1);
+      expect(r.step.min).toBeLessThanOrEqual(r.step.median);
+      expect(r.step.median).toBeLessThanOrEqual(r.step.max);
+      expect(r.stepMs).toBe(r.step.median);
       expect(r.denoiseMsPerSample).toBeCloseTo((r.stepMs * 998) / r.batch, 6);
       expect(r.predictMsPerSample).toBeGreaterThan(0);
       expect(r.poolPeakBytes).toBeGreaterThan(v.weightsBytes);
@@ -46,15 +56,38 @@ describe('mg3d bench', () => {
       }
     }
     expect(v.decode).toEqual({ skipped: expect.stringMatching(/time budget/) });
+    // The descriptors run once whatever the budget: generate --measure's cost per sample.
+    expect(v.descriptors.shape).toEqual([64, 64, 64]);
+    expect(v.descriptors.ms.count).toBeGreaterThanOrEqual(1);
+    expect(v.descriptors.ms.min).toBeGreaterThan(0);
+    expect(v.descriptors.ms.min).toBeLessThanOrEqual(v.descriptors.ms.median);
+    expect(v.descriptors.ms.median).toBeLessThanOrEqual(v.descriptors.ms.max);
     expect(v.poolPeakBytes).toBeGreaterThanOrEqual(rows[1].poolPeakBytes);
 
     const text = lines.join('\n');
     expect(text).toContain('extrapolated to 998 steps from 1');
+    expect(text).toMatch(/batch +step ms +min +max +spread +step ms\/sample/);
+    // A narrow UNet with the full-width decoder: said in the header, the total's column and the notes.
+    expect(text).toContain('measured: a NARROW UNet (n_feat 8; the published models have 512');
+    expect(text).toContain('total s/sample (n_feat 8)');
+    expect(text).toContain('not its per-sample time');
     expect(text).toContain('decoder (batch 1): skipped: over the time budget');
+    expect(text).toMatch(/descriptors \(64x64x64\): \S+ s per sample \(min \S+, max \S+, \d runs?\)\n/);
     expect(text).toContain(`wrote ${json}`);
+
+    // A spread too wide to trust is flagged in its row and under the table.
+    rows[0].step = spreadOf([10, 10.5, 13]);
+    const flagged = formatBenchReport(report).join('\n');
+    expect(flagged).toMatch(/ 29% too wide /);
+    expect(flagged).toContain('warning: the step times of experimental batch 1 spread more than 20%: not to be trusted');
   });
 
-  it('counts FLOP as MODEL.md does', () => {
+  it('judges a spread by (max - min) / median', () => {
+    expect(spreadOf([10, 10.2, 10.1])).toEqual({ median: 10.1, min: 10, max: 10.2, count: 3, spread: expect.closeTo(0.0198, 4), tooWide: false });
+    expect(spreadOf([13, 10, 10.5]).tooWide).toBe(true);
+  });
+
+  it('counts FLOP layer by layer (src/perf/model-flops.ts)', () => {
     const gflop = (v: number) => Number((v / 1e9).toFixed(1));
     const { experimental, 'ch-2phase': ch } = PRESETS;
     expect(gflop(unetFlops(experimental.latentShape, 512, 3))).toBe(75.0);
@@ -65,19 +98,30 @@ describe('mg3d bench', () => {
 });
 
 describe('mg3d profile', () => {
-  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture', async () => {
+  it('times every kernel of a UNet step; the FLOP read off the kernels match the architecture, Winograd executes fewer', async () => {
     const rt = await createNodeRuntime();
     const lines: string[] = [];
     try {
-      await profileCommand(rt, { variant: 'ch', 'n-feat': '8', top: '5' }, { out: (l) => lines.push(l), warn: (l) => lines.push(l) }, () => {});
+      await profileCommand(rt, { variant: 'ch', 'n-feat': '8', top: '5', json: join(root, 'profile.json') }, { out: (l) => lines.push(l), warn: (l) => lines.push(l) }, () => {});
     } finally {
       rt.destroy();
     }
     const text = lines.join('\n');
     expect(text).toMatch(/timing: (GPU timestamps|no timestamp-query)/);
-    const flop = text.match(/FLOP: (\S+) G by the architecture \(MODEL.md's count\), (\S+) G read off the kernels/);
+    const flop = text.match(/FLOP: (\S+) G by the architecture \(counted layer by layer in src\/perf\/model-flops.ts\), (\S+) G read off the kernels/);
     expect(flop?.[1]).toBe(flop?.[2]);
+    const json = JSON.parse(readFileSync(join(root, 'profile.json'), 'utf8')) as ProfileReport;
+    expect(json).toMatchObject({ format: 'mg3d-profile', version: 1, settings: { variant: 'ch', nFeat: 8, precision: 'f32', batch: 1 } });
+    expect(json.engine.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(json.unet.title).toBe('ch UNet, n_feat 8 (published: 512) in f32, latent 4x8x8x4, batch 1');
+    expect(json.convPaths.length).toBeGreaterThan(0);
+    expect(json.unet.byOp.reduce((sum, g) => sum + (g.flops ?? 0), 0)).toBe(json.unet.modelFlops);
+    expect(text).toContain(`wrote ${join(root, 'profile.json')}`);
+    const executed = Number(text.match(/; (\S+) G executed/)?.[1]);
+    expect(executed).toBeGreaterThan(0);
+    expect(executed).toBeLessThan(Number(flop?.[1]));
     expect(text).toContain('conv3d 8->8 k3 s1 -> 8x8x4 (B=1)');
+    expect(text).toMatch(/conv3d 8->8 k3 s1 -> 8x8x4 \(B=1\) f32 +winograd +\S+ +\S+/);
     expect(text).toMatch(/GFLOP\/s +MB +GB\/s/);
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ConvPath } from '../../src/ops/conv-choice.js';
 import { conv3d, prepareConv3d } from '../../src/ops/conv3d.js';
+import { winogradConv3d } from '../../src/ops/conv-winograd.js';
 import { Graph, type DType } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
 import {
@@ -8,6 +10,7 @@ import {
   convErr,
   pickChannels,
   randomLayer,
+  asGpuAdapter,
   withBindingLimit,
   withoutSubgroups,
   type LayerCase as Case,
@@ -18,9 +21,10 @@ describe('conv3d', () => {
 
   /**
    * Runs one case on the GPU and compares `channels` (all by default) with the
-   * float64 reference; `direct` keeps 3x3x3 stride-1 pad-1 layers off Winograd.
+   * float64 reference; `path` forces a 3x3x3 stride-1 pad-1 layer onto one
+   * path instead of conv3d's choice.
    */
-  async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32', direct = false): Promise<number> {
+  async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32', path?: ConvPath): Promise<number> {
     const k = c.kernel;
     const { xShape, x, weight, bias } = randomLayer(c, seed, c.inChannels * k ** 3);
     const w = prepareConv3d(
@@ -29,9 +33,13 @@ describe('conv3d', () => {
       bias && { shape: [c.outChannels], data: bias },
       dtype,
     );
-    const out = await runOnce(runtime, (g) =>
-      conv3d(g, runtime.upload(x, xShape), direct ? { ...w, winograd: undefined } : w, { stride: c.stride, padding: c.padding }),
-    );
+    const out = await runOnce(runtime, (g) => {
+      const input = runtime.upload(x, xShape);
+      if (path !== 'winograd') return conv3d(g, input, path === 'direct' ? { ...w, winograd: undefined } : w, { stride: c.stride, padding: c.padding });
+      const y = g.tensor([c.batch, c.outChannels, ...c.size]);
+      winogradConv3d(g, input, w.winograd!, w.bias, c.inChannels, c.outChannels, y);
+      return y;
+    });
     runtime.release(w.weight, ...(w.bias ? [w.bias] : []), ...(w.winograd?.parts ?? []));
     const ref = conv3dRef({ xShape, x, weight, bias, outChannels: c.outChannels, kernel: k, stride: c.stride, padding: c.padding }, channels);
     return convErr(pickChannels(out, c.batch, c.outChannels, channels), ref.data);
@@ -59,7 +67,8 @@ describe('conv3d', () => {
           const c: Case = { batch: 1 + ((index + pair) % 3), inChannels, outChannels, size, kernel, stride, padding, bias: pair % 2 === 0 };
           expect(await check(c, (seed += 7)), JSON.stringify(c)).toBeLessThan(1e-5);
           if (kernel === 3 && stride === 1 && padding === 1) {
-            expect(await check(c, seed, undefined, rt(), 'f32', true), `direct ${JSON.stringify(c)}`).toBeLessThan(1e-5);
+            expect(await check(c, seed, undefined, rt(), 'f32', 'winograd'), `winograd ${JSON.stringify(c)}`).toBeLessThan(1e-5);
+            expect(await check(c, seed, undefined, rt(), 'f32', 'direct'), `direct ${JSON.stringify(c)}`).toBeLessThan(1e-5);
           }
         }
       }
@@ -68,8 +77,8 @@ describe('conv3d', () => {
 
   it('covers many output tiles and channel groups', async () => {
     const c: Case = { batch: 2, inChannels: 7, outChannels: 21, size: [9, 10, 13], kernel: 3, stride: 1, padding: 1, bias: true };
-    expect(await check(c, 5)).toBeLessThan(1e-5);
-    expect(await check(c, 5, undefined, rt(), 'f32', true)).toBeLessThan(1e-5);
+    expect(await check(c, 5, undefined, rt(), 'f32', 'winograd')).toBeLessThan(1e-5);
+    expect(await check(c, 5, undefined, rt(), 'f32', 'direct')).toBeLessThan(1e-5);
   });
 
   describe('published layer sizes (8 output channels checked over the full volume)', () => {
@@ -83,8 +92,11 @@ describe('conv3d', () => {
     for (const [name, c] of real) {
       it(name, async () => {
         const channels = [0, 1, 7, 8, 255, 256, 400, c.outChannels - 1];
-        expect(await check(c, 11, channels)).toBeLessThan(1e-5);
-        expect(await check(c, 11, channels, rt(), 'f32', true)).toBeLessThan(1e-5);
+        const winograd = await check(c, 11, channels, rt(), 'f32', 'winograd');
+        const direct = await check(c, 11, channels, rt(), 'f32', 'direct');
+        console.log(`${name}: error against float64, winograd ${winograd.toExponential(2)}, direct ${direct.toExponential(2)}`);
+        expect(winograd).toBeLessThan(1e-5);
+        expect(direct).toBeLessThan(1e-5);
       });
     }
   });
@@ -98,7 +110,7 @@ describe('conv3d', () => {
       for (const [size, padding] of shapes) {
         for (const batch of [1, 3]) {
           const c: Case = { batch, inChannels: 5, outChannels: 11, size, kernel: 3, stride: 1, padding, bias: true };
-          expect(await check(c, (seed += 7), undefined, runtime, 'f32', true), JSON.stringify(c)).toBeLessThan(1e-5);
+          expect(await check(c, (seed += 7), undefined, runtime, 'f32', 'direct'), JSON.stringify(c)).toBeLessThan(1e-5);
         }
       }
     }
@@ -109,7 +121,7 @@ describe('conv3d', () => {
     let seed = 900;
     for (const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [1, 1, 0], [3, 1, 0]]) {
       const c: Case = { batch: 2, inChannels: 5, outChannels: 17, size: [5, 7, 3], kernel, stride, padding, bias: kernel === 3 };
-      expect(await check(c, (seed += 7), undefined, plain, 'f32', true), JSON.stringify(c)).toBeLessThan(1e-5);
+      expect(await check(c, (seed += 7), undefined, plain, 'f32', 'direct'), JSON.stringify(c)).toBeLessThan(1e-5);
     }
   });
 
@@ -120,20 +132,20 @@ describe('conv3d', () => {
     for (const runtime of [rt(), withoutSubgroups(rt())]) {
       for (const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [1, 1, 0], [2, 1, 0]]) {
         const c: Case = { batch: 2, inChannels: 9, outChannels: 17, size: [5, 7, 6], kernel, stride, padding, bias: true };
-        const err = await check(c, (seed += 7), undefined, runtime, 'f16', true);
+        const err = await check(c, (seed += 7), undefined, runtime, 'f16', 'direct');
         expect(err, JSON.stringify(c)).toBeLessThan(1e-3);
         expect(err, JSON.stringify(c)).toBeGreaterThan(1e-5);
       }
     }
     const published: Case = { batch: 1, inChannels: 512, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true };
-    expect(await check(published, 1400, [0, 9, 511], rt(), 'f16', true)).toBeLessThan(1e-3);
+    expect(await check(published, 1400, [0, 9, 511], rt(), 'f16', 'direct')).toBeLessThan(1e-3);
   });
 
   it('runs a batch whose padded input exceeds one binding in chunks', async () => {
     // One padded sample (5 channels of 7x9x8 floats) fits 16 KiB, two do not.
     const small = withBindingLimit(rt(), 16384);
     const c: Case = { batch: 3, inChannels: 5, outChannels: 3, size: [5, 7, 3], kernel: 3, stride: 1, padding: 1, bias: true };
-    expect(await check(c, 77, undefined, small, 'f32', true)).toBeLessThan(1e-5);
+    expect(await check(c, 77, undefined, small, 'f32', 'direct')).toBeLessThan(1e-5);
   });
 
   // Winograd F(2x2x2, 3x3x3): every stride-1 pad-1 3x3x3 layer unless forced direct.
@@ -157,18 +169,27 @@ describe('conv3d', () => {
             padding: 1,
             bias: trial % 2 === 0,
           };
-          expect(await check(c, (seed += 7), undefined, runtime), JSON.stringify(c)).toBeLessThan(1e-5);
+          expect(await check(c, (seed += 7), undefined, runtime, 'f32', 'winograd'), JSON.stringify(c)).toBeLessThan(1e-5);
         }
       }
     });
 
-    it('GEMM blocks of 4 and of 8 rows, and rows past the last block', async () => {
+    it('GEMM blocks of 4 and of 8 rows, and rows past the last block, in the CPU and the GPU tiling', async () => {
       let seed = 3100;
-      // Tiles x batch: 1, 4, 5, 9 and 27 rows.
-      for (const [batch, size] of [[1, [1, 1, 1]], [1, [4, 3, 2]], [5, [2, 2, 2]], [1, [5, 6, 2]], [3, [6, 5, 1]]] as const) {
-        const c: Case = { batch, inChannels: 6, outChannels: 9, size: [...size], kernel: 3, stride: 1, padding: 1, bias: true };
-        expect(await check(c, (seed += 7)), JSON.stringify(c)).toBeLessThan(1e-5);
+      for (const runtime of [rt(), asGpuAdapter(rt()), withoutSubgroups(asGpuAdapter(rt()))]) {
+        // Tiles x batch: 1, 4, 5, 9 and 27 rows.
+        for (const [batch, size] of [[1, [1, 1, 1]], [1, [4, 3, 2]], [5, [2, 2, 2]], [1, [5, 6, 2]], [3, [6, 5, 1]]] as const) {
+          const c: Case = { batch, inChannels: 6, outChannels: 9, size: [...size], kernel: 3, stride: 1, padding: 1, bias: true };
+          expect(await check(c, (seed += 7), undefined, runtime, 'f32', 'winograd'), JSON.stringify(c)).toBeLessThan(1e-5);
+        }
       }
+      // The GPU tiling's 32 x 64 tiles and 16-value K stages, partly filled; f16 weights.
+      const gpu = asGpuAdapter(rt());
+      const wide: Case = { batch: 2, inChannels: 37, outChannels: 70, size: [7, 9, 6], kernel: 3, stride: 1, padding: 1, bias: true };
+      expect(await check(wide, 3150, undefined, gpu, 'f32', 'winograd')).toBeLessThan(1e-5);
+      const err = await check(wide, 3151, undefined, gpu, 'f16', 'winograd');
+      expect(err).toBeLessThan(1e-3);
+      expect(err).toBeGreaterThan(1e-5);
     });
 
     it('splits weights and batches that exceed one binding', async () => {
@@ -180,16 +201,16 @@ describe('conv3d', () => {
       expect(w.winograd!.parts.map((t) => t.shape[0])).toEqual([26, 26, 12]);
       rt().release(w.weight, ...w.winograd!.parts);
       const c: Case = { batch: 3, inChannels: 11, outChannels: 7, size: [2, 3, 2], kernel: 3, stride: 1, padding: 1, bias: true };
-      expect(await check(c, 3200, undefined, small)).toBeLessThan(1e-5);
+      expect(await check(c, 3200, undefined, small, 'f32', 'winograd')).toBeLessThan(1e-5);
     });
 
     it('stores transformed weights as f16 with f32 sums', async () => {
       const c: Case = { batch: 2, inChannels: 9, outChannels: 17, size: [5, 7, 6], kernel: 3, stride: 1, padding: 1, bias: true };
-      const err = await check(c, 3300, undefined, rt(), 'f16');
+      const err = await check(c, 3300, undefined, rt(), 'f16', 'winograd');
       expect(err).toBeLessThan(1e-3);
       expect(err).toBeGreaterThan(1e-5);
       const published: Case = { batch: 1, inChannels: 512, outChannels: 512, size: [8, 8, 4], kernel: 3, stride: 1, padding: 1, bias: true };
-      expect(await check(published, 3301, [0, 9, 511], rt(), 'f16')).toBeLessThan(1e-3);
+      expect(await check(published, 3301, [0, 9, 511], rt(), 'f16', 'winograd')).toBeLessThan(1e-3);
     });
   });
 

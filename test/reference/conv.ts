@@ -182,21 +182,34 @@ export function convErr(out: ArrayLike<number>, ref: ArrayLike<number>): number 
   return den > 0 ? Math.sqrt(num / den) : max;
 }
 
+/** The runtime with some of its device's properties replaced. */
+function withDevice(rt: Runtime, replaced: Partial<Record<keyof GPUDevice, unknown>>): Runtime {
+  const device = new Proxy(rt.device, {
+    get: (target, key) => {
+      if (Object.hasOwn(replaced, key)) return replaced[key as keyof GPUDevice];
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return new Proxy(rt, { get: (target, key) => (key === 'device' ? device : Reflect.get(target, key)) });
+}
+
 /**
  * The runtime as a device without subgroups would present it, so that the
  * core kernel falls back to its plain weight loader (browsers, small subgroups).
  */
 export function withoutSubgroups(rt: Runtime): Runtime {
-  const device = rt.device;
-  const features = new Set([...device.features].filter((f) => f !== 'subgroups'));
-  const plainDevice = new Proxy(device, {
-    get: (target, key) => {
-      if (key === 'features') return features;
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return new Proxy(rt, { get: (target, key) => (key === 'device' ? plainDevice : Reflect.get(target, key)) });
+  return withDevice(rt, { features: new Set([...rt.device.features].filter((f) => f !== 'subgroups')) });
+}
+
+/**
+ * The runtime as a GPU with 32-lane subgroups would present it, so that the
+ * kernels take their GPU tilings and workgroup sizes on a CPU adapter (the
+ * subgroup kernels stay correct: they only need subgroups of 8 or more).
+ */
+export function asGpuAdapter(rt: Runtime): Runtime {
+  const info = rt.device.adapterInfo;
+  return withDevice(rt, { adapterInfo: new Proxy(info, { get: (target, key) => (key === 'subgroupMaxSize' ? 32 : Reflect.get(target, key)) }) });
 }
 
 /** The runtime as a device whose bindings hold at most `bytes` would present it. */
