@@ -1,7 +1,8 @@
 import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
-import { SamplerPlan } from '../models/sampler.js';
+import { SamplerPlan, samplerRun } from '../models/sampler.js';
+import { samplerSettings, type SamplerSettings } from '../models/sampler-schedule.js';
 import { executedFlops, Graph, RecordedGraph, type MemoryPlan, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
@@ -25,6 +26,18 @@ export interface BenchSettings {
   descriptorRuns: number;
   batches: number[];
   timeBudgetSeconds: number;
+  /** Samplers whose per-sample latency is reported, each at its step count. */
+  samplers: SamplerSettings[];
+}
+
+/** Per-sample latency of one sampler at one batch: its steps at the measured step time. */
+export interface SamplerRow {
+  sampler: SamplerSettings['sampler'];
+  steps: number;
+  /** stepMs * steps / batch. */
+  denoiseMsPerSample: number;
+  /** denoise + decode + predict per sample; absent when the decoder was not measured. */
+  totalMsPerSample?: number;
 }
 
 export interface BatchRow {
@@ -41,6 +54,8 @@ export interface BatchRow {
   predictMsPerSample: number;
   /** denoise + decode + predict per sample; absent when the decoder was not measured. */
   totalMsPerSample?: number;
+  /** The same for each sampler of the settings. */
+  samplers: SamplerRow[];
   /** The step graph's intermediates as planned by liveness, and the most of them live at once. */
   stepMemory: PlannedMemory;
   /** The feature predictor's, at this batch. */
@@ -107,14 +122,18 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
       continue;
     }
     log(`${variant}: batch ${batch}`);
-    last = await benchBatch(rt, nets, batch, s.steps, flopPerSample);
+    last = await benchBatch(rt, nets, batch, s, flopPerSample);
     batches.push(last);
   }
 
   const rates = batches.flatMap((b) => ('stepMs' in b ? [b.gflopPerSecond] : []));
   const decode = await benchDecode(rt, nets, s.decoderRuns, budget, rates.length ? Math.max(...rates) : undefined, log);
   if ('ms' in decode) {
-    for (const b of batches) if ('stepMs' in b) b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+    for (const b of batches) {
+      if (!('stepMs' in b)) continue;
+      b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+      for (const r of b.samplers) r.totalMsPerSample = r.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+    }
   }
   log(`${variant}: descriptors`);
   const [, d, h, w] = preset.imageShape;
@@ -149,7 +168,7 @@ function executedFlopPerSample(rt: Runtime, nets: LoadedNetworks): number {
 
 /** Why the step at `batch` cannot run here (a tensor over the binding limit), from its plan: nothing is allocated. */
 function stepRefusal(rt: Runtime, nets: LoadedNetworks, batch: number): string | undefined {
-  const probe = new SamplerPlan(rt, nets.unet!, nets.schedule!, nets.config.latentShape, batch, { kind: 'philox', seed: 0 });
+  const probe = new SamplerPlan(rt, nets.unet!, nets.schedule!, nets.config.latentShape, batch, 'eps');
   const largest = probe.memoryPlan().largestTensorBytes;
   probe.dispose();
   const limit = rt.limits.maxStorageBufferBindingSize;
@@ -160,12 +179,14 @@ function plannedMemory(plan: MemoryPlan): PlannedMemory {
   return { plannedBytes: plan.plannedBytes, largestLiveBytes: plan.largestLiveBytes };
 }
 
-async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {
+async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, s: BenchSettings, unetFlopPerSample: number): Promise<BatchRow> {
+  const { steps } = s;
   const { config, unet, schedule, featurePredictor } = nets;
-  const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, { kind: 'philox', seed: 0 });
+  const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, 'eps');
   let predict: RecordedGraph<never, 'features'> | undefined;
   try {
-    plan.start(new Float32Array(batch * config.contextAttributes.length).fill(0.5), 0);
+    const context = new Float32Array(batch * config.contextAttributes.length).fill(0.5);
+    plan.start(samplerRun(schedule!, samplerSettings(schedule!.timesteps, {})), { context, sampleOffset: 0, seed: 0 });
     const step = spreadOf(await timeSamplerSteps(plan, steps));
     const stepMs = step.median;
     const fp = RecordedGraph.record(rt, {}, (g) => ({ features: featurePredictor!.build(g, plan.x) }));
@@ -178,6 +199,8 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, step
       gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,
+      // Every sampler's step is this graph but for its element-wise update (a latent's worth of values, next to a UNet evaluation).
+      samplers: s.samplers.map((m) => ({ sampler: m.sampler, steps: m.steps, denoiseMsPerSample: (stepMs * m.steps) / batch })),
       stepMemory: plannedMemory(plan.memoryPlan()),
       predictMemory: plannedMemory(fp.memoryPlan),
       poolPeakBytes: rt.memoryStats().peakBytes,
