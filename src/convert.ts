@@ -1,10 +1,20 @@
 import { UsageError } from './errors.js';
 import type { HostTensor } from './io/host-tensor.js';
 import { writeSafetensors } from './io/safetensors.js';
-import { vaeDownsampleFactor, type ModelConfig, type Shape4 } from './models/config.js';
-import { SCHEDULE_BUFFERS } from './models/sampler.js';
-import { UNet } from './models/unet.js';
-import { WeightSet } from './models/weights.js';
+import {
+  checkArchitecture,
+  featurePredictorLayers,
+  inferFeaturePredictorShape,
+  inferUnetShape,
+  inferVaeWidths,
+  UNET_DOWNSAMPLE,
+  UNET_GROUPS,
+  unetLayers,
+  vaeDownsampleFactor,
+  vaeLayers,
+} from './models/architecture.js';
+import type { ModelConfig, Shape4 } from './models/config.js';
+import type { WeightSet } from './models/weights.js';
 
 export interface CheckpointSet {
   vae?: WeightSet;
@@ -46,23 +56,19 @@ export function convertCheckpoints(ckpt: CheckpointSet, s: ConvertSettings): Con
   let contextSize: number | undefined;
 
   if (ckpt.vae) {
-    const w = ckpt.vae;
-    const first = w.get('decoder.convs.0.weight', [-1, -1, 1, 1, 1]);
-    latentChannels = first.shape[0];
-    maxChannels = first.shape[1];
-    w.get('encoder.conv_mu.weight', [latentChannels, latentChannels, 1, 1, 1]);
+    ({ latentChannels, maxChannels } = inferVaeWidths(ckpt.vae));
   }
   if (ckpt.ddpm) {
     const w = ckpt.ddpm;
-    const u = UNet.inferShape(w);
-    if (latentChannels !== undefined && u.latentChannels !== latentChannels) {
-      throw mismatch(w.file, 'nn_model.init_conv.conv1.0.weight', `takes ${u.latentChannels} latent channels, the VAE makes ${latentChannels}`);
+    const u = inferUnetShape(w);
+    if (latentChannels !== undefined && u.shape.latentChannels !== latentChannels) {
+      throw mismatch(w.file, 'nn_model.init_conv.conv1.0.weight', `takes ${u.shape.latentChannels} latent channels, the VAE makes ${latentChannels}`);
     }
-    latentChannels = u.latentChannels;
-    nFeat = u.nFeat;
-    contextSize = u.contextSize;
-    timesteps = w.get('oneover_sqrta', [-1]).shape[0];
-    for (const name of SCHEDULE_BUFFERS) w.get(name, [timesteps]);
+    latentChannels = u.shape.latentChannels;
+    nFeat = u.shape.nFeat;
+    contextSize = u.shape.contextSize;
+    timesteps = u.timesteps;
+    checkArchitecture(w, unetLayers(u.shape, timesteps));
   }
 
   const latentShape = s.latentShape;
@@ -71,6 +77,8 @@ export function convertCheckpoints(ckpt: CheckpointSet, s: ConvertSettings): Con
     throw new UsageError(`convert: --latent-shape has ${latentShape[0]} channels but the weights have ${latentChannels}`);
   }
   const firstLayerDownsample = s.firstLayerDownsample ?? false;
+  if (ckpt.vae) checkArchitecture(ckpt.vae, vaeLayers({ latentChannels: latentShape[0], maxChannels, firstLayerDownsample }));
+  if (ckpt.ddpm) checkUnetRuns(latentShape, nFeat, timesteps);
   const factor = vaeDownsampleFactor(firstLayerDownsample);
   const imageShape: Shape4 = s.imageShape ?? [1, latentShape[1] * factor, latentShape[2] * factor, latentShape[3] * factor];
   if (ckpt.vae && imageShape.slice(1).some((v, i) => v !== latentShape[i + 1] * factor)) {
@@ -84,9 +92,10 @@ export function convertCheckpoints(ckpt: CheckpointSet, s: ConvertSettings): Con
   let outputs: number | undefined;
   if (ckpt.fp) {
     const w = ckpt.fp;
-    const fc1 = w.get('fc1.weight', [-1, -1]);
-    if (fc1.shape[1] !== latentSize) throw mismatch(w.file, 'fc1.weight', `takes ${fc1.shape[1]} inputs, the latent [${latentShape}] has ${latentSize}`);
-    outputs = w.get('fc3.weight', [-1, -1]).shape[0];
+    const fp = inferFeaturePredictorShape(w);
+    if (fp.inputs !== latentSize) throw mismatch(w.file, 'fc1.weight', `takes ${fp.inputs} inputs, the latent [${latentShape}] has ${latentSize}`);
+    checkArchitecture(w, featurePredictorLayers(fp));
+    outputs = fp.outputs;
   }
   const attributes = s.attributes ?? Array.from({ length: outputs ?? contextSize ?? 0 }, (_, i) => `attribute_${i}`);
   if (outputs !== undefined && attributes.length !== outputs) {
@@ -130,4 +139,20 @@ export function convertCheckpoints(ckpt: CheckpointSet, s: ConvertSettings): Con
   };
   files.set('model.json', new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n'));
   return { config, files };
+}
+
+/**
+ * The shapes the engine's UNet kernels take: two 2x max-pools (and the
+ * transposed convs undoing them) need a latent a multiple of 4 along every
+ * axis, the GroupNorms n_feat channels in 8 groups, the sampler two steps.
+ */
+function checkUnetRuns(latentShape: Shape4, nFeat: number, timesteps: number): void {
+  const [, ...spatial] = latentShape;
+  if (spatial.some((n) => n % UNET_DOWNSAMPLE)) {
+    throw new UsageError(
+      `convert: the UNet needs a latent whose D, H and W are multiples of ${UNET_DOWNSAMPLE} (it pools twice by 2), got [${latentShape}]`,
+    );
+  }
+  if (nFeat % UNET_GROUPS) throw new UsageError(`convert: the UNet's width ${nFeat} is not a multiple of its ${UNET_GROUPS} GroupNorm groups`);
+  if (timesteps < 2) throw new UsageError(`convert: the DDPM schedule has ${timesteps} steps; sampling needs at least 2`);
 }

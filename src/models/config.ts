@@ -69,11 +69,6 @@ export function contextIndices(config: ModelConfig): number[] {
   });
 }
 
-/** The VAE's spatial reduction from volume to latent: 8 with a stride-1 first layer, else 16. */
-export function vaeDownsampleFactor(firstLayerDownsample: boolean): number {
-  return firstLayerDownsample ? 8 : 16;
-}
-
 /** Warnings for context values (context order) outside the ranges seen in training. */
 export function rangeWarnings(config: ModelConfig, context: readonly number[]): string[] {
   const ranges = config.attributeRanges ?? {};

@@ -3,7 +3,8 @@ import { MODEL_CONFIG_FILE } from '../io/model-files.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { Runtime } from '../runtime/index.js';
 import type { Precision } from './precision.js';
-import type { Schedule } from '../ops/ddpm.js';
+import type { TrainedSchedule } from './sampler-schedule.js';
+import { checkArchitecture, featurePredictorLayers, inferFeaturePredictorShape, inferUnetShape, unetLayers, vaeLayers } from './architecture.js';
 import { validateConfig, type ModelConfig } from './config.js';
 import { FeaturePredictor } from './feature-predictor.js';
 import { loadSchedule } from './sampler.js';
@@ -25,7 +26,7 @@ export interface LoadedNetworks {
   decoder?: VaeDecoder;
   featurePredictor?: FeaturePredictor;
   unet?: UNet;
-  schedule?: Schedule;
+  schedule?: TrainedSchedule;
 }
 
 export async function readModelConfig(read: FileSource): Promise<ModelConfig> {
@@ -52,29 +53,25 @@ export async function loadNetworks(rt: Runtime, read: FileSource, precision: Pre
   if (files.vae) {
     const w = await weightSet(read, files.vae);
     const shape = { latentChannels: config.latentShape[0], maxChannels: config.vaeMaxChannels, firstLayerDownsample: config.firstLayerDownsample };
+    checkArchitecture(w, vaeLayers(shape));
     out.decoder = VaeDecoder.load(rt, w, shape);
     out.encoder = VaeEncoder.load(rt, w, shape);
-    rejectUnused(w);
   }
   if (files.fp) {
     const w = await weightSet(read, files.fp);
+    checkArchitecture(w, featurePredictorLayers(inferFeaturePredictorShape(w)));
     out.featurePredictor = FeaturePredictor.load(rt, w, config.latentShape.reduce((a, b) => a * b, 1), config.attributes.length);
-    rejectUnused(w);
   }
   if (files.ddpm) {
     const w = await weightSet(read, files.ddpm);
+    const { shape, timesteps } = inferUnetShape(w);
+    checkArchitecture(w, unetLayers(shape, timesteps));
     out.unet = UNet.load(rt, w, precision);
-    out.schedule = loadSchedule(rt, w);
+    out.schedule = loadSchedule(w);
     if (out.unet.shape.contextSize !== config.contextAttributes.length) {
       throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);
     }
-    rejectUnused(w);
   }
   await rt.sync();
   return out;
-}
-
-function rejectUnused(w: WeightSet): void {
-  const extra = w.unused();
-  if (extra.length) throw new FormatError(w.file, `unexpected tensors for this architecture: ${extra.slice(0, 5).map(quote).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
 }

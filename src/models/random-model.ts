@@ -1,6 +1,7 @@
 import { convertCheckpoints, type CheckpointSet, type ConvertSettings } from '../convert.js';
 import type { HostTensor } from '../io/host-tensor.js';
-import { vaeDownsampleFactor, type ModelConfig } from './config.js';
+import { featurePredictorLayers, layerTensors, unetLayers, vaeDownsampleFactor, vaeLayers, type Layer, type TensorSpec } from './architecture.js';
+import type { ModelConfig } from './config.js';
 import { WeightSet } from './weights.js';
 
 /** Everything of a model.json that the weights' shapes depend on. */
@@ -9,110 +10,50 @@ export type RandomModelShape = Pick<
   'latentShape' | 'firstLayerDownsample' | 'vaeMaxChannels' | 'nFeat' | 'timesteps' | 'attributes' | 'contextAttributes'
 >;
 
+/** PyTorch's default init bound 1/sqrt(fan_in) of a layer's weight and bias; fan_in counts the kernel taps. */
+function initBound(l: Layer): number {
+  switch (l.kind) {
+    case 'conv':
+      return 1 / Math.sqrt(l.in * l.kernel ** 3);
+    // PyTorch computes a transposed conv's fan_in from weight dimension 1, its output channels.
+    case 'convTranspose':
+      return 1 / Math.sqrt(l.out * l.kernel ** 3);
+    case 'linear':
+      return 1 / Math.sqrt(l.in);
+    default:
+      return 0;
+  }
+}
+
 /**
- * State dicts in exactly the published layout, filled like PyTorch's default
- * init (uniform +-1/sqrt(fan_in), norms at weight 1 / bias 0), and the DDPM
- * schedule buffers as the reference computes them. For benchmarks and demos
- * that must run without downloading the real checkpoints.
+ * State dicts in exactly the published layout (src/models/architecture.ts),
+ * filled like PyTorch's default init (uniform +-1/sqrt(fan_in), norms at
+ * weight 1 / bias 0), and the DDPM schedule buffers as the reference computes
+ * them. For benchmarks and demos that must run without downloading the real
+ * checkpoints.
  */
 export function randomCheckpoints(s: RandomModelShape, seed = 1): { checkpoints: CheckpointSet; settings: ConvertSettings } {
   const r = uniformStream(seed);
-  const dict = new Map<string, HostTensor>();
-  const put = (name: string, shape: number[], fill: (n: number) => Float32Array) => {
-    dict.set(name, { shape, data: fill(shape.reduce((a, b) => a * b, 1)) });
-  };
-  const rand = (bound: number) => (n: number) => {
+  const schedule = ddpmSchedule(s.timesteps);
+  const fill = (t: TensorSpec): Float32Array => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    const { layer } = t;
+    if (layer.kind === 'buffer') return schedule[layer.name];
+    if (layer.kind === 'norm') return new Float32Array(n).fill(t.name.endsWith('.weight') ? 1 : 0);
+    const bound = initBound(layer);
     const a = new Float32Array(n);
     for (let i = 0; i < n; i++) a[i] = (2 * r() - 1) * bound;
     return a;
   };
-  const constant = (v: number) => (n: number) => new Float32Array(n).fill(v);
-  const conv = (name: string, o: number, i: number, k: number) => {
-    const bound = 1 / Math.sqrt(i * k ** 3);
-    put(`${name}.weight`, [o, i, k, k, k], rand(bound));
-    put(`${name}.bias`, [o], rand(bound));
-  };
-  const convT = (name: string, i: number, o: number, k: number) => {
-    const bound = 1 / Math.sqrt(o * k ** 3);
-    put(`${name}.weight`, [i, o, k, k, k], rand(bound));
-    put(`${name}.bias`, [o], rand(bound));
-  };
-  const norm = (name: string, c: number) => {
-    put(`${name}.weight`, [c], constant(1));
-    put(`${name}.bias`, [c], constant(0));
-  };
-  const lin = (name: string, o: number, i: number) => {
-    const bound = 1 / Math.sqrt(i);
-    put(`${name}.weight`, [o, i], rand(bound));
-    put(`${name}.bias`, [o], rand(bound));
-  };
-  const take = (file: string) => {
-    const w = new WeightSet(file, new Map(dict));
-    dict.clear();
-    return w;
-  };
+  const weights = (file: string, layers: Layer[]) =>
+    new WeightSet(file, new Map<string, HostTensor>(layers.flatMap(layerTensors).map((t) => [t.name, { shape: t.shape, data: fill(t) }])));
 
   const L = s.latentShape[0];
-  const resBlock = (p: string, c: number) => {
-    conv(`${p}.block.0`, c, c, 3);
-    norm(`${p}.block.1`, c);
-    conv(`${p}.block.3`, c, c, 3);
-    norm(`${p}.block.4`, c);
-  };
-  let inCh = 1;
-  let layer = 0;
-  for (const [out, k] of [[64, 3], [128, 3], [256, 3], [s.vaeMaxChannels, 3], [L, 1]]) {
-    conv(`encoder.conv_layers.${layer}`, out, inCh, k);
-    norm(`encoder.conv_layers.${layer + 1}`, out);
-    resBlock(`encoder.conv_layers.${layer + 2}`, out);
-    inCh = out;
-    layer += 3;
-  }
-  conv('encoder.conv_mu', L, L, 1);
-  conv('encoder.conv_logvar', L, L, 1);
-  const widths = [L, s.vaeMaxChannels, 256, 128, 64];
-  for (let i = 0; i < 4; i++) convT(`decoder.convs.${i}`, widths[i], widths[i + 1], i === 0 ? 1 : 3);
-  for (let i = 0; i < 4; i++) norm(`decoder.instnorms.${i}`, widths[i + 1]);
-  for (let i = 0; i < 4; i++) resBlock(`decoder.resblocks.${i}`, widths[i + 1]);
-  convT('decoder.final_conv', 64, 1, 3);
-  const vae = take('random vae');
-
+  const vae = weights('random vae', vaeLayers({ latentChannels: L, maxChannels: s.vaeMaxChannels, firstLayerDownsample: s.firstLayerDownsample }));
   const n = s.latentShape.reduce((a, b) => a * b, 1);
-  lin('fc1', n / 2, n);
-  lin('fc2', n / 4, n / 2);
-  lin('fc3', s.attributes.length, n / 4);
-  const fp = take('random fp');
-
-  for (const [name, data] of Object.entries(ddpmSchedule(s.timesteps))) dict.set(name, { shape: [s.timesteps], data });
-  const f = s.nFeat;
-  const K = s.contextAttributes.length;
-  const rcb = (p: string, i: number, o: number) => {
-    conv(`nn_model.${p}.conv1.0`, o, i, 3);
-    conv(`nn_model.${p}.conv2.0`, o, o, 3);
-  };
-  const embed = (p: string, i: number, o: number) => {
-    lin(`nn_model.${p}.model.0`, o, i);
-    lin(`nn_model.${p}.model.2`, o, o);
-  };
-  rcb('init_conv', L, f);
-  rcb('down1.model.0', f, f);
-  rcb('down2.model.0', f, 2 * f);
-  embed('timeembed1', 1, 2 * f);
-  embed('timeembed2', 1, f);
-  embed('contextembed1', K, 2 * f);
-  embed('contextembed2', K, f);
-  convT('nn_model.up0.0', 2 * f, 2 * f, 1);
-  norm('nn_model.up0.1', 2 * f);
-  convT('nn_model.up1.model.0', 4 * f, f, 2);
-  rcb('up1.model.1', f, f);
-  rcb('up1.model.2', f, f);
-  convT('nn_model.up2.model.0', 2 * f, f, 2);
-  rcb('up2.model.1', f, f);
-  rcb('up2.model.2', f, f);
-  conv('nn_model.out.0', f, 2 * f, 3);
-  norm('nn_model.out.1', f);
-  conv('nn_model.out.3', L, f, 3);
-  const ddpm = take('random ddpm');
+  const fp = weights('random fp', featurePredictorLayers({ inputs: n, hidden1: n / 2, hidden2: n / 4, outputs: s.attributes.length }));
+  const unetShape = { latentChannels: L, nFeat: s.nFeat, contextSize: s.contextAttributes.length };
+  const ddpm = weights('random ddpm', unetLayers(unetShape, s.timesteps));
 
   const factor = vaeDownsampleFactor(s.firstLayerDownsample);
   const [, d, h, w] = s.latentShape;

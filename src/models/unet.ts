@@ -8,10 +8,9 @@ import { maxPool3d } from '../ops/maxpool3d.js';
 import { groupNorm, type Affine } from '../ops/norm.js';
 import { unary } from '../ops/unary.js';
 import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
+import { inferUnetShape, UNET_DOWNSAMPLE, UNET_GROUPS as GROUPS, type UNetShape } from './architecture.js';
 import { loadAffine, loadConv3d, loadResidualConvBlock, residualConvBlock, type ResidualConvBlock } from './blocks.js';
 import type { WeightSet } from './weights.js';
-
-const GROUPS = 8;
 
 /** EmbedFC(i, o)(v) = Linear(o, o)(GELU(Linear(i, o)(v))). */
 interface EmbedFC {
@@ -26,12 +25,6 @@ function loadEmbed(rt: Runtime, w: WeightSet, prefix: string, inputs: number, ou
 
 function embed(g: Graph, v: Tensor, e: EmbedFC): Tensor {
   return linear(g, linear(g, v, e.fc0, Act.gelu), e.fc2);
-}
-
-export interface UNetShape {
-  latentChannels: number;
-  nFeat: number;
-  contextSize: number;
 }
 
 /** The conditional UNet (keys nn_model.*), predicting the noise in x at time t given context c. */
@@ -58,19 +51,12 @@ export class UNet {
     },
   ) {}
 
-  /** Widths are read from the tensors and must agree with each other. */
-  static inferShape(w: WeightSet): UNetShape {
-    const init = w.get('nn_model.init_conv.conv1.0.weight', [-1, -1, 3, 3, 3]);
-    const ctx = w.get('nn_model.contextembed1.model.0.weight', [-1, -1]);
-    return { nFeat: init.shape[0], latentChannels: init.shape[1], contextSize: ctx.shape[1] };
-  }
-
   /**
    * `dtype` f16 stores every conv's weights (and padded input) as f16 with f32
    * sums; norms, embeddings and everything between layers stay f32.
    */
   static load(rt: Runtime, w: WeightSet, dtype: DType = 'f32'): UNet {
-    const s = UNet.inferShape(w);
+    const s = inferUnetShape(w).shape;
     const { nFeat: n, latentChannels: C, contextSize: K } = s;
     const m = 'nn_model';
     const rcb = (prefix: string, i: number, o: number) => loadResidualConvBlock(rt, w, `${m}.${prefix}`, i, o, dtype);
@@ -101,7 +87,9 @@ export class UNet {
     const p = this.p;
     const b = x.shape[0];
     const [d, h, wd] = x.shape.slice(2);
-    if (d % 4 || h % 4 || wd % 4) throw new Error(`UNet: latent spatial size ${d}x${h}x${wd} must be divisible by 4`);
+    if ([d, h, wd].some((n) => n % UNET_DOWNSAMPLE)) {
+      throw new Error(`UNet: latent spatial size ${d}x${h}x${wd} must be divisible by ${UNET_DOWNSAMPLE}`);
+    }
     const x0 = residualConvBlock(g, x, p.init);
     const d1 = maxPool3d(g, residualConvBlock(g, x0, p.down1));
     const d2 = maxPool3d(g, residualConvBlock(g, d1, p.down2));

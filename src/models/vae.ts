@@ -4,24 +4,9 @@ import { convTranspose3d, prepareConvTranspose3d, type ConvTranspose3dWeights } 
 import { instanceNorm, type Affine } from '../ops/norm.js';
 import { unary } from '../ops/unary.js';
 import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import { vaeDecoderWidths, vaeEncoderStages, type VaeShape } from './architecture.js';
 import { loadAffine, loadConv3d, loadResBlock, resBlock, type ResBlock } from './blocks.js';
 import type { WeightSet } from './weights.js';
-
-export interface VaeShape {
-  latentChannels: number;
-  maxChannels: number;
-  firstLayerDownsample: boolean;
-}
-
-/** Encoder stage widths: (64, s0), (128, 2), (256, 2), (max, 2). */
-function encoderStages(s: VaeShape): { out: number; stride: number }[] {
-  return [
-    { out: 64, stride: s.firstLayerDownsample ? 1 : 2 },
-    { out: 128, stride: 2 },
-    { out: 256, stride: 2 },
-    { out: s.maxChannels, stride: 2 },
-  ];
-}
 
 interface EncoderStage {
   conv: Conv3dWeights;
@@ -42,9 +27,8 @@ export class VaeEncoder {
     const stages: EncoderStage[] = [];
     let inCh = 1;
     let layer = 0;
-    const widths = [...encoderStages(s), { out: s.latentChannels, stride: 1, kernel: 1 }];
-    for (const st of widths) {
-      const k = 'kernel' in st ? st.kernel : 3;
+    for (const st of vaeEncoderStages(s)) {
+      const k = st.kernel;
       const p = `encoder.conv_layers`;
       stages.push({
         conv: loadConv3d(rt, w, `${p}.${layer}`, [st.out, inCh, k, k, k]),
@@ -87,7 +71,7 @@ export class VaeDecoder {
   ) {}
 
   static load(rt: Runtime, w: WeightSet, s: VaeShape): VaeDecoder {
-    const widths = [s.latentChannels, s.maxChannels, 256, 128, 64];
+    const widths = vaeDecoderWidths(s);
     const stages: DecoderStage[] = [];
     for (let i = 0; i < 4; i++) {
       const [inCh, outCh] = [widths[i], widths[i + 1]];

@@ -3,8 +3,6 @@ import type { HostTensor } from '../io/host-tensor.js';
 
 /** Named tensors of one weight file, with errors that name the file and tensor. */
 export class WeightSet {
-  private readonly used = new Set<string>();
-
   constructor(
     readonly file: string,
     private readonly tensors: Map<string, HostTensor>,
@@ -21,12 +19,6 @@ export class WeightSet {
     if (shape && (shape.length !== t.shape.length || shape.some((s, i) => s !== -1 && s !== t.shape[i]))) {
       throw new FormatError(this.file, `tensor '${name}' has shape [${t.shape}], expected [${shape.map((s) => (s === -1 ? '*' : s))}]`);
     }
-    this.used.add(name);
     return t;
-  }
-
-  /** Names never read: a sign of a checkpoint from another architecture. */
-  unused(): string[] {
-    return this.names().filter((n) => !this.used.has(n));
   }
 }

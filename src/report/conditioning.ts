@@ -75,9 +75,9 @@ export function reportLines(report: ConditioningReport): string[] {
   const width = Math.max(9, ...report.attributes.map((a) => a.attribute.length));
   return [
     `conditioning over ${report.samples} samples (requested vs measured):`,
-    `  ${'attribute'.padEnd(width)}  ${'R^2'.padStart(7)}  ${'MAE'.padStart(9)}`,
+    `  ${'attribute'.padEnd(width)}  ${'R^2'.padStart(9)}  ${'MAE'.padStart(9)}`,
     ...report.attributes.map(
-      (a) => `  ${a.attribute.padEnd(width)}  ${(a.r2 === null ? 'n/a' : a.r2.toFixed(4)).padStart(7)}  ${a.meanAbsoluteError.toPrecision(4).padStart(9)}`,
+      (a) => `  ${a.attribute.padEnd(width)}  ${(a.r2 === null ? 'n/a' : a.r2.toFixed(4)).padStart(9)}  ${a.meanAbsoluteError.toPrecision(4).padStart(9)}`,
     ),
     ...(report.attributes.some((a) => a.r2 === null) ? ['  (n/a: every sample requested the same value, so R^2 is undefined)'] : []),
   ];

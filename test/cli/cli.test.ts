@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { randomCheckpoints, TINY_MODEL } from '../../src/models/random-model.js';
 import { writeTinyModel } from '../helpers/tiny-model.js';
+import { writeTorchCheckpoint } from '../io/torch-writer.js';
 import { runCli } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mg3d-cli-'));
@@ -70,4 +72,18 @@ describe('mg3d command line', () => {
     expect(r.stdout).toContain(`wrote ${join(out, 'fp.safetensors')} (1.3 KiB)\nwrote ${join(out, 'model.json')} (`);
     expect(r.stdout).not.toContain('(0.0 MiB)');
   });
+
+  it('refuses at convert time a latent shape the UNet cannot run, writing nothing', async () => {
+    const { ddpm } = randomCheckpoints({ ...TINY_MODEL, latentShape: [4, 4, 4, 4], timesteps: 4 }).checkpoints;
+    const ckpt = join(root, 'ddpm.pt');
+    writeFileSync(ckpt, writeTorchCheckpoint(new Map(ddpm!.names().map((n) => [n, ddpm!.get(n)]))));
+    const out = join(root, 'unrunnable');
+    const convert = (shape: string) => ['convert', '--ddpm', ckpt, '--latent-shape', shape, '--out', out];
+    await expectUsageError(convert('4,2,2,1'), /convert: the UNet needs a latent whose D, H and W are multiples of 4 \(it pools twice by 2\), got \[4,2,2,1\]/);
+    expect(existsSync(join(out, 'model.json'))).toBe(false);
+    await expectUsageError(convert('2,4,4,4'), /--latent-shape has 2 channels but the weights have 4/);
+    const r = await runCli(convert('4,8,8,4'));
+    expect(r.code).toBe(0);
+  });
 });
+

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readTorchCheckpoint } from '../../src/io/torch-checkpoint.js';
 import { MicroGen3D } from '../../src/microgen3d.js';
 import { ddpmSchedule, randomModelFiles, TINY_MODEL } from '../../src/models/random-model.js';
-import { SCHEDULE_BUFFERS } from '../../src/models/sampler.js';
+import { SCHEDULE_BUFFERS } from '../../src/models/architecture.js';
 import { useRuntime } from '../helpers/gpu.js';
 import { relErr } from '../helpers/numeric.js';
 

@@ -10,6 +10,7 @@
  * Volume (D, H, W) C-order = GraSPI (x, y, z); W (the last axis) is the electrode axis. H = 1 is
  * GraSPI's 2D mode (8-neighbourhood in the D-W plane, periodic only along D).
  */
+import { uniformStream } from '../../src/models/random-model.js';
 
 export interface GraspiRefOptions {
   periodic?: boolean;
@@ -369,17 +370,6 @@ class MinHeap {
   }
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A test morphology (D, H, W): uniform noise box-filtered `smoothing` times (3^3 mean), thresholded so
  * that about `fraction` is donor; blobs with winding paths rather than salt and pepper. With `mixed`,
@@ -393,7 +383,7 @@ export function randomMorphology(
   smoothing = 1,
 ): { data: Uint8Array; shape: [number, number, number] } {
   const [nd, nh, nw] = shape;
-  const r = rng(seed);
+  const r = uniformStream(seed);
   let field = Float64Array.from({ length: nd * nh * nw }, () => r());
   for (let pass = 0; pass < smoothing; pass++) {
     const next = new Float64Array(field.length);
