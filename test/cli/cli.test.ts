@@ -57,7 +57,7 @@ describe('mg3d command line', () => {
     const r = await runCli(['generate', '--model', model, '--context', '0.5,0.2,0.2', '--batch', '4', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`wrote 1 sample to ${out}\n`);
-    expect(r.stderr).toMatch(/^warning: --batch 4 is larger than --samples 1; denoising 1 at a time\nadapter: .+; batch 1; 1 sample to generate\n$/);
+    expect(r.stderr).toMatch(/^warning: --batch 4 is larger than --samples 1; denoising 1 at a time\nadapter: .+; batch 1; .+; 1 sample to generate\n$/);
     expect(r.stderr).not.toMatch(/Warning|artificially/);
   });
 
