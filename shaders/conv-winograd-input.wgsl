@@ -34,19 +34,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i >= p.total) { return; }
   let ch = i % p.channelSlots;
   let row = i / p.channelSlots;
-  let tile = p.firstRow + row;
-  let tw = tile % p.tilesW;
-  var rest = tile / p.tilesW;
-  let th = rest % p.tilesH;
-  rest /= p.tilesH;
-  let td = rest % p.tilesD;
-  let b = rest / p.tilesD;
+  let tile = winogradTile(p.firstRow + row, vec3u(p.tilesD, p.tilesH, p.tilesW));
+  let b = tile.sample;
   let live = ch < p.channels;
   let base = (b * p.channels + min(ch, p.channels - 1u)) * p.inD * p.inH * p.inW;
   // Patch origins; underflow wraps to huge values, so one compare per coordinate.
-  let z0 = 2u * td - 1u;
-  let y0 = 2u * th - 1u;
-  let x0 = 2u * tw - 1u;
+  let z0 = 2u * tile.d - 1u;
+  let y0 = 2u * tile.h - 1u;
+  let x0 = 2u * tile.w - 1u;
   let last = arrayLength(&x) - 1u;
 
   // Transformed along w then h, per patch plane along d: column jh of planes[jd].

@@ -51,22 +51,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   let vox = array(planes[0] + planes[1] + planes[2], planes[1] - planes[2] - planes[3]);
 
-  let tile = p.firstRow + row;
-  let tw = tile % p.tilesW;
-  var rest = tile / p.tilesW;
-  let th = rest % p.tilesH;
-  rest /= p.tilesH;
-  let td = rest % p.tilesD;
-  let b = rest / p.tilesD;
+  let tile = winogradTile(p.firstRow + row, vec3u(p.tilesD, p.tilesH, p.tilesW));
+  let b = tile.sample;
   var bo = 0.0;
   if (p.hasBias != 0u) { bo = bias[o]; }
   let base = (b * p.channels + o) * p.outD * p.outH * p.outW;
   for (var jd = 0u; jd < 2u; jd++) {
     for (var jh = 0u; jh < 2u; jh++) {
       for (var jw = 0u; jw < 2u; jw++) {
-        let z = 2u * td + jd;
-        let yy = 2u * th + jh;
-        let xx = 2u * tw + jw;
+        let z = 2u * tile.d + jd;
+        let yy = 2u * tile.h + jh;
+        let xx = 2u * tile.w + jw;
         if (z < p.outD && yy < p.outH && xx < p.outW) {
           y[base + (z * p.outH + yy) * p.outW + xx] = vox[jd][jh][jw] + bo;
         }

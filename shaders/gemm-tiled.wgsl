@@ -1,23 +1,10 @@
-// Batched GEMM for GPUs, the same product and layouts as shaders/gemm.wgsl:
+// Batched GEMM for GPUs, the same product and bindings as shaders/gemm.wgsl:
 // C[z] = A[z] B[z] for the matrices z of one dispatch. A workgroup of 64
 // lanes owns a 32-row x 64-column tile of C; per stage it stages 16 values
 // of K of A (32 x 16, stored transposed so that a lane reads 4 rows as one
 // vec4) and of B (16 x 64) in workgroup memory, each lane loading 2 vec4s of
 // A and 4 Quads of B, then every lane multiplies its 4 rows x 8 columns out of
 // the staged tiles. Tiles past the last row, column or K read zeros.
-
-struct Params {
-  rows: u32,
-  kQuads: u32,
-  colQuads: u32,
-  // Matrix index, within A and C, of the first matrix of this dispatch's B binding.
-  firstMatrix: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<vec4f>;
-@group(0) @binding(2) var<storage, read> b: array<Quad>;
-@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
 
 const TILE_ROWS = 32u;
 const TILE_COL_QUADS = 16u;

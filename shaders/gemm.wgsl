@@ -9,24 +9,10 @@
 // and 8 Quads of B, for 32 x ROWS multiply-adds. Lanes of a workgroup take
 // neighbouring column blocks, so their B loads are contiguous.
 // loadRows(lane, at, row0) gives quad `at` (matrix start + k) of rows row0 .. row0 + ROWS - 1.
-// Layouts: A [z][rows][kQuads] vec4, B [z - firstMatrix][4 kQuads][colQuads],
-// C [z][rows][colQuads] vec4; colQuads is even (whole 8-column blocks).
+// Layouts: shaders/gemm-bindings.wgsl; colQuads is even (whole 8-column blocks).
 
 override WG: u32 = 8u;
 override ROWS: u32 = 8u;
-
-struct Params {
-  rows: u32,
-  kQuads: u32,
-  colQuads: u32,
-  // Matrix index, within A and C, of the first matrix of this dispatch's B binding.
-  firstMatrix: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<vec4f>;
-@group(0) @binding(2) var<storage, read> b: array<Quad>;
-@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
 
 fn rowQuad(at: u32, row: u32) -> vec4f {
   return a[at + min(row, p.rows - 1u) * p.kQuads];

@@ -81,6 +81,9 @@ const COMMAND_OPTIONS = {
     seed: 'string',
     threshold: 'string',
     precision: 'string',
+    sampler: 'string',
+    steps: 'string',
+    eta: 'string',
     npy: 'boolean',
     measure: 'boolean',
     'no-measure': 'boolean',
@@ -90,7 +93,7 @@ const COMMAND_OPTIONS = {
   },
   check: { ...COMMON_OPTIONS, tolerance: 'string', cases: 'string', precision: 'string' },
   measure: { ...COMMON_OPTIONS, threshold: 'string', periodic: 'boolean', 'pixel-size': 'string', json: 'boolean' },
-  bench: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batches: 'string', steps: 'string', 'time-budget': 'string', json: 'string' },
+  bench: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batches: 'string', steps: 'string', samplers: 'string', 'time-budget': 'string', json: 'string' },
   profile: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batch: 'string', decoder: 'boolean', top: 'string', json: 'string' },
   report: {},
 } as const satisfies Record<string, FlagSpec>;
@@ -150,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'measure': {
       const flags = parse('measure', rest);
-      return withRuntime(flags, (rt) => measureCommand(rt, flags, out));
+      return withRuntime(flags, (rt) => measureCommand(rt, flags, out, status));
     }
     case 'bench': {
       const flags = parse('bench', rest);

@@ -6,6 +6,7 @@
 // output transform with the bias (shaders/conv-winograd-output.wgsl).
 import inputWgsl from '../../shaders/conv-winograd-input.wgsl';
 import outputWgsl from '../../shaders/conv-winograd-output.wgsl';
+import tileWgsl from '../../shaders/conv-winograd-tile.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
 import { declareKernel, grid } from '../kernel/kernel.js';
 import { wgslConstant } from '../kernel/wgsl-source.js';
@@ -15,7 +16,7 @@ import { batchedGemm, GEMM_COLUMN_BLOCK, GEMM_K_BLOCK } from './gemm.js';
 const kernels = {
   input: declareKernel({
     name: 'conv3d winograd input',
-    parts: [inputWgsl],
+    parts: [tileWgsl, inputWgsl],
     uniforms: {
       struct: 'Params',
       fields: {
@@ -29,7 +30,7 @@ const kernels = {
   }),
   output: declareKernel({
     name: 'conv3d winograd output',
-    parts: [outputWgsl],
+    parts: [tileWgsl, outputWgsl],
     uniforms: {
       struct: 'Params',
       fields: {

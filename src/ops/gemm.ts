@@ -2,11 +2,13 @@
 // f32, B in the conv storage type (f32, or packed f16), tiled by adapter:
 // register blocks on CPU adapters (shaders/gemm.wgsl), workgroup-memory tiles
 // on GPUs (shaders/gemm-tiled.wgsl).
+import gemmBindingsWgsl from '../../shaders/gemm-bindings.wgsl';
 import gemmWgsl from '../../shaders/gemm.wgsl';
 import gemmTiledWgsl from '../../shaders/gemm-tiled.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
 import { declareKernel } from '../kernel/kernel.js';
+import { wgslConstant } from '../kernel/wgsl-source.js';
 import type { DType, Graph, KernelWork, Tensor } from '../runtime/index.js';
 import { isCpuAdapter, laneVariant, QUADS, workgroupLanes, type LaneVariant } from './conv-core.js';
 
@@ -15,7 +17,7 @@ const ROW_LOADS = { plain: gemmRowsPlainWgsl, subgroup: gemmRowsSubgroupWgsl } a
 function declareGemm(dtype: DType, lanes: LaneVariant) {
   return declareKernel({
     name: `gemm ${dtype} ${lanes}`,
-    parts: [QUADS[dtype], gemmWgsl, ROW_LOADS[lanes]],
+    parts: [QUADS[dtype], gemmBindingsWgsl, gemmWgsl, ROW_LOADS[lanes]],
     uniforms: { struct: 'Params', fields: { rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32' } },
     storage: { a: 'read', b: 'read', c: 'read_write' },
     overrides: { WG: 'u32', ROWS: 'u32' },
@@ -30,7 +32,7 @@ const kernels = {
 function declareTiledGemm(dtype: DType) {
   return declareKernel({
     name: `gemm tiled ${dtype}`,
-    parts: [QUADS[dtype], gemmTiledWgsl],
+    parts: [QUADS[dtype], gemmBindingsWgsl, gemmTiledWgsl],
     uniforms: { struct: 'Params', fields: { rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32' } },
     storage: { a: 'read', b: 'read', c: 'read_write' },
   });
@@ -39,8 +41,8 @@ function declareTiledGemm(dtype: DType) {
 const tiledKernels = { f32: declareTiledGemm('f32'), f16: declareTiledGemm('f16') };
 
 /** The C tile of one workgroup of shaders/gemm-tiled.wgsl. */
-const TILE_ROWS = 32;
-const TILE_COLS = 64;
+const TILE_ROWS = wgslConstant(gemmTiledWgsl, 'TILE_ROWS');
+const TILE_COLS = 4 * wgslConstant(gemmTiledWgsl, 'TILE_COL_QUADS');
 
 /** Columns per invocation of shaders/gemm.wgsl: B and C rows are padded to a multiple of it. */
 export const GEMM_COLUMN_BLOCK = 8;
