@@ -130,7 +130,8 @@ function samplerTable(v: VariantResult): string[] {
   const measured = v.batches.flatMap((b) => ('stepMs' in b ? [b] : []));
   if (measured.length === 0) return [];
   const total = 'ms' in v.decode;
-  const header = ['sampler', 'steps', ...measured.flatMap((b) => [`batch ${b.batch} denoise s/sample`, ...(total ? [`total s/sample`] : [])])];
+  const totalHeader = v.nFeat === PUBLISHED.nFeat ? 'total s/sample' : `total s/sample (n_feat ${v.nFeat})`;
+  const header = ['sampler', 'steps', ...measured.flatMap((b) => [`batch ${b.batch} denoise s/sample`, ...(total ? [totalHeader] : [])])];
   const rows = measured[0]!.samplers.map((m, k) => [
     m.sampler,
     String(m.steps),
