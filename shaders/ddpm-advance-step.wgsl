@@ -2,5 +2,5 @@
 
 @compute @workgroup_size(1)
 fn main() {
-  state.i -= 1u;
+  state.step += 1u;
 }

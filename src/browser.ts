@@ -26,6 +26,8 @@ export { MicroGen3D, consecutiveGroups, threshold } from './microgen3d.js';
 export type { GenerateOptions, GenerateProgress, GeneratedSample } from './microgen3d.js';
 export type { ModelConfig } from './models/config.js';
 export type { Precision } from './models/precision.js';
+export { SAMPLERS, DEFAULT_STEPS } from './models/sampler-schedule.js';
+export type { SamplerName, SamplerSettings } from './models/sampler-schedule.js';
 export type { HostTensor } from './io/host-tensor.js';
 export type { ModelSource } from './sources.js';
 export { createBrowserRuntime } from './runtime/browser.js';

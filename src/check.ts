@@ -6,7 +6,8 @@ import { readTorchCheckpoint } from './io/torch-checkpoint.js';
 import type { Shape4 } from './models/config.js';
 import { loadNetworks, type LoadedNetworks } from './models/model.js';
 import type { Precision } from './models/precision.js';
-import { SamplerPlan } from './models/sampler.js';
+import { SamplerPlan, samplerRun } from './models/sampler.js';
+import { samplerSettings } from './models/sampler-schedule.js';
 import { WeightSet } from './models/weights.js';
 import { Graph, type Runtime, type Tensor } from './runtime/index.js';
 
@@ -165,12 +166,9 @@ async function checkSample(
   if (!unet || !schedule) throw new FormatError('cases.safetensors', "case 'sample' needs ddpm.pt, which the folder lacks");
   const xT = tensor('sample.x_T');
   const batch = xT.shape[0];
-  const plan = new SamplerPlan(rt, unet, schedule, xT.shape.slice(1), batch, {
-    kind: 'buffer',
-    noise: up('sample.noise'),
-    firstStep: schedule.timesteps - 2,
-  });
-  plan.start(tensor('sample.context').data, 0, xT.data);
+  const plan = new SamplerPlan(rt, unet, schedule, xT.shape.slice(1), batch, 'eps', { kind: 'buffer', noise: up('sample.noise') });
+  const ddpm = samplerRun(schedule, samplerSettings(schedule.timesteps, {}));
+  plan.start(ddpm, { context: tensor('sample.context').data, sampleOffset: 0, seed: 0, xT: xT.data });
   const marks = [...cases.keys()]
     .map((k) => /^sample\.x_after_step_(\d+)$/.exec(k))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -183,10 +181,11 @@ async function checkSample(
     onProgress(`sample: step ${done}/${total}`);
   };
   for (const i of marks) {
-    await plan.runUntil(i, progress);
+    // The DDPM step at index i is step n_T - 2 - i of the run.
+    await plan.runTo(schedule.timesteps - 1 - i, progress);
     compare(`sample.x_after_step_${i}`, await rt.download(plan.x));
   }
-  await plan.runUntil(1, progress);
+  await plan.runTo(undefined, progress);
   const z0 = await rt.download(plan.x);
   compare('sample.z0', z0);
   if (cases.has('sample.decoded') && nets.decoder) {

@@ -4,7 +4,8 @@ import type { HostTensor } from './io/host-tensor.js';
 import { contextIndices, rangeWarnings, type ModelConfig } from './models/config.js';
 import { loadNetworks, type FileSource, type LoadedNetworks } from './models/model.js';
 import type { Precision } from './models/precision.js';
-import { SamplerPlan } from './models/sampler.js';
+import { SamplerPlan, SamplerPlans, samplerRun, updateKind } from './models/sampler.js';
+import { samplerSettings, type SamplerName, type SamplerSettings } from './models/sampler-schedule.js';
 import { Stage } from './models/stage.js';
 import { adapterReport } from './perf/adapter.js';
 import type { Runtime } from './runtime/index.js';
@@ -19,6 +20,12 @@ export interface GenerateOptions {
   /** Samples denoised together (default 1). */
   batch?: number;
   seed?: number;
+  /** Denoising sampler (default 'ddpm', the reference loop; see README "Samplers"). */
+  sampler?: SamplerName;
+  /** Steps: ddpm always runs the trained n_T - 2; ddim defaults to 50, dpmpp-2m to 20. */
+  steps?: number;
+  /** DDIM only: 0 (default) deterministic, 1 the DDPM-like posterior noise. */
+  eta?: number;
   /** Thresholds for phases: one (two phases) or two ascending (three phases). Default [0.5]. */
   thresholds?: readonly number[];
   /**
@@ -63,7 +70,10 @@ const OUT_OF_RANGE_CONTEXT = 1e3;
 
 /** A loaded MicroGen3D model: the JS API over the engine. */
 export class MicroGen3D {
-  private readonly plans = new Map<number, SamplerPlan>();
+  private readonly plans = new SamplerPlans(
+    (batch, kind) => new SamplerPlan(this.runtime, this.nets.unet!, this.nets.schedule!, this.config.latentShape, batch, kind),
+  );
+  private generating = false;
   private readonly decoder?: Stage<'volume'>;
   private readonly predictor?: Stage<'features'>;
   private readonly encoder?: Stage<'mu' | 'logvar'>;
@@ -131,57 +141,72 @@ export class MicroGen3D {
     const thresholds = o.thresholds ?? [0.5];
     const measure = o.measure ?? measuresByDefault(this.runtime);
     if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`batch must be a positive integer, got ${batch}`);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`seed must be an integer in [0, 2^53), got ${seed}`);
+    const run = samplerRun(schedule, this.samplerSettings(o));
+    // Runs share the step graphs and their state buffers, so they cannot interleave.
+    if (this.generating) throw new UsageError('generate: this model is already generating; finish that run first or load the model again');
     const contextOf = (i: number) => this.contextVector(typeof o.context === 'function' ? o.context(i) : o.context);
     const K = this.config.contextAttributes.length;
     const latentShape = this.config.latentShape;
     const latentSize = prod(latentShape);
-    const stepsPerSample = schedule.timesteps - 2;
-    const progress: GenerateProgress = { stepsDone: 0, stepsTotal: indices.length * stepsPerSample, samplesDone: 0, samplesTotal: indices.length };
+    const progress: GenerateProgress = { stepsDone: 0, stepsTotal: indices.length * run.settings.steps, samplesDone: 0, samplesTotal: indices.length };
 
-    for (const group of consecutiveGroups(indices, batch)) {
-      const n = group.length;
-      const contexts = group.map(contextOf);
-      const plan = this.plan(n, seed);
-      const flat = new Float32Array(n * K);
-      contexts.forEach((c, b) => flat.set(c, b * K));
-      const t0 = performance.now();
-      plan.start(flat, group[0]);
-      await plan.runUntil(
-        1,
-        (steps) => {
-          progress.stepsDone += steps * n;
-          o.onProgress?.({ ...progress });
-        },
-        o.signal,
-      );
-      const latents = await this.runtime.download(plan.x);
-      this.assertFinite(latents, group, contexts, latentSize);
-      const t1 = performance.now();
-      const features = this.predictor ? (await this.predictor.runHost(latents, n)).features : new Float32Array(0);
-      const t2 = performance.now();
-      for (let b = 0; b < n; b++) {
-        o.signal?.throwIfAborted();
-        const td = performance.now();
-        const volume = await this.decodeOne(plan, b);
-        const decodeMs = performance.now() - td;
-        const phases = threshold(volume.data, thresholds);
-        const tm = performance.now();
-        const measured = measure ? await this.measure(phases, { phases: thresholds.length === 2 ? 3 : 2 }) : undefined;
-        const measureMs = measure ? performance.now() - tm : 0;
-        const A = this.config.attributes.length;
-        progress.samplesDone++;
-        yield {
-          index: group[b],
-          context: contexts[b],
-          latent: { shape: [...latentShape], data: latents.slice(b * latentSize, (b + 1) * latentSize) },
-          volume,
-          phases,
-          features: this.predictor ? Array.from(features.subarray(b * A, (b + 1) * A)) : [],
-          ...(measured && { measured }),
-          timings: { denoise: (t1 - t0) / n, decode: decodeMs, predict: (t2 - t1) / n, measure: measureMs },
-        };
+    this.generating = true;
+    try {
+      for (const group of consecutiveGroups(indices, batch)) {
+        const n = group.length;
+        const contexts = group.map(contextOf);
+        const plan = this.plans.get(n, updateKind(run.settings.sampler));
+        const flat = new Float32Array(n * K);
+        contexts.forEach((c, b) => flat.set(c, b * K));
+        const t0 = performance.now();
+        plan.start(run, { context: flat, sampleOffset: group[0], seed });
+        await plan.runTo(
+          undefined,
+          (steps) => {
+            progress.stepsDone += steps * n;
+            o.onProgress?.({ ...progress });
+          },
+          o.signal,
+        );
+        const latents = await this.runtime.download(plan.x);
+        this.assertFinite(latents, group, contexts, latentSize);
+        const t1 = performance.now();
+        const features = this.predictor ? (await this.predictor.runHost(latents, n)).features : new Float32Array(0);
+        const t2 = performance.now();
+        for (let b = 0; b < n; b++) {
+          o.signal?.throwIfAborted();
+          const td = performance.now();
+          const volume = await this.decodeOne(plan, b);
+          const decodeMs = performance.now() - td;
+          const phases = threshold(volume.data, thresholds);
+          const tm = performance.now();
+          const measured = measure ? await this.measure(phases, { phases: thresholds.length === 2 ? 3 : 2 }) : undefined;
+          const measureMs = measure ? performance.now() - tm : 0;
+          const A = this.config.attributes.length;
+          progress.samplesDone++;
+          yield {
+            index: group[b],
+            context: contexts[b],
+            latent: { shape: [...latentShape], data: latents.slice(b * latentSize, (b + 1) * latentSize) },
+            volume,
+            phases,
+            features: this.predictor ? Array.from(features.subarray(b * A, (b + 1) * A)) : [],
+            ...(measured && { measured }),
+            timings: { denoise: (t1 - t0) / n, decode: decodeMs, predict: (t2 - t1) / n, measure: measureMs },
+          };
+        }
       }
+    } finally {
+      this.generating = false;
     }
+  }
+
+  /** Checks and completes a sampler choice for this model (ddpm unless asked otherwise). */
+  samplerSettings(o: { sampler?: string; steps?: number; eta?: number }): SamplerSettings {
+    const { schedule } = this.nets;
+    if (!schedule) throw new UsageError('this model folder has no ddpm weights');
+    return samplerSettings(schedule.timesteps, o);
   }
 
   /** Later stages launder NaN (ReLU, clamps), so a broken latent must be caught here. */
@@ -207,7 +232,7 @@ export class MicroGen3D {
   autoBatch(max: number, budgetBytes = 2 ** 31): number {
     const { unet, schedule } = this.nets;
     if (!unet || !schedule) throw new UsageError('this model folder has no ddpm weights');
-    const probe = new SamplerPlan(this.runtime, unet, schedule, this.config.latentShape, 1, { kind: 'philox', seed: 0 });
+    const probe = new SamplerPlan(this.runtime, unet, schedule, this.config.latentShape, 1, 'eps');
     const { totalBytes, largestBytes } = probe.footprint();
     probe.release();
     const byBudget = Math.floor(budgetBytes / totalBytes);
@@ -255,22 +280,11 @@ export class MicroGen3D {
   }
 
   dispose(): void {
-    for (const p of this.plans.values()) p.release();
-    this.plans.clear();
+    this.plans.release();
     this.decoder?.release();
     this.predictor?.release();
     this.encoder?.release();
     if (this.ownsRuntime) this.runtime.destroy();
-  }
-
-  private plan(batch: number, seed: number): SamplerPlan {
-    const key = batch * 2 ** 32 + seed;
-    let plan = this.plans.get(key);
-    if (!plan) {
-      plan = new SamplerPlan(this.runtime, this.nets.unet!, this.nets.schedule!, this.config.latentShape, batch, { kind: 'philox', seed });
-      this.plans.set(key, plan);
-    }
-    return plan;
   }
 
   private async decodeOne(plan: SamplerPlan, b: number): Promise<HostTensor> {

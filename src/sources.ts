@@ -1,4 +1,5 @@
-import { FormatError } from './errors.js';
+import { FormatError, quote } from './errors.js';
+import { concatBytes } from './io/concat-bytes.js';
 import { checkModelFileSize, modelFileLimit } from './io/model-files.js';
 import type { FileSource } from './models/model.js';
 
@@ -25,7 +26,7 @@ export function fileSource(source: ModelSource, fetchFn: typeof fetch = fetch): 
     const url = urlOf(name);
     if (!url) throw new FormatError(name, 'no URL given for this model file');
     const res = await fetchFn(url);
-    if (!res.ok) throw new FormatError(url, `HTTP ${res.status} ${res.statusText}`);
+    if (!res.ok) throw new FormatError(url, `HTTP ${res.status} ${quote(res.statusText)}`);
     return readBody(res, name, url);
   };
 }
@@ -41,7 +42,7 @@ async function readBody(res: Response, name: string, url: string): Promise<Uint8
   const reader = res.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return concatBytes(chunks);
     size += value.length;
     if (size > limit) {
       await reader.cancel();
@@ -49,11 +50,4 @@ async function readBody(res: Response, name: string, url: string): Promise<Uint8
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }

@@ -4,7 +4,17 @@
  * check the engine against a parity fixture. Query parameters run things on
  * load: ?model=URL, ?fixture=URL (with &cases=unet,decoder).
  */
-import { createBrowserRuntime, loadModel, randomModelFiles, type MicroGen3D, type ModelSource, type Precision, type Runtime } from '../src/browser.js';
+import {
+  createBrowserRuntime,
+  loadModel,
+  randomModelFiles,
+  type MicroGen3D,
+  type ModelSource,
+  type Precision,
+  type Runtime,
+  type SamplerName,
+  type SamplerSettings,
+} from '../src/browser.js';
 import { CheckPanel } from './check-panel.js';
 import { contextSliders } from './context-sliders.js';
 import { byId, errorText, setStatus } from './dom.js';
@@ -22,6 +32,8 @@ const generateButton = byId('generate', HTMLButtonElement);
 const cancelButton = byId('cancel', HTMLButtonElement);
 const progressBar = byId('progress', HTMLProgressElement);
 const precisionSelect = byId('precision', HTMLSelectElement);
+const samplerSelect = byId('sampler', HTMLSelectElement);
+const stepsInput = byId('steps', HTMLInputElement);
 /** Loading another model while one generates would free buffers the generation still uses. */
 const modelControls = [
   byId('model-files', HTMLInputElement),
@@ -95,7 +107,9 @@ class DemoPage {
         `UNet width ${c.nFeat} in ${precision}, ${c.timesteps} timesteps; weights: ${parts} (loaded in ${Math.round(performance.now() - started)} ms)`,
     );
     this.readContext = contextSliders(byId('context-sliders', HTMLElement), c.contextAttributes);
-    this.view.reset(this.model);
+    // Until a run says otherwise, the reference loop's steps.
+    this.view.reset(this.model, c.timesteps - 2);
+    this.showSteps();
     const canGenerate = Boolean(c.files.ddpm && c.files.vae);
     generateButton.disabled = !canGenerate;
     if (canGenerate) setStatus(generateStatus, 'idle', '');
@@ -107,13 +121,21 @@ class DemoPage {
     if (!model) return;
     const samples = Math.max(1, Math.floor(Number(byId('samples', HTMLInputElement).value) || 1));
     const seed = Math.max(0, Math.floor(Number(byId('seed', HTMLInputElement).value) || 0));
+    const sampler = samplerSelect.value as SamplerName;
+    let settings: SamplerSettings;
+    try {
+      settings = model.samplerSettings({ sampler, steps: sampler === 'ddpm' || stepsInput.value === '' ? undefined : Number(stepsInput.value) });
+    } catch (error) {
+      setStatus(generateStatus, 'error', errorText(error));
+      return;
+    }
     const abort = new AbortController();
     this.abort = abort;
     generateButton.disabled = true;
     cancelButton.disabled = false;
     for (const control of modelControls) control.disabled = true;
     progressBar.value = 0;
-    this.view.reset(model);
+    this.view.reset(model, settings.steps);
     const started = performance.now();
     let last = { time: started, steps: 0 };
     setStatus(generateStatus, 'running', 'Compiling kernels and starting…');
@@ -123,6 +145,7 @@ class DemoPage {
         context: this.readContext(),
         samples,
         seed,
+        ...settings,
         thresholds,
         // The demo's point is to compare requested with measured, whatever the adapter's default.
         measure: true,
@@ -149,6 +172,14 @@ class DemoPage {
     }
   }
 
+  /** The steps field shows the sampler's default for the loaded model; DDPM's steps are fixed. */
+  private showSteps(): void {
+    const sampler = samplerSelect.value as SamplerName;
+    stepsInput.disabled = sampler === 'ddpm';
+    if (sampler === 'ddpm') stepsInput.value = '';
+    stepsInput.placeholder = this.model?.config.files.ddpm ? String(this.model.samplerSettings({ sampler }).steps) : '';
+  }
+
   private wire(): void {
     const modelFiles = byId('model-files', HTMLInputElement);
     const fixtureFiles = byId('fixture-files', HTMLInputElement);
@@ -156,6 +187,7 @@ class DemoPage {
     byId('model-url-load', HTMLButtonElement).addEventListener('click', () => void this.loadUrl(byId('model-url', HTMLInputElement).value));
     byId('random-model', HTMLButtonElement).addEventListener('click', () => void this.load(randomModelFiles(), 'random tiny model (random weights)'));
     generateButton.addEventListener('click', () => void this.generate());
+    samplerSelect.addEventListener('change', () => this.showSteps());
     cancelButton.addEventListener('click', () => this.abort?.abort());
     fixtureFiles.addEventListener('change', () => void this.check.run(pickedFileReader(filesByName(fixtureFiles.files)), 'picked fixture folder'));
     byId('fixture-run', HTMLButtonElement).addEventListener('click', () => this.checkUrl(byId('fixture-url', HTMLInputElement).value));

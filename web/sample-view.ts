@@ -9,6 +9,8 @@ type Shape3 = [number, number, number];
 export class SampleView {
   private samples: GeneratedSample[] = [];
   private model: MicroGen3D | undefined;
+  /** Denoising steps of the run shown, for the per-step time. */
+  private steps = 1;
   /** Phase thresholds of the view; generation uses them too, so its measurement fits the phases shown. */
   thresholds = [0.5];
   private phases: Uint8Array = new Uint8Array(0);
@@ -27,8 +29,9 @@ export class SampleView {
     byId('download-phases', HTMLButtonElement).addEventListener('click', () => this.download('phases'));
   }
 
-  reset(model: MicroGen3D): void {
+  reset(model: MicroGen3D, steps: number): void {
     this.model = model;
+    this.steps = steps;
     this.samples = [];
     this.measured.clear();
     this.select.replaceChildren();
@@ -141,7 +144,7 @@ export class SampleView {
   }
 
   private fillTimings(sample: GeneratedSample): void {
-    const steps = this.config!.timesteps - 2;
+    const steps = this.steps;
     const { denoise, decode, predict, measure } = sample.timings;
     byId('timings', HTMLTableElement).tBodies[0]!.replaceChildren(
       tableRow([`denoise (${steps} steps)`, round(denoise)], true),

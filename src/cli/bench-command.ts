@@ -9,17 +9,20 @@ import { engineProvenance } from '../perf/provenance.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/node-files.js';
 import type { Runtime } from '../runtime/index.js';
-import { parseIntList, parseNumber, parsePrecision } from './args.js';
+import { parseIntList, parseNumber, parsePrecision, splitList } from './args.js';
+import { DEFAULT_STEPS, SAMPLERS, samplerSettings, type SamplerSettings } from '../models/sampler-schedule.js';
 
 /**
  * Options not given take these. A full-width step takes seconds on a CPU
  * adapter, so there the UNet is narrower and the time budget short, which
  * keeps `npm start` to a few minutes.
  */
-const DEFAULTS: Record<BenchReport['settings']['defaults'], Omit<BenchSettings, 'precision'>> = {
+const DEFAULTS: Record<BenchReport['settings']['defaults'], Omit<BenchSettings, 'precision' | 'samplers'>> = {
   gpu: { nFeat: PUBLISHED.nFeat, steps: 5, decoderRuns: 3, descriptorRuns: 5, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 600 },
   'cpu-adapter': { nFeat: 64, steps: 5, decoderRuns: 1, descriptorRuns: 3, batches: [1, 2, 4, 8, 16, 32], timeBudgetSeconds: 90 },
 };
+/** Each sampler at its default steps. */
+const DEFAULT_SAMPLERS = SAMPLERS.join(',');
 const { gpu, 'cpu-adapter': cpu } = DEFAULTS;
 
 export const BENCH_HELP = `mg3d bench [options]
@@ -41,6 +44,8 @@ full-width VAE decoder, so the totals are not the published model's.
   --steps K         timed steps per batch after 1 warm-up step (default ${gpu.steps}): their
                     median, min and max are printed, and a spread too wide to trust is
                     flagged; per-sample denoising is extrapolated to ${STEPS_PER_SAMPLE} steps from the median
+  --samplers S,..   samplers to report per-sample latency for, each NAME or NAME:STEPS
+                    (default ${DEFAULT_SAMPLERS}: ddpm ${STEPS_PER_SAMPLE}, ddim ${DEFAULT_STEPS.ddim}, dpmpp-2m ${DEFAULT_STEPS['dpmpp-2m']} steps)
   --time-budget S   seconds of measuring per variant: a batch or the decoder estimated
                     to end past it is skipped and marked so (default ${gpu.timeBudgetSeconds} [${cpu.timeBudgetSeconds}])
   --json FILE       results file, with the engine version and git commit
@@ -52,6 +57,7 @@ export interface BenchFlags {
   precision?: string;
   batches?: string;
   steps?: string;
+  samplers?: string;
   'time-budget'?: string;
   json?: string;
 }
@@ -63,7 +69,20 @@ function parseVariants(value = 'all'): BenchVariant[] {
   throw new UsageError(`--variant wants ${all.join(', ')} or all, got '${value}'`);
 }
 
-function parseSettings(f: BenchFlags, d: Omit<BenchSettings, 'precision'>): BenchSettings {
+/** "ddpm,ddim:50,..." -> checked sampler settings at the published n_T. */
+function parseSamplers(value = DEFAULT_SAMPLERS): SamplerSettings[] {
+  return splitList('samplers', value).map((item) => {
+    const [sampler, steps, extra] = item.split(':');
+    if (extra !== undefined) throw new UsageError(`--samplers wants NAME or NAME:STEPS items, got '${item}'`);
+    try {
+      return samplerSettings(PUBLISHED.timesteps, { sampler, steps: steps === undefined ? undefined : parseNumber('samplers', steps, { min: 1, integer: true }) });
+    } catch (e) {
+      throw e instanceof UsageError ? new UsageError(`--samplers ${item}: ${e.message}`) : e;
+    }
+  });
+}
+
+function parseSettings(f: BenchFlags, d: Omit<BenchSettings, 'precision' | 'samplers'>): BenchSettings {
   const steps = f.steps === undefined ? d.steps : parseNumber('steps', f.steps, { min: 1, integer: true });
   if (steps + 1 > STEPS_PER_SAMPLE) throw new UsageError(`--steps: at most ${STEPS_PER_SAMPLE - 1} (one more runs as warm-up)`);
   return {
@@ -73,6 +92,7 @@ function parseSettings(f: BenchFlags, d: Omit<BenchSettings, 'precision'>): Benc
     batches: f.batches === undefined ? d.batches : [...new Set(parseIntList('batches', f.batches))].sort((a, b) => a - b),
     steps,
     decoderRuns: d.decoderRuns,
+    samplers: parseSamplers(f.samplers),
     descriptorRuns: d.descriptorRuns,
     timeBudgetSeconds: f['time-budget'] === undefined ? d.timeBudgetSeconds : parseNumber('time-budget', f['time-budget'], { min: 0 }),
   };

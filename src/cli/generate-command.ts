@@ -6,6 +6,7 @@ import { readFileBytes, readModelFile, writeFileAtomic } from '../io/node-files.
 import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { measuresByDefault, MicroGen3D } from '../microgen3d.js';
+import type { SamplerSettings } from '../models/sampler-schedule.js';
 import { conditioningReport, reportLines } from '../report/conditioning.js';
 import { writeConditioningReport } from '../report/run-folder.js';
 import type { Runtime } from '../runtime/index.js';
@@ -33,6 +34,10 @@ Generates microstructures conditioned on target descriptors.
   --threshold T[,T2] phase threshold(s) (default 0.5; two for three phases)
   --precision P      f32 (default) or f16: the UNet's convolutions store weights and inputs
                      as f16 with f32 sums (half the memory; ~1e-3 relative per step)
+  --sampler S        ddpm (default: the reference loop, n_T - 2 = 998 steps), ddim or
+                     dpmpp-2m (DPM-Solver++(2M)); see README "Samplers" for the schedules
+  --steps N          denoising steps of ddim (default 50) or dpmpp-2m (default 20), 1 .. n_T - 2
+  --eta E            ddim only: 0 (default) deterministic, up to 1 (DDPM-like noise)
   --measure          measure every sample's GraSPI descriptors into the
                      measured_* columns of outputs_predicted.csv and run.json, and end a
                      run of several samples with the conditioning report (mg3d help report).
@@ -60,6 +65,9 @@ export interface GenerateFlags {
   seed?: string;
   threshold?: string;
   precision?: string;
+  sampler?: string;
+  steps?: string;
+  eta?: string;
   npy?: boolean;
   measure?: boolean;
   'no-measure'?: boolean;
@@ -104,7 +112,7 @@ async function readVolume(path: string, imageShape: readonly number[]): Promise<
 /** Seeds key a 2 x 32-bit Philox counter through float64 arithmetic: integers up to 2^53 - 1. */
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
-function parseSettings(f: GenerateFlags, warn: (line: string) => void): { settings: Omit<RunSettings, 'context' | 'measure'>; measure: boolean | undefined; batch: number | 'auto' } {
+function parseSettings(f: GenerateFlags, warn: (line: string) => void): { settings: Omit<RunSettings, 'context' | 'measure' | 'sampler'>; measure: boolean | undefined; batch: number | 'auto' } {
   const samples = f.samples === undefined ? 1 : parseNumber('samples', f.samples, { min: 1, integer: true });
   const seed = f.seed === undefined ? 0 : parseNumber('seed', f.seed, { min: 0, max: MAX_SEED, integer: true });
   let batch: number | 'auto' = f.batch === undefined ? 1 : f.batch === 'auto' ? 'auto' : parseNumber('batch', f.batch, { min: 1, integer: true });
@@ -122,7 +130,7 @@ function parseSettings(f: GenerateFlags, warn: (line: string) => void): { settin
 /** A generate run whose flags are checked and whose output folder is created and locked; the model is not loaded yet. */
 export interface GenerateJob {
   flags: GenerateFlags & { model: string; out: string };
-  base: Omit<RunSettings, 'context' | 'measure'>;
+  base: Omit<RunSettings, 'context' | 'measure' | 'sampler'>;
   /** --measure / --no-measure; undefined: the adapter's default (measuresByDefault). */
   measure: boolean | undefined;
   batch: number | 'auto';
@@ -190,7 +198,12 @@ export async function runGenerate(rt: Runtime, job: GenerateJob, io: CommandIo, 
       warnings = model.contextWarnings(values);
     }
     for (const w of warnings) warn(`warning: ${w}`);
-    const settings: RunSettings = { ...base, context, measure: job.measure ?? measuresByDefault(rt) };
+    const sampler = model.samplerSettings({
+      sampler: f.sampler,
+      steps: f.steps === undefined ? undefined : parseNumber('steps', f.steps, { min: 1, integer: true }),
+      eta: f.eta === undefined ? undefined : parseNumber('eta', f.eta, { min: 0 }),
+    });
+    const settings: RunSettings = { ...base, context, measure: job.measure ?? measuresByDefault(rt), sampler };
     const modelId = { dir: resolve(f.model), hash: reader.digest(), variant: config.variant };
 
     const writer = await RunWriter.open(f.out, { model: modelId, settings, shard, adapter: rt.adapterName, resume: Boolean(f.resume) }, config, warn);
@@ -200,7 +213,7 @@ export async function runGenerate(rt: Runtime, job: GenerateJob, io: CommandIo, 
     writer.setPlan(batch, performance.now() - t0);
     const part = shard.count > 1 ? ` of shard ${shardLabel(shard)}` : '';
     if (done.size) warn(`resuming: ${done.size} of ${plural(shardIndices(settings.samples, shard).length, 'sample')}${part} already done`);
-    warn(`adapter: ${rt.adapterName}; batch ${batch}; ${plural(todo.length, 'sample')}${part} to generate`);
+    warn(`adapter: ${rt.adapterName}; batch ${batch}; ${describeSampler(sampler)}; ${plural(todo.length, 'sample')}${part} to generate`);
 
     const progress = new ProgressLine();
     let written = 0;
@@ -210,6 +223,7 @@ export async function runGenerate(rt: Runtime, job: GenerateJob, io: CommandIo, 
         indices: todo,
         batch,
         seed: settings.seed,
+        ...sampler,
         thresholds: settings.thresholds,
         measure: settings.measure,
         signal,
@@ -253,4 +267,8 @@ export async function runGenerate(rt: Runtime, job: GenerateJob, io: CommandIo, 
   } finally {
     model.dispose();
   }
+}
+
+function describeSampler(s: SamplerSettings): string {
+  return `sampler ${s.sampler}, ${s.steps} steps${s.sampler === 'ddim' ? ` (eta ${s.eta})` : ''}`;
 }

@@ -23,8 +23,12 @@ const HELP = `mg3d: MicroGen3D on WebGPU
   mg3d report    requested vs measured descriptors of a run folder: R^2, MAE, plots
   mg3d help CMD  details of one command
 
-GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
-(or MG3D_BACKEND / MG3D_ADAPTER).`;
+GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME, a part of
+the adapter's name (or MG3D_BACKEND / MG3D_ADAPTER); a name that matches none
+lists the adapters there are. Several GPUs or machines: generate --shard K/N.
+
+Results go to stdout; the adapter line, warnings and progress to stderr. A
+mistake is one 'mg3d:' line and exit code 2.`;
 
 const HELPS: Record<string, string> = {
   generate: GENERATE_HELP,
@@ -81,6 +85,9 @@ const COMMAND_OPTIONS = {
     seed: 'string',
     threshold: 'string',
     precision: 'string',
+    sampler: 'string',
+    steps: 'string',
+    eta: 'string',
     npy: 'boolean',
     measure: 'boolean',
     'no-measure': 'boolean',
@@ -90,7 +97,7 @@ const COMMAND_OPTIONS = {
   },
   check: { ...COMMON_OPTIONS, tolerance: 'string', cases: 'string', precision: 'string' },
   measure: { ...COMMON_OPTIONS, threshold: 'string', periodic: 'boolean', 'pixel-size': 'string', json: 'boolean' },
-  bench: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batches: 'string', steps: 'string', 'time-budget': 'string', json: 'string' },
+  bench: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batches: 'string', steps: 'string', samplers: 'string', 'time-budget': 'string', json: 'string' },
   profile: { ...COMMON_OPTIONS, variant: 'string', 'n-feat': 'string', precision: 'string', batch: 'string', decoder: 'boolean', top: 'string', json: 'string' },
   report: {},
 } as const satisfies Record<string, FlagSpec>;
@@ -150,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'measure': {
       const flags = parse('measure', rest);
-      return withRuntime(flags, (rt) => measureCommand(rt, flags, out));
+      return withRuntime(flags, (rt) => measureCommand(rt, flags, out, status));
     }
     case 'bench': {
       const flags = parse('bench', rest);

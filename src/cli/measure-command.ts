@@ -64,15 +64,22 @@ async function readVolume(file: string, thresholds: number[]): Promise<{ volume:
   return toPhases(raw, thresholds, file);
 }
 
-export async function measureCommand(rt: Runtime, f: MeasureFlags, out: (line: string) => void): Promise<number> {
+export async function measureCommand(
+  rt: Runtime,
+  f: MeasureFlags,
+  out: (line: string) => void,
+  status: (line: string) => void = () => {},
+): Promise<number> {
   if (f.positional.length === 0) throw new UsageError('measure: give one or more volume files');
   const thresholds = parseThresholds(f.threshold);
-  const pixelSize = f['pixel-size'] === undefined ? 1 : parseNumber('pixel-size', f['pixel-size'], { min: Number.MIN_VALUE });
+  const pixelSize = f['pixel-size'] === undefined ? 1 : parseNumber('pixel-size', f['pixel-size'], { min: 0 });
+  if (pixelSize === 0) throw new UsageError('--pixel-size wants a positive number, got 0');
   // Every file is read and checked before any is measured: a bad file costs no GPU time.
   const inputs = [];
   for (const file of f.positional) inputs.push({ file, ...(await readVolume(file, thresholds)) });
   const results: { file: string; descriptors: Descriptors }[] = [];
-  for (const { file, volume, phases } of inputs) {
+  for (const [k, { file, volume, phases }] of inputs.entries()) {
+    status(`measuring ${k + 1}/${inputs.length}: ${file} [${volume.shape.join('x')}]`);
     const descriptors = await measureDescriptors(rt, volume, { periodic: Boolean(f.periodic), pixelSize, phases });
     if (f.json) out(JSON.stringify({ file, ...descriptors }));
     results.push({ file, descriptors });

@@ -7,6 +7,7 @@ import { formatCsv, formatCsvHeader, formatCsvRow } from '../io/csv.js';
 import { describeFsError, writeFileAtomic } from '../io/node-files.js';
 import type { ModelConfig } from '../models/config.js';
 import type { Precision } from '../models/precision.js';
+import type { SamplerSettings } from '../models/sampler-schedule.js';
 import { MEASURED_PREFIX } from '../report/conditioning.js';
 import { CONTEXT_CSV, PREDICTED_CSV } from '../report/run-folder.js';
 import { plural } from './format.js';
@@ -22,6 +23,7 @@ export interface RunSettings {
   precision: Precision;
   /** GraSPI descriptors measured on each sample's phases (measured_* columns). */
   measure: boolean;
+  sampler: SamplerSettings;
 }
 
 export interface SampleRecord {
@@ -116,6 +118,7 @@ const SETTING_FLAGS: Record<keyof RunSettings, string> = {
   npy: '--npy',
   precision: '--precision',
   measure: '--measure',
+  sampler: '--sampler / --steps / --eta',
 };
 
 /** Why a run with `now` cannot continue one made with `was`, or undefined if it can (more samples are fine). */

@@ -1,4 +1,4 @@
-import { FormatError } from '../errors.js';
+import { FormatError, quote } from '../errors.js';
 
 /** Formats a table as CSV (RFC 4180 quoting, '\n' line ends), numbers as the shortest text that reads back as the same float32. */
 export function formatCsv(header: readonly string[], rows: readonly (readonly number[])[]): string {
@@ -46,7 +46,7 @@ export function parseCsv(text: string, file: string): NumericTable {
     if (cells.length !== header.length) throw new FormatError(file, `line ${r + 2} has ${cells.length} cells for ${header.length} columns`);
     return cells.map((cell, c) => {
       const value = cell.trim() === '' ? NaN : Number(cell);
-      if (Number.isNaN(value) && cell !== 'NaN') throw new FormatError(file, `line ${r + 2}, column ${header[c]}: '${cell.slice(0, 40)}' is not a number`);
+      if (Number.isNaN(value) && cell !== 'NaN') throw new FormatError(file, `line ${r + 2}, column ${quote(header[c]!)}: ${quote(cell)} is not a number`);
       return value;
     });
   });

@@ -316,7 +316,8 @@ class Unpickler<P> {
     for (let i = length - 1; i >= 0; i--) value = (value << 8n) | BigInt(this.bytes[start + i]!);
     if (length > 0 && this.bytes[start + length - 1]! & 0x80) value -= 1n << BigInt(8 * length);
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw this.error(`integer ${value} is too large`);
+      // A LONG1 may hold 255 bytes: 600 digits are not worth printing.
+      throw this.error(`integer of ${length} bytes (${quote(value.toString())}) is beyond the safe-integer range`);
     }
     return Number(value);
   }

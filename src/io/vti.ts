@@ -1,4 +1,5 @@
 import { FormatError, quote } from '../errors.js';
+import { concatBytes } from './concat-bytes.js';
 import type { HostTensor } from './host-tensor.js';
 
 /*
@@ -175,12 +176,7 @@ function decodeBinaryInline(content: string, headerSize: number, fail: (problem:
   const text = content.replace(/\s+/g, '');
   const headerChars = Math.ceil(headerSize / 3) * 4;
   if (!text.slice(0, headerChars).includes('=')) return decodeBase64(text, fail);
-  const header = decodeBase64(text.slice(0, headerChars), fail);
-  const data = decodeBase64(text.slice(headerChars), fail);
-  const joined = new Uint8Array(header.length + data.length);
-  joined.set(header);
-  joined.set(data, header.length);
-  return joined;
+  return concatBytes([decodeBase64(text.slice(0, headerChars), fail), decodeBase64(text.slice(headerChars), fail)]);
 }
 
 function decodeBase64(text: string, fail: (problem: string) => FormatError): Uint8Array {

@@ -3,7 +3,7 @@ import { MODEL_CONFIG_FILE } from '../io/model-files.js';
 import { readSafetensors } from '../io/safetensors.js';
 import type { Runtime } from '../runtime/index.js';
 import type { Precision } from './precision.js';
-import type { Schedule } from '../ops/ddpm.js';
+import type { TrainedSchedule } from './sampler-schedule.js';
 import { checkArchitecture, featurePredictorLayers, inferFeaturePredictorShape, inferUnetShape, unetLayers, vaeLayers } from './architecture.js';
 import { validateConfig, type ModelConfig } from './config.js';
 import { FeaturePredictor } from './feature-predictor.js';
@@ -26,7 +26,7 @@ export interface LoadedNetworks {
   decoder?: VaeDecoder;
   featurePredictor?: FeaturePredictor;
   unet?: UNet;
-  schedule?: Schedule;
+  schedule?: TrainedSchedule;
 }
 
 export async function readModelConfig(read: FileSource): Promise<ModelConfig> {
@@ -67,7 +67,7 @@ export async function loadNetworks(rt: Runtime, read: FileSource, precision: Pre
     const { shape, timesteps } = inferUnetShape(w);
     checkArchitecture(w, unetLayers(shape, timesteps));
     out.unet = UNet.load(rt, w, precision);
-    out.schedule = loadSchedule(rt, w);
+    out.schedule = loadSchedule(w);
     if (out.unet.shape.contextSize !== config.contextAttributes.length) {
       throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);
     }

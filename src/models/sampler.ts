@@ -1,74 +1,116 @@
 import {
   advanceStep,
   createStepState,
+  createStepTable,
   ddpmUpdate,
+  dpmSolverUpdate,
   fillNormal,
-  prepareSchedule,
   setStepState,
   timeFromStep,
+  writeStepTable,
   type NoiseSource,
-  type Schedule,
 } from '../ops/ddpm.js';
 import { Graph, type Runtime, type Tensor } from '../runtime/index.js';
-import type { UNet } from './unet.js';
+import { ddpmSteps, samplerTable, type SamplerName, type SamplerSettings, type TrainedSchedule } from './sampler-schedule.js';
 import type { WeightSet } from './weights.js';
 import { SCHEDULE_BUFFERS } from './architecture.js';
 
-/** Schedule buffers stored in ddpm.pt next to the UNet weights. */
-export function loadSchedule(rt: Runtime, w: WeightSet): Schedule {
+/** The trained schedule stored in ddpm.pt next to the UNet weights (every buffer checked present). */
+export function loadSchedule(w: WeightSet): TrainedSchedule {
   const n = w.get('oneover_sqrta', [-1]).shape[0];
   const get = (name: string) => w.get(name, [n]).data;
   for (const name of SCHEDULE_BUFFERS) get(name);
-  return prepareSchedule(rt, { oneoverSqrta: get('oneover_sqrta'), mabOverSqrtmab: get('mab_over_sqrtmab'), sqrtBetaT: get('sqrt_beta_t') });
+  return {
+    file: w.file,
+    timesteps: n,
+    alphabar: get('alphabar_t'),
+    oneoverSqrta: get('oneover_sqrta'),
+    mabOverSqrtmab: get('mab_over_sqrtmab'),
+    sqrtBetaT: get('sqrt_beta_t'),
+  };
+}
+
+/** The network a plan denoises with: the UNet, or in tests an analytic predictor of eps. */
+export interface NoisePredictor {
+  readonly shape: { readonly contextSize: number };
+  /** eps (B, ...latent) from x (B, ...latent), t (B) and context (B, K). */
+  build(g: Graph, x: Tensor, t: Tensor, context: Tensor): Tensor;
+}
+
+/** The two kinds of update kernel: DDPM and DDIM share one, DPM-Solver++(2M) keeps the last data prediction. */
+export type UpdateKind = 'eps' | 'multistep';
+export const updateKind = (sampler: SamplerName): UpdateKind => (sampler === 'dpmpp-2m' ? 'multistep' : 'eps');
+
+/** One run's denoising: the coefficient table (from samplerTable) and its number of steps. */
+export interface SamplerRun {
+  settings: SamplerSettings;
+  table: Float32Array;
+}
+
+export function samplerRun(schedule: TrainedSchedule, settings: SamplerSettings): SamplerRun {
+  return { settings, table: samplerTable(schedule, settings) };
 }
 
 /**
- * The DDPM reverse loop for one batch size, entirely on the GPU: the step
- * index lives in a GPU buffer, so one recorded step graph is replayed for
- * i = n_T - 2 down to 1 with no upload or readback in between.
+ * The reverse loop for one batch size and kind of update, entirely on the
+ * GPU: the step count, seed and sample offset live in a state buffer and the
+ * per-step coefficients in a table, so one recorded step graph is replayed
+ * for every step of every run, whatever the seed, steps or sampler of that
+ * kind, with no upload or readback in between.
  */
 export class SamplerPlan {
   readonly x: Tensor;
   readonly context: Tensor;
   private readonly state: GPUBuffer;
+  private readonly table: GPUBuffer;
   private readonly step: Graph;
   private readonly init: Graph;
-  private nextStep: number;
+  private current?: SamplerRun;
+  private done = 0;
   private chunk = 1;
 
   constructor(
     private readonly rt: Runtime,
-    unet: UNet,
-    private readonly schedule: Schedule,
+    network: NoisePredictor,
+    schedule: TrainedSchedule,
     latentShape: readonly number[],
     readonly batch: number,
-    noise: NoiseSource,
+    readonly kind: UpdateKind,
+    noise: NoiseSource = { kind: 'philox' },
   ) {
     this.step = new Graph(rt);
     this.init = new Graph(rt);
     this.x = this.step.tensor([batch, ...latentShape]);
-    this.context = this.step.tensor([batch, unet.shape.contextSize]);
+    this.context = this.step.tensor([batch, network.shape.contextSize]);
     const t = this.step.tensor([batch]);
     this.state = createStepState(rt);
-    timeFromStep(this.step, this.state, t, schedule.timesteps);
-    const eps = unet.build(this.step, this.x, t, this.context);
-    ddpmUpdate(this.step, this.x, eps, schedule, this.state, noise);
+    this.table = createStepTable(rt, ddpmSteps(schedule.timesteps));
+    timeFromStep(this.step, this.state, this.table, t, schedule.timesteps);
+    const eps = network.build(this.step, this.x, t, this.context);
+    if (kind === 'eps') {
+      ddpmUpdate(this.step, this.x, eps, this.table, this.state, noise);
+    } else {
+      if (noise.kind !== 'philox') throw new Error('SamplerPlan: the multistep update draws no noise; give it philox');
+      dpmSolverUpdate(this.step, this.x, eps, this.step.tensor(this.x.shape), this.table, this.state);
+    }
     advanceStep(this.step, this.state);
-    if (noise.kind === 'philox') fillNormal(this.init, this.x, this.state, noise.seed);
-    this.nextStep = this.firstStep;
+    fillNormal(this.init, this.x, this.state, ddpmSteps(schedule.timesteps));
   }
 
-  get firstStep(): number {
-    return this.schedule.timesteps - 2;
-  }
-
-  /** Starts a batch: context (B, K); x_T given, or drawn from the Philox stream. */
-  start(context: Float32Array, sampleOffset: number, xT?: Float32Array): void {
-    this.rt.write(this.context, context);
-    setStepState(this.rt, this.state, this.firstStep, sampleOffset);
-    if (xT) this.rt.write(this.x, xT);
+  /**
+   * Starts a batch: context (B, K); x_T given, or drawn from the Philox stream
+   * of `seed` for samples sampleOffset .. sampleOffset + B - 1.
+   */
+  start(run: SamplerRun, o: { context: Float32Array; sampleOffset: number; seed: number; xT?: Float32Array }): void {
+    if (updateKind(run.settings.sampler) !== this.kind) throw new Error(`SamplerPlan: a ${this.kind} plan cannot run ${run.settings.sampler}`);
+    this.rt.write(this.context, o.context);
+    setStepState(this.rt, this.state, { step: 0, sampleOffset: o.sampleOffset, seed: o.seed });
+    // The table goes up once per run: batches of the same run reuse it.
+    if (this.current?.table !== run.table) writeStepTable(this.rt, this.table, run.table);
+    this.current = run;
+    if (o.xT) this.rt.write(this.x, o.xT);
     else this.init.run();
-    this.nextStep = this.firstStep;
+    this.done = 0;
   }
 
   /** Activation memory of one recorded step. */
@@ -76,25 +118,25 @@ export class SamplerPlan {
     return this.step.footprint();
   }
 
-  /** Steps remaining before x is the final latent. */
+  /** Steps of the started run not yet done. */
   get remaining(): number {
-    return this.nextStep;
+    return (this.current?.settings.steps ?? 0) - this.done;
   }
 
   /**
-   * Runs steps i = next .. until (inclusive, >= 1). Steps are submitted in
-   * chunks sized to about a quarter second of GPU work, awaiting the GPU
-   * between chunks so progress is observable, the queue stays short and an
-   * abort takes effect quickly.
+   * Runs steps until `target` of the run's steps are done (default: all).
+   * Steps are submitted in chunks sized to about a quarter second of GPU
+   * work, awaiting the GPU between chunks so progress is observable, the
+   * queue stays short and an abort takes effect quickly.
    */
-  async runUntil(until: number, onSteps?: (done: number) => void, signal?: AbortSignal): Promise<void> {
-    const last = Math.max(until, 1);
-    while (this.nextStep >= last) {
+  async runTo(target = this.done + this.remaining, onSteps?: (done: number) => void, signal?: AbortSignal): Promise<void> {
+    const last = Math.min(target, this.done + this.remaining);
+    while (this.done < last) {
       signal?.throwIfAborted();
-      const n = Math.min(this.chunk, this.nextStep - last + 1);
+      const n = Math.min(this.chunk, last - this.done);
       const t0 = performance.now();
       this.step.run(n);
-      this.nextStep -= n;
+      this.done += n;
       await this.rt.sync();
       const perStep = (performance.now() - t0) / n;
       this.chunk = Math.max(1, Math.min(64, Math.round(250 / Math.max(perStep, 1e-3))));
@@ -106,5 +148,38 @@ export class SamplerPlan {
     this.step.release();
     this.init.release();
     this.state.destroy();
+    this.table.destroy();
+  }
+}
+
+/**
+ * Step graphs by batch size and update kind, the least recently used
+ * released beyond `max`: a run needs its batch and its smaller last batch,
+ * and each graph holds a UNet step's activations.
+ */
+export class SamplerPlans {
+  private readonly plans = new Map<string, SamplerPlan>();
+
+  constructor(
+    private readonly make: (batch: number, kind: UpdateKind) => SamplerPlan,
+    private readonly max = 2,
+  ) {}
+
+  get(batch: number, kind: UpdateKind): SamplerPlan {
+    const key = `${batch} ${kind}`;
+    const plan = this.plans.get(key) ?? this.make(batch, kind);
+    this.plans.delete(key);
+    this.plans.set(key, plan);
+    for (const [oldest, p] of this.plans) {
+      if (this.plans.size <= this.max) break;
+      p.release();
+      this.plans.delete(oldest);
+    }
+    return plan;
+  }
+
+  release(): void {
+    for (const p of this.plans.values()) p.release();
+    this.plans.clear();
   }
 }

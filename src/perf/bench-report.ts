@@ -48,6 +48,7 @@ export function benchNotes(s: BenchSettings): string[] {
       ? `total: denoise + decoder + predict per sample ('-' where the decoder was not measured)`
       : `total: denoise with the UNet at n_feat ${s.nFeat} + the full-width decoder + predict: the published model (n_feat ${PUBLISHED.nFeat}) is slower; not its per-sample time ('-' where the decoder was not measured)`,
     `descriptors: measureDescriptors (generate --measure) on one spinodal test volume of the variant's shape (Cahn's random-wave model, half donor); min / median / max of 1 to ${s.descriptorRuns} runs (more while the time budget allows) after 1 warm-up on 16^3`,
+    `samplers: per-sample latency of each sampler, its steps x step / batch (+ decoder + predict where measured): every sampler's step is the timed graph but for an element-wise update of the latent`,
     `GFLOP/s: the UNet's multiply-adds x 2 over the step time; the DDPM update is not counted`,
     `pool peak: the most bytes the engine's buffer pool had handed out at once (weights + activations, rounded up to 256 B) up to that row; idle pooled buffers and driver overhead are not counted`,
   ];
@@ -109,6 +110,7 @@ export function formatBenchReport(r: BenchReport): string[] {
         0,
       ),
     );
+    lines.push(...samplerTable(v));
     const d = v.decode;
     lines.push(
       'skipped' in d
@@ -121,4 +123,22 @@ export function formatBenchReport(r: BenchReport): string[] {
   if (wide.length) lines.push('', `warning: the step times of ${wide.join(', ')} spread more than ${WIDE_SPREAD * 100}%: not to be trusted; rerun or raise --steps`);
   lines.push('', 'How the numbers are measured:', ...r.notes.map((n) => `  ${n}`));
   return lines;
+}
+
+/** Seconds per sample of each sampler at each measured batch: denoising, and the total where the decoder was measured. */
+function samplerTable(v: VariantResult): string[] {
+  const measured = v.batches.flatMap((b) => ('stepMs' in b ? [b] : []));
+  if (measured.length === 0) return [];
+  const total = 'ms' in v.decode;
+  const totalHeader = v.nFeat === PUBLISHED.nFeat ? 'total s/sample' : `total s/sample (n_feat ${v.nFeat})`;
+  const header = ['sampler', 'steps', ...measured.flatMap((b) => [`batch ${b.batch} denoise s/sample`, ...(total ? [totalHeader] : [])])];
+  const rows = measured[0]!.samplers.map((m, k) => [
+    m.sampler,
+    String(m.steps),
+    ...measured.flatMap((b) => {
+      const r = b.samplers[k]!;
+      return [seconds(r.denoiseMsPerSample), ...(total ? [seconds(r.totalMsPerSample!)] : [])];
+    }),
+  ]);
+  return formatTable(header, rows, 1);
 }

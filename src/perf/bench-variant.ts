@@ -1,7 +1,8 @@
 import { PRESETS } from '../models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
-import { SamplerPlan } from '../models/sampler.js';
+import { SamplerPlan, samplerRun } from '../models/sampler.js';
+import { samplerSettings, type SamplerSettings } from '../models/sampler-schedule.js';
 import { executedFlops, Graph, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
@@ -26,6 +27,18 @@ export interface BenchSettings {
   descriptorRuns: number;
   batches: number[];
   timeBudgetSeconds: number;
+  /** Samplers whose per-sample latency is reported, each at its step count. */
+  samplers: SamplerSettings[];
+}
+
+/** Per-sample latency of one sampler at one batch: its steps at the measured step time. */
+export interface SamplerRow {
+  sampler: SamplerSettings['sampler'];
+  steps: number;
+  /** stepMs * steps / batch. */
+  denoiseMsPerSample: number;
+  /** denoise + decode + predict per sample; absent when the decoder was not measured. */
+  totalMsPerSample?: number;
 }
 
 export interface BatchRow {
@@ -42,6 +55,8 @@ export interface BatchRow {
   predictMsPerSample: number;
   /** denoise + decode + predict per sample; absent when the decoder was not measured. */
   totalMsPerSample?: number;
+  /** The same for each sampler of the settings. */
+  samplers: SamplerRow[];
   /** Bytes of the step graph's tensors. */
   activationBytes: number;
   /** The pool's peak so far: weights plus this batch's activations (batches run in ascending order). */
@@ -106,14 +121,18 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
       continue;
     }
     log(`${variant}: batch ${batch}`);
-    last = await benchBatch(rt, nets, batch, s.steps, unet.flopPerSample);
+    last = await benchBatch(rt, nets, batch, s, unet.flopPerSample);
     batches.push(last);
   }
 
   const rates = batches.flatMap((b) => ('stepMs' in b ? [b.gflopPerSecond] : []));
   const decode = await benchDecode(rt, nets, s.decoderRuns, budget, rates.length ? Math.max(...rates) : undefined, log);
   if ('ms' in decode) {
-    for (const b of batches) if ('stepMs' in b) b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+    for (const b of batches) {
+      if (!('stepMs' in b)) continue;
+      b.totalMsPerSample = b.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+      for (const r of b.samplers) r.totalMsPerSample = r.denoiseMsPerSample + decode.ms + b.predictMsPerSample;
+    }
   }
   log(`${variant}: descriptors`);
   const [, d, h, w] = preset.imageShape;
@@ -154,12 +173,14 @@ function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; e
   };
 }
 
-async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, steps: number, unetFlopPerSample: number): Promise<BatchRow> {
+async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, s: BenchSettings, unetFlopPerSample: number): Promise<BatchRow> {
+  const { steps } = s;
   const { config, unet, schedule, featurePredictor } = nets;
-  const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, { kind: 'philox', seed: 0 });
+  const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, 'eps');
   const predict = new Graph(rt);
   try {
-    plan.start(new Float32Array(batch * config.contextAttributes.length).fill(0.5), 0);
+    const context = new Float32Array(batch * config.contextAttributes.length).fill(0.5);
+    plan.start(samplerRun(schedule!, samplerSettings(schedule!.timesteps, {})), { context, sampleOffset: 0, seed: 0 });
     const step = spreadOf(await timeSamplerSteps(plan, steps));
     const stepMs = step.median;
     featurePredictor!.build(predict, plan.x);
@@ -171,6 +192,8 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, step
       gflopPerSecond: (unetFlopPerSample * batch) / stepMs / 1e6,
       denoiseMsPerSample: (stepMs * STEPS_PER_SAMPLE) / batch,
       predictMsPerSample: predictMs / batch,
+      // Every sampler's step is this graph but for its element-wise update (a latent's worth of values, next to a UNet evaluation).
+      samplers: s.samplers.map((m) => ({ sampler: m.sampler, steps: m.steps, denoiseMsPerSample: (stepMs * m.steps) / batch })),
       activationBytes: plan.footprint().totalBytes,
       poolPeakBytes: rt.pool.stats().peakBytes,
     };

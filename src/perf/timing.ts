@@ -33,11 +33,11 @@ export async function timeRuns(rt: Runtime, submit: () => void, repeats: number)
  */
 export async function timeSamplerSteps(plan: SamplerPlan, steps: number): Promise<number[]> {
   if (plan.remaining < steps + 1) throw new Error(`timeSamplerSteps: ${steps} steps + 1 warm-up, but ${plan.remaining} remain`);
-  await plan.runUntil(plan.remaining);
+  await plan.runTo(1);
   const times: number[] = [];
   for (let k = 0; k < steps; k++) {
     const t0 = performance.now();
-    await plan.runUntil(plan.remaining);
+    await plan.runTo(2 + k);
     times.push(performance.now() - t0);
   }
   return times;

@@ -143,6 +143,20 @@ describe.skipIf(skipBrowserTests)('the demo page (Chromium, SwiftShader WebGPU)'
       expect(volume.data.every((v) => v >= 0 && v <= 1)).toBe(true);
     });
 
+    it('generates with the sampler and steps picked: DDIM in 5 steps', async () => {
+      expect(await page.isDisabled('#steps')).toBe(true);
+      await page.selectOption('#sampler', 'ddim');
+      expect(await page.getAttribute('#steps', 'placeholder')).toBe('48');
+      await page.fill('#steps', '5');
+      await page.fill('#samples', '1');
+      await page.click('#generate');
+      const status = await settledStatus(page, '#gen-status', 60_000);
+      expect(status, status.text).toMatchObject({ state: 'done' });
+      await page.selectOption('#sampler', 'ddpm');
+      expect(await page.isDisabled('#steps')).toBe(true);
+      expect(errors).toEqual([]);
+    }, 90_000);
+
     it('cancels a running generation', async () => {
       await page.fill('#samples', '3');
       await page.click('#generate');

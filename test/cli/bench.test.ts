@@ -21,7 +21,7 @@ describe('mg3d bench', () => {
     const json = join(root, 'bench.json');
     const lines: string[] = [];
     // A budget of seconds: both batches fit at this width, the full-size decoder does not.
-    const flags = { variant: 'experimental', 'n-feat': '8', steps: '1', batches: '2,1', 'time-budget': '5', json };
+    const flags = { variant: 'experimental', 'n-feat': '8', steps: '1', batches: '2,1', 'time-budget': '5', samplers: 'ddpm,ddim,dpmpp-2m:10', json };
     expect(await benchCommand(flags, (l) => lines.push(l), () => {}, () => createNodeRuntime())).toBe(0);
 
     const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
@@ -50,6 +50,8 @@ describe('mg3d bench', () => {
       expect(r.denoiseMsPerSample).toBeCloseTo((r.stepMs * 998) / r.batch, 6);
       expect(r.predictMsPerSample).toBeGreaterThan(0);
       expect(r.poolPeakBytes).toBeGreaterThan(v.weightsBytes);
+      expect(r.samplers.map((m) => [m.sampler, m.steps])).toEqual([['ddpm', 998], ['ddim', 50], ['dpmpp-2m', 10]]);
+      for (const m of r.samplers) expect(m.denoiseMsPerSample).toBeCloseTo((r.stepMs * m.steps) / r.batch, 6);
     }
     expect(v.decode).toEqual({ skipped: expect.stringMatching(/time budget/) });
     // The descriptors run once whatever the budget: generate --measure's cost per sample.
@@ -68,6 +70,7 @@ describe('mg3d bench', () => {
     expect(text).toContain('total s/sample (n_feat 8)');
     expect(text).toContain('not its per-sample time');
     expect(text).toContain('decoder (batch 1): skipped: over the time budget');
+    expect(text).toMatch(/sampler +steps +batch 1 denoise s\/sample +batch 2 denoise s\/sample\n +ddpm +998 .*\n +ddim +50 .*\n +dpmpp-2m +10 /);
     expect(text).toMatch(/descriptors \(64x64x64\): \S+ s per sample \(min \S+, max \S+, \d runs?\)\n/);
     expect(text).toContain(`wrote ${json}`);
 
@@ -76,6 +79,14 @@ describe('mg3d bench', () => {
     const flagged = formatBenchReport(report).join('\n');
     expect(flagged).toMatch(/ 29% too wide /);
     expect(flagged).toContain('warning: the step times of experimental batch 1 spread more than 20%: not to be trusted');
+  });
+
+  it('refuses a sampler list it cannot run', async () => {
+    const bench = (samplers: string) => benchCommand({ samplers }, () => {}, () => {}, () => createNodeRuntime());
+    await expect(bench('ddim:0')).rejects.toThrow(/--samplers wants an integer >= 1, got '0'/);
+    await expect(bench('ddpm:50')).rejects.toThrow(/--samplers ddpm:50: the ddpm sampler runs the trained 998 steps/);
+    await expect(bench('euler')).rejects.toThrow(/--samplers euler: sampler must be one of/);
+    await expect(bench('ddim:5:1')).rejects.toThrow(/NAME or NAME:STEPS/);
   });
 
   it('judges a spread by (max - min) / median', () => {

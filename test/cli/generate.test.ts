@@ -145,6 +145,28 @@ describe('mg3d generate', () => {
     await expect(run({ out: join(root, 'p16'), ...spec, resume: true })).rejects.toThrow(/--resume: .*p16: --precision differs: it was "f16", now "f32"/);
   });
 
+  it('runs --sampler ddim / dpmpp-2m with --steps, records them, and resumes only with the same sampler', async () => {
+    const spec = { context: '0.5,0.2,0.7', samples: '2', seed: '4', sampler: 'ddim', steps: '6', eta: '0.5' };
+    const full = join(root, 'ddim-full');
+    const lines: string[] = [];
+    expect(await generateCommand(rt(), { model, out: full, ...spec, batch: '2' }, { out: () => {}, warn: (l) => lines.push(l) }, new AbortController().signal)).toBe(0);
+    expect(lines.some((l) => /^adapter: .*; sampler ddim, 6 steps \(eta 0\.5\);/.test(l))).toBe(true);
+    expect(JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')).settings.sampler).toEqual({ sampler: 'ddim', steps: 6, eta: 0.5 });
+    // One sample lost: the resume redoes it at batch 1, bit for bit as the batch-2 run made it.
+    const cut = join(root, 'ddim-cut');
+    await run({ out: cut, ...spec, batch: '2' });
+    const record = JSON.parse(readFileSync(join(cut, 'run.json'), 'utf8'));
+    unlinkSync(join(cut, record.samples[1].files[0]));
+    expect(await run({ out: cut, ...spec, resume: true })).toBe(0);
+    expect(files(cut)).toEqual(files(full));
+    await expect(run({ out: cut, ...spec, steps: '7', resume: true })).rejects.toThrow(
+      /--sampler \/ --steps \/ --eta differs: it was \{"sampler":"ddim","steps":6,"eta":0.5\}, now \{"sampler":"ddim","steps":7,"eta":0.5\}/,
+    );
+    await expect(run({ out: join(root, 'dpm-bad'), ...spec, sampler: 'dpmpp-2m' })).rejects.toThrow(/eta applies to the ddim sampler only/);
+    await expect(run({ out: join(root, 'ddpm-bad'), context: '0.5,0.2,0.7', steps: '5' })).rejects.toThrow(/ddpm sampler runs the trained 23 steps/);
+    await expect(run({ out: join(root, 'x-bad'), context: '0.5,0.2,0.7', sampler: 'euler' })).rejects.toThrow(/sampler must be one of ddpm, ddim, dpmpp-2m/);
+  });
+
   it('prints the conditioning report at the end of a measured run, and measures nothing with --no-measure', async () => {
     const lines: string[] = [];
     const spec = { random: 'ABS_f_D=0.3:0.6,CT_f_D_tort1=0.1:0.2,CT_f_A_tort1=0.5:0.9', samples: '2', seed: '4' };

@@ -71,5 +71,6 @@ describe('mg3d measure', () => {
     await expect(run(join(dir, 'volume.raw'))).rejects.toThrow(UsageError);
     expect(lines).toEqual([]);
     await expect(measureCommand(rt(), { positional: [join(dir, 'phases.npy')], threshold: '0.7,0.2' }, () => {})).rejects.toThrow(/ascending/);
+    await expect(measureCommand(rt(), { positional: [join(dir, 'phases.npy')], 'pixel-size': '0' }, () => {})).rejects.toThrow(/--pixel-size wants a positive/);
   });
 });

@@ -46,8 +46,8 @@ describe('parseCsv', () => {
   });
 
   it('names the file, line and column of a bad cell', () => {
-    expectFormatError(() => parseCsv('a,b\n1,2\n3,x\n', 'run/x.csv'), 'run/x.csv', /line 3, column b: 'x' is not a number/);
-    expectFormatError(() => parseCsv('a,b\n1,\n', 'x.csv'), 'x.csv', /line 2, column b: '' is not a number/);
+    expectFormatError(() => parseCsv('a,b\n1,2\n3,x\n', 'run/x.csv'), 'run/x.csv', /line 3, column 'b': 'x' is not a number/);
+    expectFormatError(() => parseCsv('a,b\n1,\n', 'x.csv'), 'x.csv', /line 2, column 'b': '' is not a number/);
     expectFormatError(() => parseCsv('a,b\n1\n', 'x.csv'), 'x.csv', /line 2 has 1 cells for 2 columns/);
     expectFormatError(() => parseCsv('', 'x.csv'), 'x.csv', /empty CSV/);
     expectFormatError(() => parseCsv('"a,b\n', 'x.csv'), 'x.csv', /quoted cell is never closed/);

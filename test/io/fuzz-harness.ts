@@ -11,8 +11,8 @@ import { expect } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 
 const SEED = 0x6d673364;
-/** Generous for a shared 2-core machine; a real reader answers in well under a millisecond. */
-const MAX_CASE_MS = 1_500;
+/** Generous for a loaded 2-core machine (load 24 seen); a real reader answers these in milliseconds. */
+const MAX_CASE_MS = 3_000;
 /** Array-buffer bytes a case may leave allocated per input byte: a UInt8 volume becomes float32 (4x), copied once for its layout. */
 const MEMORY_FACTOR = 16;
 const MEMORY_SLACK_BYTES = 1 << 20;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { formatCsv, parseCsv } from '../../src/io/csv.js';
 import { writeNpy, readNpy } from '../../src/io/npy.js';
 import { unpickle } from '../../src/io/pickle.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
@@ -13,7 +14,7 @@ import { fuzz, mutatedFiles } from './fuzz-harness.js';
 import { torchCheckpointEntries } from './torch-writer.js';
 import { buildZip } from './zip-writer.js';
 
-/** Cases per reader: about 3,500 in all, a few seconds on a slow machine. */
+/** Cases per reader: 4,000 in all, a few seconds on a slow machine. */
 const RUNS = 500;
 const TIMEOUT_MS = 60_000;
 const bytesLength = (bytes: Uint8Array) => bytes.length;
@@ -74,6 +75,11 @@ describe('readers under fuzzing (seeded fast-check: only FormatError, bounded ti
     );
     const seeds = [writeVti([2, 3, 4], storage, 'volume'), writeVti([2, 2, 1], Uint8Array.of(0, 1, 1, 0), 'phase'), ascii];
     await fuzz(mutatedFiles(seeds), bytesLength, (bytes) => readVti(bytes, 'x.vti'), RUNS);
+  }, TIMEOUT_MS);
+
+  it('csv (the run folder tables mg3d report reads)', async () => {
+    const seeds = [formatCsv(['index', 'a "quoted", name', 'b'], [[0, 0.5, 1e-7], [1, -2, 3]]), formatCsv(['x'], [])].map((text) => new TextEncoder().encode(text));
+    await fuzz(mutatedFiles(seeds), bytesLength, (bytes) => parseCsv(new TextDecoder().decode(bytes), 'x.csv'), RUNS);
   }, TIMEOUT_MS);
 
   it('model.json (bytes mutated, or a field replaced by any JSON value)', async () => {

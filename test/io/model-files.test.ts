@@ -87,7 +87,7 @@ describe('readModelFile', () => {
     const started = performance.now();
     expect((await rejection(() => readModelFile(directory, 'big.safetensors'))).message).toMatch(/big\.safetensors: is 4294967297 bytes, more than the 4294967296 bytes/);
     expect((await rejection(() => readModelFile(directory, 'model.json'))).message).toMatch(/model\.json: is 1048577 bytes, more than the 1048576 bytes a model file named 'model.json' may have/);
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
 

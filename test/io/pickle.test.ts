@@ -152,6 +152,11 @@ describe('unpickle', () => {
       expectFormatError(() => load(bytes), 'x.pkl', /builds more objects than its 1000003 bytes can describe/);
     });
 
+    it('refuses a 255-byte LONG1 without printing its 600 digits', () => {
+      const bytes = new PickleBuilder().proto().op(0x8a, 255, ...new Array<number>(255).fill(0x7f)).stop().build();
+      expectFormatError(() => load(bytes), 'x.pkl', /integer of 255 bytes \('\d{80}\.\.\.' \(\d+ characters\)\) is beyond the safe-integer range/);
+    });
+
     it('quotes a huge hostile global name: escaped and cut to one short line', () => {
       const name = `\x1b[31m${'x'.repeat(1_000_000)}`;
       const bytes = Uint8Array.from(`\x80\x02cos\n${name}\n.`, (char) => char.charCodeAt(0));

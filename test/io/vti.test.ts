@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../src/io/concat-bytes.js';
 import { readVti, writeVti } from '../../src/io/vti.js';
 import { expectFormatError } from './expect-format-error.js';
 
@@ -46,15 +47,7 @@ function dataMarker(bytes: Uint8Array): number {
   return text.indexOf('_', text.indexOf('<AppendedData'));
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 function base64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
@@ -195,7 +188,7 @@ describe('readVti', () => {
       for (const [text, problem] of cases) {
         const started = performance.now();
         expectFormatError(() => readVti(encode(text), FILE), FILE, problem);
-        expect(performance.now() - started, text.slice(0, 20)).toBeLessThan(2_000);
+        expect(performance.now() - started, text.slice(0, 20)).toBeLessThan(10_000);
       }
     });
 

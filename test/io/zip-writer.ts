@@ -1,4 +1,5 @@
 /** Test-only: writes stored (uncompressed) ZIP archives laid out the way PyTorch lays them out. */
+import { concatBytes } from '../../src/io/concat-bytes.js';
 import { crc32 } from '../../src/io/crc32.js';
 
 export interface ZipSource {
@@ -110,11 +111,5 @@ export function buildZip(sources: readonly ZipSource[], options: ZipOptions = {}
   end.setUint32(16, options.zip64 ? 0xffffffff : directoryOffset, true);
   emit(new Uint8Array(end.buffer));
 
-  const out = new Uint8Array(position);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -114,4 +114,22 @@ describe('crc32', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
   });
+
+  it('agrees with the bit-at-a-time definition at every length and offset', () => {
+    const bitwise = (bytes: Uint8Array) => {
+      let crc = 0xffffffff;
+      for (const byte of bytes) {
+        crc ^= byte;
+        for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+      }
+      return (crc ^ 0xffffffff) >>> 0;
+    };
+    const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 151 + 17) & 0xff);
+    for (let start = 0; start < 9; start++) {
+      for (let length = 0; length < 40; length++) {
+        const part = bytes.subarray(start, start + length * 7);
+        expect(crc32(part), `${start}+${part.length}`).toBe(bitwise(part));
+      }
+    }
+  });
 });

@@ -1,3 +1,6 @@
+import { ddpmSchedule } from '../../src/models/random-model.js';
+import type { TrainedSchedule } from '../../src/models/sampler-schedule.js';
+
 /** Float64 coefficients for DDPM step i, read from float32 tables as the engine does. */
 export interface StepCoefficients {
   oneoverSqrta: ArrayLike<number>;
@@ -28,17 +31,15 @@ export function ddpmStepsRef(
   return x;
 }
 
-/** A linear beta schedule (1e-4 .. 0.02) like the model's, n_T rows, rounded to float32. */
-export function linearSchedule(timesteps: number): StepCoefficients & Record<keyof StepCoefficients, Float32Array> {
-  const table = () => new Float32Array(timesteps);
-  const out = { oneoverSqrta: table(), mabOverSqrtmab: table(), sqrtBetaT: table() };
-  let logAlphabar = 0;
-  for (let i = 0; i < timesteps; i++) {
-    const beta = ((0.02 - 1e-4) * i) / timesteps + 1e-4;
-    logAlphabar += Math.log(1 - beta);
-    out.oneoverSqrta[i] = 1 / Math.sqrt(1 - beta);
-    out.mabOverSqrtmab[i] = beta / Math.sqrt(1 - Math.exp(logAlphabar));
-    out.sqrtBetaT[i] = Math.sqrt(beta);
-  }
-  return out;
+/** The model's trained schedule for n_T steps, as a converted ddpm.pt holds it (float32). */
+export function trainedSchedule(timesteps: number): TrainedSchedule {
+  const s = ddpmSchedule(timesteps);
+  return {
+    file: 'ddpm.pt',
+    timesteps,
+    alphabar: s.alphabar_t,
+    oneoverSqrta: s.oneover_sqrta,
+    mabOverSqrtmab: s.mab_over_sqrtmab,
+    sqrtBetaT: s.sqrt_beta_t,
+  };
 }
