@@ -3,8 +3,9 @@
  *
  *   node bench/run.mjs descriptors.ts [--repeats 5] [--json out/descriptors.json]
  *
- * Volumes are test morphologies (test/reference/graspi.ts randomMorphology: smoothed noise at a
- * donor fraction of 0.5, bicontinuous, with winding paths), 128x128x64 (CH) and 64^3 (experimental).
+ * Volumes are the spinodal test volumes `mg3d bench` times (src/perf/bench-morphology.ts: half
+ * donor, bicontinuous, winding paths), 128x128x64 (CH) and 64^3 (experimental). Beyond the bench's
+ * time, this script reports how much iterating the GPU needed.
  * Each shape is measured once to warm the pipelines, then `repeats` times; min / median / max of
  * the wall time of measureDescriptors (upload, every kernel, readbacks, assembly), with the
  * label rounds and relaxation sweeps the GPU needed to converge.
@@ -14,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { measureDescriptors } from '../src/descriptors/index.js';
 import { tallyOnGpu } from '../src/descriptors/gpu-measure.js';
 import { Lattice } from '../src/descriptors/lattice.js';
+import { spinodalVolume } from '../src/perf/bench-morphology.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
-import { randomMorphology } from '../test/reference/graspi.js';
 
 const { values } = parseArgs({ options: { repeats: { type: 'string' }, json: { type: 'string' } } });
 const repeats = Number(values.repeats ?? 5);
@@ -29,7 +30,7 @@ console.log(`adapter: ${rt.adapterName}`);
 const results = [];
 try {
   for (const shape of SHAPES) {
-    const volume = randomMorphology(shape, 0.5, 1, 0, 3);
+    const volume = spinodalVolume(shape);
     const { stats } = await tallyOnGpu(rt, volume.data, new Lattice(shape, false, 1));
     await measureDescriptors(rt, volume);
     const times: number[] = [];

@@ -7,6 +7,7 @@ import phasesWgsl from '../../shaders/graspi-phases.wgsl';
 import relaxWgsl from '../../shaders/graspi-relax.wgsl';
 import sweepAdvanceWgsl from '../../shaders/graspi-sweep-advance.wgsl';
 import tallyWgsl from '../../shaders/graspi-tally.wgsl';
+import { GpuError } from '../errors.js';
 import { declareKernel, grid } from '../kernel/kernel.js';
 import type { UniformValues } from '../kernel/uniform-layout.js';
 import type { StorageAccess } from '../kernel/wgsl-interface.js';
@@ -107,6 +108,14 @@ const asWords = (data: ArrayBufferLike) => new Float32Array(data);
 export async function tallyOnGpu(rt: Runtime, phases: Uint8Array, lattice: Lattice): Promise<{ tally: Tally; stats: GpuMeasureStats }> {
   const n = lattice.size;
   const nw = lattice.shape[2];
+  const max = rt.limits.maxStorageBufferBindingSize;
+  if (4 * n > max) {
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    throw new GpuError(
+      `a [${lattice.shape.join(', ')}] volume needs ${mib(4 * n)} MiB per voxel field, over this adapter's ` +
+        `maxStorageBufferBindingSize of ${mib(max)} MiB`,
+    );
+  }
   const workgroups = grid(n, WORKGROUP);
   const groupCount = workgroups[0] * workgroups[1];
   const packed = new Uint8Array(Math.ceil(n / 4) * 4);

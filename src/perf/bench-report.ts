@@ -129,16 +129,20 @@ export function formatBenchReport(r: BenchReport): string[] {
   return lines;
 }
 
-/** Seconds per sample of each sampler at each measured batch: total where the decoder was measured, else denoising only. */
+/** Seconds per sample of each sampler at each measured batch: denoising, and the total where the decoder was measured. */
 function samplerTable(v: VariantResult): string[] {
   const measured = v.batches.flatMap((b) => ('stepMs' in b ? [b] : []));
   if (measured.length === 0) return [];
   const total = 'ms' in v.decode;
-  const header = ['sampler', 'steps', ...measured.map((b) => `batch ${b.batch} ${total ? 'total' : 'denoise'} s/sample`)];
-  const rows = measured[0].samplers.map((m, k) => [
+  const totalHeader = v.nFeat === PUBLISHED.nFeat ? 'total s/sample' : `total s/sample (n_feat ${v.nFeat})`;
+  const header = ['sampler', 'steps', ...measured.flatMap((b) => [`batch ${b.batch} denoise s/sample`, ...(total ? [totalHeader] : [])])];
+  const rows = measured[0]!.samplers.map((m, k) => [
     m.sampler,
     String(m.steps),
-    ...measured.map((b) => seconds(total ? b.samplers[k].totalMsPerSample! : b.samplers[k].denoiseMsPerSample)),
+    ...measured.flatMap((b) => {
+      const r = b.samplers[k]!;
+      return [seconds(r.denoiseMsPerSample), ...(total ? [seconds(r.totalMsPerSample!)] : [])];
+    }),
   ]);
   return formatTable(header, rows, 1);
 }

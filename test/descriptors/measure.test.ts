@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { straightPathLimits } from '../../src/descriptors/assemble.js';
 import { descriptorNames, measureDescriptors, type PhaseVolume } from '../../src/descriptors/index.js';
 import { Lattice } from '../../src/descriptors/lattice.js';
+import type { Runtime } from '../../src/runtime/index.js';
 import { useRuntime } from '../helpers/gpu.js';
 import { formatDescriptor } from '../../src/descriptors/format.js';
 import { readGraspiText } from '../../src/descriptors/graspi-text.js';
@@ -76,11 +77,15 @@ describe('measureDescriptors reproduces GraSPI C++ outputs', () => {
 });
 
 describe('measureDescriptors input checks', () => {
-  it('refuses a wrong voxel count, values above 2 and mixed voxels in a two-phase measure', async () => {
+  it('refuses a wrong voxel count, values above 2, mixed voxels in a two-phase measure and volumes past the binding limit', async () => {
     await expect(measureDescriptors(rt(), { data: new Uint8Array(5), shape: [2, 2, 2] })).rejects.toThrow(/5 voxels.*needs 8/);
     await expect(measureDescriptors(rt(), { data: new Uint8Array(8).fill(3), shape: [2, 2, 2] })).rejects.toThrow(/found 3/);
     await expect(measureDescriptors(rt(), { data: new Uint8Array(8).fill(2), shape: [2, 2, 2] }, { phases: 2 })).rejects.toThrow(/phases: 3/);
     await expect(measureDescriptors(rt(), { data: new Uint8Array(8), shape: [2, 2, 2] }, { pixelSize: 0 })).rejects.toThrow(/pixelSize/);
+    const small = { limits: { maxStorageBufferBindingSize: 1024 } } as Runtime;
+    await expect(measureDescriptors(small, { data: new Uint8Array(4096), shape: [16, 16, 16] })).rejects.toThrow(
+      /\[16, 16, 16\] volume needs 0\.0 MiB per voxel field, over this adapter's maxStorageBufferBindingSize/,
+    );
   });
 });
 

@@ -371,40 +371,36 @@ class MinHeap {
 }
 
 /**
- * A test morphology (D, H, W): uniform noise box-filtered `smoothing` times (3^3 mean), thresholded so
- * that about `fraction` is donor; blobs with winding paths rather than salt and pepper. With `mixed`,
- * that share of voxels (at random) becomes the mixed phase.
+ * A test morphology (D, H, W): uniform noise averaged over each voxel's 3^3 box, thresholded so that
+ * about `fraction` is donor; blobs with winding paths rather than salt and pepper. With `mixed`,
+ * that share of the other voxels (at random) becomes the mixed phase.
  */
 export function randomMorphology(
   shape: [number, number, number],
   fraction: number,
   seed: number,
   mixed = 0,
-  smoothing = 1,
 ): { data: Uint8Array; shape: [number, number, number] } {
   const [nd, nh, nw] = shape;
   const r = uniformStream(seed);
-  let field = Float64Array.from({ length: nd * nh * nw }, () => r());
-  for (let pass = 0; pass < smoothing; pass++) {
-    const next = new Float64Array(field.length);
-    for (let d = 0; d < nd; d++) {
-      for (let h = 0; h < nh; h++) {
-        for (let w = 0; w < nw; w++) {
-          let sum = 0;
-          let count = 0;
-          for (let a = Math.max(0, d - 1); a <= Math.min(nd - 1, d + 1); a++) {
-            for (let b = Math.max(0, h - 1); b <= Math.min(nh - 1, h + 1); b++) {
-              for (let c = Math.max(0, w - 1); c <= Math.min(nw - 1, w + 1); c++) {
-                sum += field[(a * nh + b) * nw + c];
-                count++;
-              }
+  const noise = Float64Array.from({ length: nd * nh * nw }, () => r());
+  const field = new Float64Array(noise.length);
+  for (let d = 0; d < nd; d++) {
+    for (let h = 0; h < nh; h++) {
+      for (let w = 0; w < nw; w++) {
+        let sum = 0;
+        let count = 0;
+        for (let a = Math.max(0, d - 1); a <= Math.min(nd - 1, d + 1); a++) {
+          for (let b = Math.max(0, h - 1); b <= Math.min(nh - 1, h + 1); b++) {
+            for (let c = Math.max(0, w - 1); c <= Math.min(nw - 1, w + 1); c++) {
+              sum += noise[(a * nh + b) * nw + c];
+              count++;
             }
           }
-          next[(d * nh + h) * nw + w] = sum / count;
         }
+        field[(d * nh + h) * nw + w] = sum / count;
       }
     }
-    field = next;
   }
   const sorted = Float64Array.from(field).sort();
   const cut = sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
