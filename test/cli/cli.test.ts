@@ -27,7 +27,7 @@ describe('mg3d command line', () => {
   it('says typos, repeated flags and flags of other commands its own way', async () => {
     await expectUsageError(generate('--context', '0.5,0.2,0.2', '--smaples', '3'), /generate: unknown option --smaples; did you mean --samples\?/);
     await expectUsageError(generate('--context', '0.5,0.2,0.2', '--seed', '1', '--seed', '2'), /--seed is given twice \('1' and '2'\)/);
-    await expectUsageError(generate('--context', '0.5,0.2,0.2', '--time-budget', '3'), /--time-budget is an option of bench, not of generate/);
+    await expectUsageError(generate('--context', '0.5,0.2,0.2', '--tolerance', '3'), /--tolerance is an option of check, not of generate/);
     await expectUsageError(generate('--context', '0.5,0.2,0.2', 'stray'), /generate: unexpected argument 'stray'/);
     await expectUsageError(['genrate'], /unknown command 'genrate' \(did you mean generate\?\)/);
     await expectUsageError(['help', 'frob'], /help: unknown command 'frob'; commands: generate, .*profile/);
