@@ -30,13 +30,13 @@ import { BENCH_VARIANTS, checkUnetWidth, memorySource, benchModelFiles, type Ben
 import { unetFlops } from '../src/perf/model-flops.js';
 import { formatNumber } from '../src/perf/table.js';
 import { median, timeRuns } from '../src/perf/timing.js';
-import { buildUnetStep, unetInputs, writeUnetInputs } from '../src/perf/unet-step.js';
+import { buildUnetStep, unetInputs } from '../src/perf/unet-step.js';
 import { parseIntList, parseNumber } from '../src/cli/args.js';
 import { writeNpy } from '../src/io/npy.js';
 import { relativeError } from '../src/check.js';
 import { PRESETS } from '../src/models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../src/models/model.js';
-import { Graph, type Runtime } from '../src/runtime/index.js';
+import type { Runtime } from '../src/runtime/index.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
 
 /** float32 engines agree with PyTorch to ~1e-6 relative on these networks (MODEL.md); 1e-5 leaves room for summation order. */
@@ -113,23 +113,21 @@ const budgetSeconds = parseNumber('time-budget', values['time-budget'], { min: 0
 async function engineCase(rt: Runtime, nets: LoadedNetworks, batch: number, dir?: string): Promise<{ ms: number[]; eps: Float32Array }> {
   const unet = nets.unet!;
   const latent = nets.config.latentShape;
-  const g = new Graph(rt);
+  const step = buildUnetStep(rt, unet, latent, batch);
   try {
-    const step = buildUnetStep(g, unet, latent, batch);
     const inputs = unetInputs(unet, latent, batch);
-    writeUnetInputs(rt, step, inputs);
-    g.run();
-    const eps = await rt.download(step.eps);
+    const { eps } = await step.evaluate(inputs);
     if (dir) {
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'x.npy'), writeNpy(step.x.shape, inputs.x));
-      writeFileSync(join(dir, 't.npy'), writeNpy(step.t.shape, inputs.t));
-      writeFileSync(join(dir, 'c.npy'), writeNpy(step.c.shape, inputs.c));
-      writeFileSync(join(dir, 'eps.npy'), writeNpy(step.eps.shape, eps));
+      const { inputs: at, outputs } = step;
+      writeFileSync(join(dir, 'x.npy'), writeNpy(at.x.shape, inputs.x));
+      writeFileSync(join(dir, 't.npy'), writeNpy(at.t.shape, inputs.t));
+      writeFileSync(join(dir, 'c.npy'), writeNpy(at.c.shape, inputs.c));
+      writeFileSync(join(dir, 'eps.npy'), writeNpy(outputs.eps.shape, eps));
     }
-    return { ms: await timeRuns(rt, () => g.run(), repeats), eps };
+    return { ms: await timeRuns(rt, () => step.run(), repeats), eps };
   } finally {
-    g.release();
+    step.dispose();
   }
 }
 

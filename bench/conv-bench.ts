@@ -134,7 +134,7 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
     `${c.name.padEnd(50)} ${wall.toFixed(1).padStart(8)} ms ${gflops(wall)} GFLOP/s wall | ` +
       `${cpuPerCore.toFixed(1).padStart(8)} ms ${gflops(cpuPerCore)} GFLOP/s by CPU time`,
   );
-  g.release();
+  g.dispose();
   rt.release(x, ...weights);
 }
 

@@ -8,6 +8,7 @@
 // descriptor they go to can be filtered. mg3d runs its engine through this;
 // `npm test` runs vitest through it (`node bin/without-dawn-notices.js CMD ARGS`).
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { STDERR_TTY_ENV } from './stderr-tty-env.js';
 
@@ -53,7 +54,7 @@ export function runWithoutDawnNotices(command, args) {
       process.off('SIGTERM', forward);
       process.off('SIGHUP', forward);
       if (pending && !NOTICE.test(pending)) process.stderr.write(pending);
-      resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15));
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
 }

@@ -32,7 +32,7 @@ export type { HostTensor } from './io/host-tensor.js';
 export type { ModelSource } from './sources.js';
 export { createBrowserRuntime } from './runtime/browser.js';
 export { Runtime, NO_ADAPTER_HELP } from './runtime/index.js';
-export type { AdapterSummary } from './runtime/index.js';
+export type { AdapterSummary, MemoryStats } from './runtime/index.js';
 export { checkFixture, relativeError } from './check.js';
 export type { OptionalFileSource, TensorCheck } from './check.js';
 export { convertCheckpoints } from './convert.js';

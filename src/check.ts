@@ -9,7 +9,7 @@ import type { Precision } from './models/precision.js';
 import { SamplerPlan, samplerRun } from './models/sampler.js';
 import { samplerSettings } from './models/sampler-schedule.js';
 import { WeightSet } from './models/weights.js';
-import { Graph, type Runtime, type Tensor } from './runtime/index.js';
+import { RecordedGraph, type Runtime, type Tensor } from './runtime/index.js';
 
 /** Reads a fixture file by name; undefined when the folder has no such file. */
 export type OptionalFileSource = (name: string) => Promise<Uint8Array | undefined>;
@@ -73,17 +73,6 @@ async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource, precis
   );
 }
 
-/** Records `build`, runs it, downloads the named outputs. */
-async function evaluate(rt: Runtime, build: (g: Graph) => Record<string, Tensor>): Promise<Record<string, Float32Array>> {
-  const g = new Graph(rt);
-  const outs = build(g);
-  g.run();
-  const result: Record<string, Float32Array> = {};
-  for (const [k, t] of Object.entries(outs)) result[k] = await rt.download(t);
-  g.release();
-  return result;
-}
-
 export const FIXTURE_CASES = ['encoder', 'decoder', 'fp', 'unet', 'sample'] as const;
 
 export interface CheckOptions {
@@ -110,6 +99,21 @@ export async function checkFixture(rt: Runtime, read: OptionalFileSource, option
   if (unknown.length) throw new FormatError('cases.safetensors', `has no case ${unknown.join(', ')} (it has ${present.join(', ')})`);
   const run = (c: (typeof FIXTURE_CASES)[number]) => present.includes(c) && (!options.cases || options.cases.includes(c));
   const nets = await loadFixtureNetworks(rt, read, options.precision ?? 'f32');
+  try {
+    return await runCases(rt, nets, cases, run, onResult, onProgress);
+  } finally {
+    nets.scope.dispose();
+  }
+}
+
+async function runCases(
+  rt: Runtime,
+  nets: LoadedNetworks,
+  cases: Map<string, HostTensor>,
+  run: (c: (typeof FIXTURE_CASES)[number]) => boolean,
+  onResult: (r: TensorCheck) => void,
+  onProgress: (message: string) => void,
+): Promise<TensorCheck[]> {
   const results: TensorCheck[] = [];
   const tensor = (name: string): HostTensor => {
     const t = cases.get(name);
@@ -118,7 +122,7 @@ export async function checkFixture(rt: Runtime, read: OptionalFileSource, option
   };
   const up = (name: string) => {
     const t = tensor(name);
-    return rt.upload(t.data, t.shape);
+    return nets.scope.upload(t.data, t.shape);
   };
   const compare = (name: string, out: Float32Array) => {
     const r = { name, relativeError: relativeError(out, tensor(name).data) };
@@ -132,21 +136,22 @@ export async function checkFixture(rt: Runtime, read: OptionalFileSource, option
 
   if (run('encoder')) {
     const enc = need(nets.encoder, 'vae.pt', 'encoder');
-    const r = await evaluate(rt, (g) => enc.build(g, up('encoder.x')));
+    const r = await RecordedGraph.evaluateOnce(rt, { x: tensor('encoder.x') }, (g, { x }) => enc.build(g, x));
     compare('encoder.mu', r.mu);
     compare('encoder.logvar', r.logvar);
   }
   if (run('decoder')) {
     const dec = need(nets.decoder, 'vae.pt', 'decoder');
-    compare('decoder.out', (await evaluate(rt, (g) => ({ out: dec.build(g, up('decoder.z')) }))).out);
+    compare('decoder.out', (await RecordedGraph.evaluateOnce(rt, { z: tensor('decoder.z') }, (g, { z }) => ({ out: dec.build(g, z) }))).out);
   }
   if (run('fp')) {
     const fp = need(nets.featurePredictor, 'fp.pt', 'fp');
-    compare('fp.out', (await evaluate(rt, (g) => ({ out: fp.build(g, up('fp.z')) }))).out);
+    compare('fp.out', (await RecordedGraph.evaluateOnce(rt, { z: tensor('fp.z') }, (g, { z }) => ({ out: fp.build(g, z) }))).out);
   }
   if (run('unet')) {
     const unet = need(nets.unet, 'ddpm.pt', 'unet');
-    compare('unet.out', (await evaluate(rt, (g) => ({ out: unet.build(g, up('unet.x'), up('unet.t'), up('unet.context')) }))).out);
+    const inputs = { x: tensor('unet.x'), t: tensor('unet.t'), c: tensor('unet.context') };
+    compare('unet.out', (await RecordedGraph.evaluateOnce(rt, inputs, (g, { x, t, c }) => ({ out: unet.build(g, x, t, c) }))).out);
   }
   if (run('sample')) await checkSample(rt, nets, tensor, up, compare, cases, onProgress);
   return results;
@@ -168,33 +173,36 @@ async function checkSample(
   const batch = xT.shape[0];
   const plan = new SamplerPlan(rt, unet, schedule, xT.shape.slice(1), batch, 'eps', { kind: 'buffer', noise: up('sample.noise') });
   const ddpm = samplerRun(schedule, samplerSettings(schedule.timesteps, {}));
-  plan.start(ddpm, { context: tensor('sample.context').data, sampleOffset: 0, seed: 0, xT: xT.data });
-  const marks = [...cases.keys()]
-    .map((k) => /^sample\.x_after_step_(\d+)$/.exec(k))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => b - a);
-  const total = plan.remaining;
-  let done = 0;
-  const progress = (n: number) => {
-    done += n;
-    onProgress(`sample: step ${done}/${total}`);
-  };
-  for (const i of marks) {
-    // The DDPM step at index i is step n_T - 2 - i of the run.
-    await plan.runTo(schedule.timesteps - 1 - i, progress);
-    compare(`sample.x_after_step_${i}`, await rt.download(plan.x));
+  try {
+    plan.start(ddpm, { context: tensor('sample.context').data, sampleOffset: 0, seed: 0, xT: xT.data });
+    const marks = [...cases.keys()]
+      .map((k) => /^sample\.x_after_step_(\d+)$/.exec(k))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => b - a);
+    const total = plan.remaining;
+    let done = 0;
+    const progress = (n: number) => {
+      done += n;
+      onProgress(`sample: step ${done}/${total}`);
+    };
+    for (const i of marks) {
+      // The DDPM step at index i is step n_T - 2 - i of the run.
+      await plan.runTo(schedule.timesteps - 1 - i, progress);
+      compare(`sample.x_after_step_${i}`, await rt.download(plan.x));
+    }
+    await plan.runTo(undefined, progress);
+    const z0 = await rt.download(plan.x);
+    compare('sample.z0', z0);
+    if (cases.has('sample.decoded') && nets.decoder) {
+      const dec = nets.decoder;
+      compare('sample.decoded', (await RecordedGraph.evaluateOnce(rt, {}, (g) => ({ out: dec.build(g, plan.x) }))).out);
+    }
+    if (cases.has('sample.features') && nets.featurePredictor) {
+      const fp = nets.featurePredictor;
+      compare('sample.features', (await RecordedGraph.evaluateOnce(rt, {}, (g) => ({ out: fp.build(g, plan.x) }))).out);
+    }
+  } finally {
+    plan.dispose();
   }
-  await plan.runTo(undefined, progress);
-  const z0 = await rt.download(plan.x);
-  compare('sample.z0', z0);
-  if (cases.has('sample.decoded') && nets.decoder) {
-    const dec = nets.decoder;
-    compare('sample.decoded', (await evaluate(rt, (g) => ({ out: dec.build(g, plan.x) }))).out);
-  }
-  if (cases.has('sample.features') && nets.featurePredictor) {
-    const fp = nets.featurePredictor;
-    compare('sample.features', (await evaluate(rt, (g) => ({ out: fp.build(g, plan.x) }))).out);
-  }
-  plan.release();
 }

@@ -224,20 +224,30 @@ export class MicroGen3D {
   }
 
   /**
-   * The largest batch up to `max` whose denoising activations fit in
-   * `budgetBytes` and whose largest tensor fits the adapter's binding limit,
-   * scaled from the batch-1 step graph. WebGPU does not report free memory,
-   * so the budget is a stated assumption, not a measurement.
+   * The largest batch up to `max` whose planned denoising step (its
+   * intermediates placed by liveness) fits in `budgetBytes` and whose largest
+   * tensor fits the adapter's binding limit; at least 1. Planning allocates
+   * nothing. WebGPU does not report free memory, so the budget is a stated
+   * assumption, not a measurement.
    */
   autoBatch(max: number, budgetBytes = 2 ** 31): number {
     const { unet, schedule } = this.nets;
     if (!unet || !schedule) throw new UsageError('this model folder has no ddpm weights');
-    const probe = new SamplerPlan(this.runtime, unet, schedule, this.config.latentShape, 1, 'eps');
-    const { totalBytes, largestBytes } = probe.footprint();
-    probe.release();
-    const byBudget = Math.floor(budgetBytes / totalBytes);
-    const byBinding = Math.floor(this.runtime.limits.maxStorageBufferBindingSize / largestBytes);
-    return Math.max(1, Math.min(max, byBudget, byBinding));
+    const fits = (batch: number) => {
+      const probe = new SamplerPlan(this.runtime, unet, schedule, this.config.latentShape, batch, 'eps');
+      const plan = probe.memoryPlan();
+      probe.dispose();
+      return plan.plannedBytes <= budgetBytes && plan.largestTensorBytes <= this.runtime.limits.maxStorageBufferBindingSize;
+    };
+    // Plans grow with the batch, so the largest batch that fits is found by bisection.
+    let lo = 1;
+    let hi = Math.max(1, Math.floor(max));
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   /**
@@ -279,19 +289,22 @@ export class MicroGen3D {
     return { mu: { shape, data: mu }, logvar: { shape, data: logvar }, z: { shape, data: z } };
   }
 
+  /** Frees every GPU resource the model holds: the runtime's live bytes return to what they were before load. */
   dispose(): void {
-    this.plans.release();
-    this.decoder?.release();
-    this.predictor?.release();
-    this.encoder?.release();
+    this.plans.dispose();
+    this.decoder?.dispose();
+    this.predictor?.dispose();
+    this.encoder?.dispose();
+    this.nets.scope.dispose();
     if (this.ownsRuntime) this.runtime.destroy();
+    else this.runtime.trim();
   }
 
   private async decodeOne(plan: SamplerPlan, b: number): Promise<HostTensor> {
     const stage = this.decoder!.for(1);
     const n = prod(this.config.latentShape);
-    this.runtime.copy(plan.x, b * n, stage.input, 0, n);
-    stage.graph.run();
+    this.runtime.copy(plan.x, b * n, stage.inputs.input, 0, n);
+    stage.run();
     const data = await this.runtime.download(stage.outputs.volume);
     return { shape: this.config.imageShape.slice(1), data };
   }

@@ -23,8 +23,12 @@ const HELP = `mg3d: MicroGen3D on WebGPU
   mg3d report    requested vs measured descriptors of a run folder: R^2, MAE, plots
   mg3d help CMD  details of one command
 
-GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME
-(or MG3D_BACKEND / MG3D_ADAPTER).`;
+GPU selection: --backend vulkan|opengl|metal|d3d12 and --adapter NAME, a part of
+the adapter's name (or MG3D_BACKEND / MG3D_ADAPTER); a name that matches none
+lists the adapters there are. Several GPUs or machines: generate --shard K/N.
+
+Results go to stdout; the adapter line, warnings and progress to stderr. A
+mistake is one 'mg3d:' line and exit code 2.`;
 
 const HELPS: Record<string, string> = {
   generate: GENERATE_HELP,

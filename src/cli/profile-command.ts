@@ -7,11 +7,11 @@ import { describeMethod, formatGroups, profileGraph, type GraphProfile } from '.
 import { decoderFlops, unetFlops } from '../perf/model-flops.js';
 import { engineProvenance, type Provenance } from '../perf/provenance.js';
 import { formatNumber, formatTable } from '../perf/table.js';
-import { buildUnetStep, timeUnetConvPaths, unetInputs, writeUnetInputs } from '../perf/unet-step.js';
+import { buildUnetStep, timeUnetConvPaths, unetInputs } from '../perf/unet-step.js';
 import { UsageError } from '../errors.js';
 import { loadNetworks } from '../models/model.js';
 import type { ConvTiming } from '../ops/conv-choice.js';
-import { Graph, type Runtime } from '../runtime/index.js';
+import type { Runtime } from '../runtime/index.js';
 import { parseNumber, parsePrecision } from './args.js';
 import type { CommandIo } from './command-io.js';
 
@@ -82,13 +82,12 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
 
   status('timing Winograd and the direct kernel per 3x3x3 layer');
   const convPaths = await timeUnetConvPaths(rt, nets.unet!, latent, batch);
-  const unetGraph = new Graph(rt);
-  const step = buildUnetStep(unetGraph, nets.unet!, latent, batch);
-  writeUnetInputs(rt, step, unetInputs(nets.unet!, latent, batch));
+  const step = buildUnetStep(rt, nets.unet!, latent, batch);
+  step.write(unetInputs(nets.unet!, latent, batch));
   status('profiling the UNet');
   const unetTitle = `${variant} UNet, n_feat ${nFeat}${nFeat === PUBLISHED.nFeat ? '' : ` (published: ${PUBLISHED.nFeat})`} in ${precision}, latent ${latent.join('x')}, batch ${batch}`;
-  const unet = { title: unetTitle, modelFlops: batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize), ...(await profileGraph(rt, unetGraph)) };
-  unetGraph.release();
+  const unet = { title: unetTitle, modelFlops: batch * unetFlops(latent, nFeat, nets.unet!.shape.contextSize), ...(await profileGraph(rt, step.graph)) };
+  step.dispose();
   printProfile(out, unet, top);
   printConvTimings(out, convPaths);
   const report: ProfileReport = {
@@ -111,8 +110,8 @@ export async function profileCommand(rt: Runtime, f: ProfileFlags, { out, warn }
       report.decoder = { title, skipped: decoderGraph.skipped };
     } else {
       status('profiling the decoder');
-      report.decoder = { title, modelFlops: decoderFlops(latent, nets.config.vaeMaxChannels), ...(await profileGraph(rt, decoderGraph)) };
-      decoderGraph.release();
+      report.decoder = { title, modelFlops: decoderFlops(latent, nets.config.vaeMaxChannels), ...(await profileGraph(rt, decoderGraph.graph)) };
+      decoderGraph.dispose();
       printProfile(out, report.decoder, top);
     }
   }

@@ -12,7 +12,7 @@ import { declareKernel, grid } from '../kernel/kernel.js';
 import type { UniformValues } from '../kernel/uniform-layout.js';
 import type { StorageAccess } from '../kernel/wgsl-interface.js';
 import type { WgslFile } from '../kernel/wgsl-source.js';
-import type { Dispatch, Runtime, Tensor } from '../runtime/index.js';
+import type { Dispatch, Runtime } from '../runtime/index.js';
 import { straightPathLimits, type Tally } from './assemble.js';
 import type { Lattice } from './lattice.js';
 
@@ -124,52 +124,43 @@ export async function tallyOnGpu(rt: Runtime, phases: Uint8Array, lattice: Latti
   limits.set(straightPathLimits(lattice, 'anode'), 0);
   limits.set(straightPathLimits(lattice, 'cathode'), nw);
 
-  const owned: Tensor[] = [];
-  const own = (t: Tensor) => (owned.push(t), t);
-  // Bound at binding 0 by every kernel; ours (not the runtime's per-kernel uniform) so that it is freed here.
-  const params = rt.uniform(KERNELS.init.packUniforms(latticeValues(lattice)));
+  const scope = rt.scope();
+  // Bound at binding 0 by every kernel: one buffer for all of them.
+  const params = scope.uniform(KERNELS.init.packUniforms(latticeValues(lattice)));
   try {
-    const phaseWords = own(rt.upload(asWords(packed.buffer), [packed.length / 4]));
-    const label = own(rt.tensor([n]));
-    const electrode = own(rt.tensor([n]));
-    const de = own(rt.tensor([n]));
-    const dg = own(rt.tensor([n]));
-    const changed = own(rt.upload(new Float32Array(1), [1]));
-    const limitBuffer = own(rt.upload(limits, [limits.length]));
-    const counters = own(rt.upload(new Float32Array(COUNTERS.length + nw), [COUNTERS.length + nw]));
-    const dissPartial = own(rt.tensor([groupCount]));
+    const phaseWords = scope.upload(asWords(packed.buffer), [packed.length / 4]);
+    const label = scope.tensor([n]);
+    const electrode = scope.tensor([n]);
+    const de = scope.tensor([n]);
+    const dg = scope.tensor([n]);
+    const changed = scope.upload(new Float32Array(1), [1]);
+    const limitBuffer = scope.upload(limits, [limits.length]);
+    const counters = scope.upload(new Float32Array(COUNTERS.length + nw), [COUNTERS.length + nw]);
+    const dissPartial = scope.tensor([groupCount]);
     const tileCount = tiling(lattice).count;
-    const stamps = own(rt.upload(new Float32Array(tileCount), [tileCount]));
-    const sweep = own(rt.upload(asWords(Uint32Array.of(1).buffer), [1]));
+    const stamps = scope.upload(new Float32Array(tileCount), [tileCount]);
+    const sweep = scope.upload(asWords(Uint32Array.of(1).buffer), [1]);
 
     const uniforms = { shared: params };
     const work = (name: string, bytes: number) => ({ signature: `graspi ${name} [${lattice.shape}]`, bytes });
     const voxelBytes = 4 * n;
-    const init = rt.kernel(
-      KERNELS.init.spec({ work: work('init', 4 * voxelBytes), uniforms, storage: { phase_words: phaseWords, label, electrode, de, dg }, workgroups }),
-    );
-    const hook = rt.kernel(KERNELS.hook.spec({ work: work('hook', voxelBytes), uniforms, storage: { phase_words: phaseWords, label, changed }, workgroups }));
-    const jump = rt.kernel(KERNELS.jump.spec({ work: work('jump', voxelBytes), uniforms, storage: { label, changed }, workgroups }));
-    const electrodeFlags = rt.kernel(
-      KERNELS.electrodeFlags.spec({ work: work('electrodeFlags', voxelBytes), uniforms, storage: { label, electrode }, workgroups }),
-    );
-    const relax = rt.kernel(
-      KERNELS.relax.spec({
+    const init = rt.kernel(KERNELS.init.spec({ work: work('init', 4 * voxelBytes), uniforms, storage: { phase_words: phaseWords, label, electrode, de, dg }, workgroups }), scope);
+    const hook = rt.kernel(KERNELS.hook.spec({ work: work('hook', voxelBytes), uniforms, storage: { phase_words: phaseWords, label, changed }, workgroups }), scope);
+    const jump = rt.kernel(KERNELS.jump.spec({ work: work('jump', voxelBytes), uniforms, storage: { label, changed }, workgroups }), scope);
+    const electrodeFlags = rt.kernel(KERNELS.electrodeFlags.spec({ work: work('electrodeFlags', voxelBytes), uniforms, storage: { label, electrode }, workgroups }), scope);
+    const relax = rt.kernel(KERNELS.relax.spec({
         work: work('relax', 2 * voxelBytes),
         uniforms,
         storage: { phase_words: phaseWords, de, dg, changed, stamp: stamps, sweep },
         workgroups: grid(tileCount * WORKGROUP, WORKGROUP),
-      }),
-    );
-    const sweepAdvance = rt.kernel(KERNELS.sweepAdvance.spec({ work: work('sweepAdvance', 4), uniforms: {}, storage: { sweep }, workgroups: [1, 1, 1] }));
-    const tally = rt.kernel(
-      KERNELS.tally.spec({
+      }), scope);
+    const sweepAdvance = rt.kernel(KERNELS.sweepAdvance.spec({ work: work('sweepAdvance', 4), uniforms: {}, storage: { sweep }, workgroups: [1, 1, 1] }), scope);
+    const tally = rt.kernel(KERNELS.tally.spec({
         work: work('tally', 4 * voxelBytes),
         uniforms,
         storage: { phase_words: phaseWords, label, electrode, de, dg, limits: limitBuffer, counters, diss_partial: dissPartial },
         workgroups,
-      }),
-    );
+      }), scope);
 
     // Repeats `step` until one run of it changes nothing: batches of `perCheck`, the flag cleared before each batch's last step.
     const untilStable = async (step: Dispatch[], perCheck: number): Promise<number> => {
@@ -195,7 +186,6 @@ export async function tallyOnGpu(rt: Runtime, phases: Uint8Array, lattice: Latti
       stats: { labelRounds, relaxSweeps },
     };
   } finally {
-    rt.release(...owned);
-    params.destroy();
+    scope.dispose();
   }
 }

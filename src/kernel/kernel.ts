@@ -93,6 +93,7 @@ export class Kernel<U extends UniformFields, S extends Record<string, StorageAcc
       constants,
       params: shared || !this.declaration.uniforms ? undefined : this.packUniforms(d.uniforms as UniformValues<U>),
       buffers: shared ? [shared, ...buffers] : buffers,
+      writes: [...(shared ? [false] : []), ...Object.values(storage).map((access) => access === 'read_write')],
       workgroups: [d.workgroups[0], d.workgroups[1], d.workgroups[2]],
     };
   }

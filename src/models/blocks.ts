@@ -1,19 +1,19 @@
 import { Act } from '../ops/activation.js';
 import { conv3d, prepareConv3d, type Conv3dWeights } from '../ops/conv3d.js';
 import { instanceNorm, type Affine } from '../ops/norm.js';
-import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import type { WeightSet } from './weights.js';
 
 const SAME3 = { stride: 1, padding: 1 };
 
-export function loadConv3d(rt: Runtime, w: WeightSet, prefix: string, shape: readonly number[], dtype: DType = 'f32'): Conv3dWeights {
-  return prepareConv3d(rt, w.get(`${prefix}.weight`, shape), w.get(`${prefix}.bias`, [shape[0]]), dtype);
+export function loadConv3d(owner: Allocator, w: WeightSet, prefix: string, shape: readonly number[], dtype: DType = 'f32'): Conv3dWeights {
+  return prepareConv3d(owner, w.get(`${prefix}.weight`, shape), w.get(`${prefix}.bias`, [shape[0]]), dtype);
 }
 
-export function loadAffine(rt: Runtime, w: WeightSet, prefix: string, channels: number): Affine {
+export function loadAffine(owner: Allocator, w: WeightSet, prefix: string, channels: number): Affine {
   return {
-    weight: rt.upload(w.get(`${prefix}.weight`, [channels]).data, [channels]),
-    bias: rt.upload(w.get(`${prefix}.bias`, [channels]).data, [channels]),
+    weight: owner.upload(w.get(`${prefix}.weight`, [channels]).data, [channels]),
+    bias: owner.upload(w.get(`${prefix}.bias`, [channels]).data, [channels]),
   };
 }
 
@@ -25,13 +25,13 @@ export interface ResBlock {
   norm4: Affine;
 }
 
-export function loadResBlock(rt: Runtime, w: WeightSet, prefix: string, channels: number): ResBlock {
+export function loadResBlock(owner: Allocator, w: WeightSet, prefix: string, channels: number): ResBlock {
   const k = [channels, channels, 3, 3, 3];
   return {
-    conv0: loadConv3d(rt, w, `${prefix}.block.0`, k),
-    norm1: loadAffine(rt, w, `${prefix}.block.1`, channels),
-    conv3: loadConv3d(rt, w, `${prefix}.block.3`, k),
-    norm4: loadAffine(rt, w, `${prefix}.block.4`, channels),
+    conv0: loadConv3d(owner, w, `${prefix}.block.0`, k),
+    norm1: loadAffine(owner, w, `${prefix}.block.1`, channels),
+    conv3: loadConv3d(owner, w, `${prefix}.block.3`, k),
+    norm4: loadAffine(owner, w, `${prefix}.block.4`, channels),
   };
 }
 
@@ -52,10 +52,10 @@ export interface ResidualConvBlock {
   sameChannels: boolean;
 }
 
-export function loadResidualConvBlock(rt: Runtime, w: WeightSet, prefix: string, inCh: number, outCh: number, dtype: DType): ResidualConvBlock {
+export function loadResidualConvBlock(owner: Allocator, w: WeightSet, prefix: string, inCh: number, outCh: number, dtype: DType): ResidualConvBlock {
   return {
-    conv1: loadConv3d(rt, w, `${prefix}.conv1.0`, [outCh, inCh, 3, 3, 3], dtype),
-    conv2: loadConv3d(rt, w, `${prefix}.conv2.0`, [outCh, outCh, 3, 3, 3], dtype),
+    conv1: loadConv3d(owner, w, `${prefix}.conv1.0`, [outCh, inCh, 3, 3, 3], dtype),
+    conv2: loadConv3d(owner, w, `${prefix}.conv2.0`, [outCh, outCh, 3, 3, 3], dtype),
     sameChannels: inCh === outCh,
   };
 }

@@ -1,7 +1,7 @@
 import { FormatError, quote, UsageError } from '../errors.js';
 import { MODEL_CONFIG_FILE } from '../io/model-files.js';
 import { readSafetensors } from '../io/safetensors.js';
-import type { Runtime } from '../runtime/index.js';
+import type { Runtime, Scope } from '../runtime/index.js';
 import type { Precision } from './precision.js';
 import type { TrainedSchedule } from './sampler-schedule.js';
 import { checkArchitecture, featurePredictorLayers, inferFeaturePredictorShape, inferUnetShape, unetLayers, vaeLayers } from './architecture.js';
@@ -22,6 +22,8 @@ export type FileSource = (name: string) => Promise<Uint8Array>;
 /** A converted model's networks, on the GPU. Parts whose weights are absent are undefined. */
 export interface LoadedNetworks {
   config: ModelConfig;
+  /** Owns every weight uploaded: dispose() it to free them. */
+  scope: Scope;
   encoder?: VaeEncoder;
   decoder?: VaeDecoder;
   featurePredictor?: FeaturePredictor;
@@ -48,30 +50,40 @@ async function weightSet(read: FileSource, file: string): Promise<WeightSet> {
 /** `precision` applies to the UNet, the denoiser that takes ~99.5% of the time; the VAE and FP stay f32. */
 export async function loadNetworks(rt: Runtime, read: FileSource, precision: Precision = 'f32'): Promise<LoadedNetworks> {
   const config = await readModelConfig(read);
-  const out: LoadedNetworks = { config };
+  const scope = rt.scope();
+  try {
+    return await loadInto(scope, config, read, precision);
+  } catch (e) {
+    scope.dispose();
+    throw e;
+  }
+}
+
+async function loadInto(scope: Scope, config: ModelConfig, read: FileSource, precision: Precision): Promise<LoadedNetworks> {
+  const out: LoadedNetworks = { config, scope };
   const { files } = config;
   if (files.vae) {
     const w = await weightSet(read, files.vae);
     const shape = { latentChannels: config.latentShape[0], maxChannels: config.vaeMaxChannels, firstLayerDownsample: config.firstLayerDownsample };
     checkArchitecture(w, vaeLayers(shape));
-    out.decoder = VaeDecoder.load(rt, w, shape);
-    out.encoder = VaeEncoder.load(rt, w, shape);
+    out.decoder = VaeDecoder.load(scope, w, shape);
+    out.encoder = VaeEncoder.load(scope, w, shape);
   }
   if (files.fp) {
     const w = await weightSet(read, files.fp);
     checkArchitecture(w, featurePredictorLayers(inferFeaturePredictorShape(w)));
-    out.featurePredictor = FeaturePredictor.load(rt, w, config.latentShape.reduce((a, b) => a * b, 1), config.attributes.length);
+    out.featurePredictor = FeaturePredictor.load(scope, w, config.latentShape.reduce((a, b) => a * b, 1), config.attributes.length);
   }
   if (files.ddpm) {
     const w = await weightSet(read, files.ddpm);
     const { shape, timesteps } = inferUnetShape(w);
     checkArchitecture(w, unetLayers(shape, timesteps));
-    out.unet = UNet.load(rt, w, precision);
+    out.unet = UNet.load(scope, w, precision);
     out.schedule = loadSchedule(w);
     if (out.unet.shape.contextSize !== config.contextAttributes.length) {
       throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);
     }
   }
-  await rt.sync();
+  await scope.runtime.sync();
   return out;
 }

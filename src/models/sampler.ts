@@ -10,7 +10,7 @@ import {
   writeStepTable,
   type NoiseSource,
 } from '../ops/ddpm.js';
-import { Graph, type Runtime, type Tensor } from '../runtime/index.js';
+import { Graph, type MemoryPlan, type Runtime, type Tensor } from '../runtime/index.js';
 import { ddpmSteps, samplerTable, type SamplerName, type SamplerSettings, type TrainedSchedule } from './sampler-schedule.js';
 import type { WeightSet } from './weights.js';
 import { SCHEDULE_BUFFERS } from './architecture.js';
@@ -82,6 +82,7 @@ export class SamplerPlan {
     this.init = new Graph(rt);
     this.x = this.step.tensor([batch, ...latentShape]);
     this.context = this.step.tensor([batch, network.shape.contextSize]);
+    this.step.keep(this.x, this.context);
     const t = this.step.tensor([batch]);
     this.state = createStepState(rt);
     this.table = createStepTable(rt, ddpmSteps(schedule.timesteps));
@@ -91,7 +92,10 @@ export class SamplerPlan {
       ddpmUpdate(this.step, this.x, eps, this.table, this.state, noise);
     } else {
       if (noise.kind !== 'philox') throw new Error('SamplerPlan: the multistep update draws no noise; give it philox');
-      dpmSolverUpdate(this.step, this.x, eps, this.step.tensor(this.x.shape), this.table, this.state);
+      // The previous step's eps is read before it is overwritten: it must survive between replays.
+      const previous = this.step.tensor(this.x.shape);
+      this.step.keep(previous);
+      dpmSolverUpdate(this.step, this.x, eps, previous, this.table, this.state);
     }
     advanceStep(this.step, this.state);
     fillNormal(this.init, this.x, this.state, ddpmSteps(schedule.timesteps));
@@ -103,6 +107,8 @@ export class SamplerPlan {
    */
   start(run: SamplerRun, o: { context: Float32Array; sampleOffset: number; seed: number; xT?: Float32Array }): void {
     if (updateKind(run.settings.sampler) !== this.kind) throw new Error(`SamplerPlan: a ${this.kind} plan cannot run ${run.settings.sampler}`);
+    this.step.place();
+    this.init.place();
     this.rt.write(this.context, o.context);
     setStepState(this.rt, this.state, { step: 0, sampleOffset: o.sampleOffset, seed: o.seed });
     // The table goes up once per run: batches of the same run reuse it.
@@ -113,9 +119,9 @@ export class SamplerPlan {
     this.done = 0;
   }
 
-  /** Activation memory of one recorded step. */
-  footprint(): { totalBytes: number; largestBytes: number } {
-    return this.step.footprint();
+  /** Where one recorded step's intermediates go (computed without allocating them). */
+  memoryPlan(): MemoryPlan {
+    return this.step.memoryPlan();
   }
 
   /** Steps of the started run not yet done. */
@@ -144,11 +150,10 @@ export class SamplerPlan {
     }
   }
 
-  release(): void {
-    this.step.release();
-    this.init.release();
-    this.state.destroy();
-    this.table.destroy();
+  dispose(): void {
+    this.step.dispose();
+    this.init.dispose();
+    this.rt.release(this.state, this.table);
   }
 }
 
@@ -172,14 +177,14 @@ export class SamplerPlans {
     this.plans.set(key, plan);
     for (const [oldest, p] of this.plans) {
       if (this.plans.size <= this.max) break;
-      p.release();
+      p.dispose();
       this.plans.delete(oldest);
     }
     return plan;
   }
 
-  release(): void {
-    for (const p of this.plans.values()) p.release();
+  dispose(): void {
+    for (const p of this.plans.values()) p.dispose();
     this.plans.clear();
   }
 }

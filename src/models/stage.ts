@@ -1,11 +1,12 @@
-import { Graph, type Runtime, type Tensor } from '../runtime/index.js';
+import { RecordedGraph, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
 
 /**
- * A network recorded once per batch size over a fixed input tensor: callers
- * copy data into `input`, run, and read `outputs`. Nothing is allocated on reuse.
+ * A network recorded once per batch size over an input tensor: callers write
+ * `inputs.input` (or copy into it on the GPU), run, and read `outputs`.
+ * Nothing is allocated on reuse.
  */
 export class Stage<K extends string> {
-  private readonly graphs = new Map<number, { graph: Graph; input: Tensor; outputs: Record<K, Tensor> }>();
+  private readonly graphs = new Map<number, RecordedGraph<'input', K>>();
 
   constructor(
     private readonly rt: Runtime,
@@ -13,29 +14,22 @@ export class Stage<K extends string> {
     private readonly build: (g: Graph, input: Tensor) => Record<K, Tensor>,
   ) {}
 
-  for(batch: number): { graph: Graph; input: Tensor; outputs: Record<K, Tensor> } {
-    let entry = this.graphs.get(batch);
-    if (!entry) {
-      const graph = new Graph(this.rt);
-      const input = graph.tensor([batch, ...this.inputShape]);
-      entry = { graph, input, outputs: this.build(graph, input) };
-      this.graphs.set(batch, entry);
+  for(batch: number): RecordedGraph<'input', K> {
+    let graph = this.graphs.get(batch);
+    if (!graph) {
+      graph = RecordedGraph.record(this.rt, { input: [batch, ...this.inputShape] }, (g, { input }) => this.build(g, input));
+      this.graphs.set(batch, graph);
     }
-    return entry;
+    return graph;
   }
 
   /** Runs on host data and downloads every output. */
-  async runHost(data: Float32Array, batch: number): Promise<Record<K, Float32Array>> {
-    const e = this.for(batch);
-    this.rt.write(e.input, data);
-    e.graph.run();
-    const result = {} as Record<K, Float32Array>;
-    for (const k of Object.keys(e.outputs) as K[]) result[k] = await this.rt.download(e.outputs[k]);
-    return result;
+  runHost(data: Float32Array, batch: number): Promise<Record<K, Float32Array>> {
+    return this.for(batch).evaluate({ input: data });
   }
 
-  release(): void {
-    for (const e of this.graphs.values()) e.graph.release();
+  dispose(): void {
+    for (const g of this.graphs.values()) g.dispose();
     this.graphs.clear();
   }
 }

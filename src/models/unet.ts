@@ -7,7 +7,7 @@ import { linear, prepareLinear, type LinearWeights } from '../ops/linear.js';
 import { maxPool3d } from '../ops/maxpool3d.js';
 import { groupNorm, type Affine } from '../ops/norm.js';
 import { unary } from '../ops/unary.js';
-import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import { inferUnetShape, UNET_DOWNSAMPLE, UNET_GROUPS as GROUPS, type UNetShape } from './architecture.js';
 import { loadAffine, loadConv3d, loadResidualConvBlock, residualConvBlock, type ResidualConvBlock } from './blocks.js';
 import type { WeightSet } from './weights.js';
@@ -18,8 +18,8 @@ interface EmbedFC {
   fc2: LinearWeights;
 }
 
-function loadEmbed(rt: Runtime, w: WeightSet, prefix: string, inputs: number, outputs: number): EmbedFC {
-  const lin = (name: string, shape: number[]) => prepareLinear(rt, w.get(`${prefix}.${name}.weight`, shape), w.get(`${prefix}.${name}.bias`, [shape[0]]));
+function loadEmbed(owner: Allocator, w: WeightSet, prefix: string, inputs: number, outputs: number): EmbedFC {
+  const lin = (name: string, shape: number[]) => prepareLinear(owner, w.get(`${prefix}.${name}.weight`, shape), w.get(`${prefix}.${name}.bias`, [shape[0]]));
   return { fc0: lin('model.0', [outputs, inputs]), fc2: lin('model.2', [outputs, outputs]) };
 }
 
@@ -55,30 +55,30 @@ export class UNet {
    * `dtype` f16 stores every conv's weights (and padded input) as f16 with f32
    * sums; norms, embeddings and everything between layers stay f32.
    */
-  static load(rt: Runtime, w: WeightSet, dtype: DType = 'f32'): UNet {
+  static load(owner: Allocator, w: WeightSet, dtype: DType = 'f32'): UNet {
     const s = inferUnetShape(w).shape;
     const { nFeat: n, latentChannels: C, contextSize: K } = s;
     const m = 'nn_model';
-    const rcb = (prefix: string, i: number, o: number) => loadResidualConvBlock(rt, w, `${m}.${prefix}`, i, o, dtype);
+    const rcb = (prefix: string, i: number, o: number) => loadResidualConvBlock(owner, w, `${m}.${prefix}`, i, o, dtype);
     const convT = (prefix: string, i: number, o: number, k: number) =>
-      prepareConvTranspose3d(rt, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), w.get(`${m}.${prefix}.bias`, [o]), dtype);
+      prepareConvTranspose3d(owner, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), w.get(`${m}.${prefix}.bias`, [o]), dtype);
     return new UNet(s, {
       init: rcb('init_conv', C, n),
       down1: rcb('down1.model.0', n, n),
       down2: rcb('down2.model.0', n, 2 * n),
-      time1: loadEmbed(rt, w, `${m}.timeembed1`, 1, 2 * n),
-      time2: loadEmbed(rt, w, `${m}.timeembed2`, 1, n),
-      ctx1: loadEmbed(rt, w, `${m}.contextembed1`, K, 2 * n),
-      ctx2: loadEmbed(rt, w, `${m}.contextembed2`, K, n),
+      time1: loadEmbed(owner, w, `${m}.timeembed1`, 1, 2 * n),
+      time2: loadEmbed(owner, w, `${m}.timeembed2`, 1, n),
+      ctx1: loadEmbed(owner, w, `${m}.contextembed1`, K, 2 * n),
+      ctx2: loadEmbed(owner, w, `${m}.contextembed2`, K, n),
       up0: convT('up0.0', 2 * n, 2 * n, 1),
-      up0Norm: loadAffine(rt, w, `${m}.up0.1`, 2 * n),
+      up0Norm: loadAffine(owner, w, `${m}.up0.1`, 2 * n),
       up1: convT('up1.model.0', 4 * n, n, 2),
       up1Blocks: [rcb('up1.model.1', n, n), rcb('up1.model.2', n, n)],
       up2: convT('up2.model.0', 2 * n, n, 2),
       up2Blocks: [rcb('up2.model.1', n, n), rcb('up2.model.2', n, n)],
-      out0: loadConv3d(rt, w, `${m}.out.0`, [n, 2 * n, 3, 3, 3], dtype),
-      out1: loadAffine(rt, w, `${m}.out.1`, n),
-      out3: loadConv3d(rt, w, `${m}.out.3`, [C, n, 3, 3, 3], dtype),
+      out0: loadConv3d(owner, w, `${m}.out.0`, [n, 2 * n, 3, 3, 3], dtype),
+      out1: loadAffine(owner, w, `${m}.out.1`, n),
+      out3: loadConv3d(owner, w, `${m}.out.3`, [C, n, 3, 3, 3], dtype),
     });
   }
 

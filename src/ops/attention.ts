@@ -24,7 +24,7 @@ export function attention(g: Graph, q: Tensor, k: Tensor, v: Tensor, out?: Tenso
   if (dim > MAX_HEAD_DIM) throw new Error(`${where}: head dimension over ${MAX_HEAD_DIM}`);
   const y = out ?? g.tensor(q.shape);
   if (String(y.shape) !== String(q.shape)) throw new Error(`${where}: out [${y.shape}] must have q's shape`);
-  if ([q, k, v].some((t) => t.buffer === y.buffer)) throw new Error(`${where}: out must not share an input's buffer`);
+  if ([q, k, v].some((t) => t.sharesStorage(y))) throw new Error(`${where}: out must not share an input's buffer`);
   const queryBlocks = Math.ceil(len / QUERIES_PER_WORKGROUP);
   kernel.dispatch(g, {
     // q k^T and softmax(..) v are each L x L x d multiply-adds per head; the softmax is left out.

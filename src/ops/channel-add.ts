@@ -25,7 +25,7 @@ export function addChannelVectors(g: Graph, x: Tensor, vectors: Tensor[], out?: 
   }
   const y = out ?? g.tensor(x.shape);
   if (String(y.shape) !== String(x.shape)) throw new Error(`${where}: out [${y.shape}] must have x's shape`);
-  if ([x, ...vectors].some((t) => t.buffer === y.buffer)) throw new Error(`${where}: out must not share an input's buffer`);
+  if ([x, ...vectors].some((t) => t.sharesStorage(y))) throw new Error(`${where}: out must not share an input's buffer`);
   kernel.dispatch(g, {
     work: {
       signature: `addChannelVectors [${x.shape}] + ${vectors.map((v) => `[${v.shape}]`).join(' + ')}`,

@@ -24,7 +24,7 @@ export function concatChannels(g: Graph, inputs: Tensor[], out?: Tensor): Tensor
   const shape = [first.shape[0], channels, ...first.shape.slice(2)];
   const y = out ?? g.tensor(shape);
   if (String(y.shape) !== String(shape)) throw new Error(`concatChannels: out [${y.shape}] must be [${shape}] for ${shapes}`);
-  if (inputs.some((t) => t.buffer === y.buffer)) throw new Error(`concatChannels: out must not share an input's buffer`);
+  if (inputs.some((t) => t.sharesStorage(y))) throw new Error(`concatChannels: out must not share an input's buffer`);
 
   const batch = first.shape[0];
   const outLen = y.size / batch;

@@ -51,7 +51,7 @@ export async function timeConvPaths(rt: Runtime, record: (g: Graph) => void): Pr
     record(g);
   } finally {
     recording.delete(rt);
-    g.release();
+    g.dispose();
   }
   const timings: ConvTiming[] = [];
   for (const [layer, { path, build }] of found) timings.push({ layer, path, ms: await timePaths(rt, build) });
@@ -89,6 +89,6 @@ async function timePaths(rt: Runtime, build: ConvBuilder): Promise<Record<ConvPa
     }
     return { winograd: best[0], direct: best[1] };
   } finally {
-    for (const g of graphs) g.release();
+    for (const g of graphs) g.dispose();
   }
 }

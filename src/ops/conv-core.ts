@@ -14,7 +14,7 @@ import type { HostTensor } from '../io/host-tensor.js';
 import { declareKernel, MAX_WORKGROUPS_PER_DIMENSION } from '../kernel/kernel.js';
 import type { UniformValue } from '../kernel/uniform-layout.js';
 import type { WgslFile } from '../kernel/wgsl-source.js';
-import { Tensor, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
+import { Tensor, type Allocator, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
 import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
 /** Output channels per workgroup of shaders/conv3d.wgsl: the weight layout's group size. */
@@ -389,20 +389,20 @@ export function checkWeightShape(op: string, weight: HostTensor, layout: string)
  * (input channel, kd, kh, kw), zero past the last output channel, so that one
  * vec4 load gives 4 output channels. `at(o, r)` reads the PyTorch tensor.
  */
-export function uploadWeight(rt: Runtime, outChannels: number, perOut: number, at: (o: number, r: number) => number, dtype: DType): Tensor {
+export function uploadWeight(owner: Allocator, outChannels: number, perOut: number, at: (o: number, r: number) => number, dtype: DType): Tensor {
   const groups = Math.ceil(outChannels / CHANNELS_PER_GROUP);
   const data = new Float32Array(groups * perOut * CHANNELS_PER_GROUP);
   for (let o = 0; o < outChannels; o++) {
     const base = Math.floor(o / CHANNELS_PER_GROUP) * perOut * CHANNELS_PER_GROUP + (o % CHANNELS_PER_GROUP);
     for (let r = 0; r < perOut; r++) data[base + r * CHANNELS_PER_GROUP] = at(o, r);
   }
-  return rt.upload(data, [data.length], dtype);
+  return owner.upload(data, [data.length], dtype);
 }
 
-export function uploadBias(rt: Runtime, op: string, bias: HostTensor | undefined, outChannels: number): Tensor | undefined {
+export function uploadBias(owner: Allocator, op: string, bias: HostTensor | undefined, outChannels: number): Tensor | undefined {
   if (!bias) return undefined;
   if (bias.shape.length !== 1 || bias.shape[0] !== outChannels) {
     throw new Error(`${op}: bias must be (${outChannels}), got [${bias.shape}]`);
   }
-  return rt.upload(bias.data, bias.shape);
+  return owner.upload(bias.data, bias.shape);
 }

@@ -1,5 +1,5 @@
 import type { HostTensor } from '../io/host-tensor.js';
-import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvClass, type ConvWeights } from './conv-core.js';
 
 /** Laid out as for conv3d (see ConvWeights): prepareConvTranspose3d swaps PyTorch's I and O. */
@@ -15,17 +15,17 @@ export interface ConvTranspose3dOptions {
  * Uploads a PyTorch ConvTranspose3d weight (I, O, k, k, k) and optional bias (O)
  * in the kernel's layout; `dtype` as for prepareConv3d.
  */
-export function prepareConvTranspose3d(rt: Runtime, weight: HostTensor, bias?: HostTensor, dtype: DType = 'f32'): ConvTranspose3dWeights {
+export function prepareConvTranspose3d(owner: Allocator, weight: HostTensor, bias?: HostTensor, dtype: DType = 'f32'): ConvTranspose3dWeights {
   const [inChannels, outChannels, kernel] = weight.shape;
   checkWeightShape('convTranspose3d', weight, '(I, O, k, k, k)');
   const taps = kernel ** 3;
   return {
     // Element (o, r) with r = i * taps + tap sits at (i, o, tap) in PyTorch's layout.
-    weight: uploadWeight(rt, outChannels, inChannels * taps, (o, r) => {
+    weight: uploadWeight(owner, outChannels, inChannels * taps, (o, r) => {
       const i = Math.floor(r / taps);
       return weight.data[(i * outChannels + o) * taps + (r % taps)];
     }, dtype),
-    bias: uploadBias(rt, 'convTranspose3d', bias, outChannels),
+    bias: uploadBias(owner, 'convTranspose3d', bias, outChannels),
     inChannels,
     outChannels,
     kernel,

@@ -10,7 +10,7 @@ import tileWgsl from '../../shaders/conv-winograd-tile.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
 import { declareKernel, grid } from '../kernel/kernel.js';
 import { wgslConstant } from '../kernel/wgsl-source.js';
-import { Tensor, type DType, type Graph, type Runtime } from '../runtime/index.js';
+import { Tensor, type Allocator, type DType, type Graph } from '../runtime/index.js';
 import { batchedGemm, GEMM_COLUMN_BLOCK, GEMM_K_BLOCK } from './gemm.js';
 
 const kernels = {
@@ -75,7 +75,7 @@ function filterTransform(g0: number, g1: number, g2: number, out: Float64Array, 
  * Transforms a PyTorch Conv3d weight (O, I, 3, 3, 3) in float64 and uploads
  * it in `dtype`, split by maxStorageBufferBindingSize (never above maxBufferSize).
  */
-export function prepareWinograd(rt: Runtime, weight: HostTensor, dtype: DType): WinogradWeights {
+export function prepareWinograd(owner: Allocator, weight: HostTensor, dtype: DType): WinogradWeights {
   const [O, I] = weight.shape;
   const depth = Math.ceil(I / GEMM_K_BLOCK) * GEMM_K_BLOCK;
   const cols = Math.ceil(O / GEMM_COLUMN_BLOCK) * GEMM_COLUMN_BLOCK;
@@ -100,12 +100,12 @@ export function prepareWinograd(rt: Runtime, weight: HostTensor, dtype: DType): 
       for (let xi = 0; xi < COMPONENTS; xi++) u[xi * perComponent + i * cols + o] = full[xi];
     }
   }
-  const componentsPerPart = Math.min(COMPONENTS, Math.floor(rt.limits.maxStorageBufferBindingSize / Tensor.bytesFor(perComponent, dtype)));
+  const componentsPerPart = Math.min(COMPONENTS, Math.floor(owner.runtime.limits.maxStorageBufferBindingSize / Tensor.bytesFor(perComponent, dtype)));
   if (componentsPerPart < 1) throw new Error(`conv3d: one Winograd component of weight [${weight.shape}] exceeds the largest binding`);
   const parts: Tensor[] = [];
   for (let first = 0; first < COMPONENTS; first += componentsPerPart) {
     const count = Math.min(componentsPerPart, COMPONENTS - first);
-    parts.push(rt.upload(u.subarray(first * perComponent, (first + count) * perComponent), [count, depth, cols], dtype));
+    parts.push(owner.upload(u.subarray(first * perComponent, (first + count) * perComponent), [count, depth, cols], dtype));
   }
   return { parts, componentsPerPart, depth, cols };
 }

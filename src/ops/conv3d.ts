@@ -1,5 +1,5 @@
 import type { HostTensor } from '../io/host-tensor.js';
-import type { DType, Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvWeights } from './conv-core.js';
 import { convPathFor, noteConvLayer, type ConvPath } from './conv-choice.js';
 import { prepareWinograd, winogradConv3d, type WinogradWeights } from './conv-winograd.js';
@@ -13,17 +13,17 @@ export interface Conv3dWeights extends ConvWeights {
  * Uploads a PyTorch Conv3d weight (O, I, k, k, k) and optional bias (O) in the
  * kernel's layout; `dtype` f16 stores the weights and the padded input as f16.
  */
-export function prepareConv3d(rt: Runtime, weight: HostTensor, bias?: HostTensor, dtype: DType = 'f32'): Conv3dWeights {
+export function prepareConv3d(owner: Allocator, weight: HostTensor, bias?: HostTensor, dtype: DType = 'f32'): Conv3dWeights {
   const [outChannels, inChannels, kernel] = weight.shape;
   checkWeightShape('conv3d', weight, '(O, I, k, k, k)');
   const perOut = inChannels * kernel ** 3;
   return {
-    weight: uploadWeight(rt, outChannels, perOut, (o, r) => weight.data[o * perOut + r], dtype),
-    bias: uploadBias(rt, 'conv3d', bias, outChannels),
+    weight: uploadWeight(owner, outChannels, perOut, (o, r) => weight.data[o * perOut + r], dtype),
+    bias: uploadBias(owner, 'conv3d', bias, outChannels),
     inChannels,
     outChannels,
     kernel,
-    winograd: kernel === 3 ? prepareWinograd(rt, weight, dtype) : undefined,
+    winograd: kernel === 3 ? prepareWinograd(owner, weight, dtype) : undefined,
   };
 }
 

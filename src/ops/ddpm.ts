@@ -7,7 +7,7 @@ import updateWgsl from '../../shaders/ddpm-update.wgsl';
 import philoxWgsl from '../../shaders/philox.wgsl';
 import { declareKernel, grid } from '../kernel/kernel.js';
 import { wgslConstant } from '../kernel/wgsl-source.js';
-import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { Allocator, Graph, Runtime, Tensor } from '../runtime/index.js';
 import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
 /** Every sampler kernel reads the step state and the coefficient table; the ones that draw noise also Philox. */
@@ -53,8 +53,8 @@ const STEP_BYTES = SAMPLER_STEP_WORDS * 4;
 /** The step state: u32 [step, sampleOffset, key0, key1] (StepState in shaders/ddpm-state.wgsl). */
 const STATE_BYTES = 16;
 
-export function createStepState(rt: Runtime): GPUBuffer {
-  return rt.device.createBuffer({ label: 'sampler step state', size: STATE_BYTES, usage: BUFFER_USAGE });
+export function createStepState(owner: Allocator): GPUBuffer {
+  return owner.buffer({ label: 'sampler step state', size: STATE_BYTES, usage: BUFFER_USAGE });
 }
 
 /** The Philox key of a seed: its low and high 32 bits. */
@@ -76,9 +76,9 @@ export function setStepState(rt: Runtime, state: GPUBuffer, s: { step: number; s
 }
 
 /** A coefficient table of `capacity` rows (SamplerStep), to be filled by writeStepTable. */
-export function createStepTable(rt: Runtime, capacity: number): GPUBuffer {
+export function createStepTable(owner: Allocator, capacity: number): GPUBuffer {
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`createStepTable: capacity ${capacity} must be a positive integer`);
-  return rt.device.createBuffer({ label: 'sampler coefficient table', size: capacity * STEP_BYTES, usage: BUFFER_USAGE });
+  return owner.buffer({ label: 'sampler coefficient table', size: capacity * STEP_BYTES, usage: BUFFER_USAGE });
 }
 
 /** Writes `rows` (steps x SAMPLER_STEP_WORDS) and NaN in the rows after them, so a step past the run marks x. */
@@ -114,7 +114,7 @@ export type NoiseSource = { kind: 'philox' } | { kind: 'buffer'; noise: Tensor }
 function checkUpdateOperands(op: string, x: Tensor, eps: Tensor): string {
   const where = `${op}: x [${x.shape}], eps [${eps.shape}]`;
   if (String(x.shape) !== String(eps.shape)) throw new Error(`${where}: shapes differ`);
-  if (x.buffer === eps.buffer) throw new Error(`${where}: x and eps must not share a buffer`);
+  if (x.sharesStorage(eps)) throw new Error(`${where}: x and eps must not share a buffer`);
   return where;
 }
 
@@ -155,7 +155,7 @@ export function ddpmUpdate(g: Graph, x: Tensor, eps: Tensor, table: GPUBuffer, s
 export function dpmSolverUpdate(g: Graph, x: Tensor, eps: Tensor, previous: Tensor, table: GPUBuffer, state: GPUBuffer): void {
   const where = checkUpdateOperands('dpmSolverUpdate', x, eps);
   if (String(previous.shape) !== String(x.shape)) throw new Error(`${where}: previous [${previous.shape}] must have x's shape`);
-  if (previous.buffer === x.buffer || previous.buffer === eps.buffer) throw new Error(`${where}: previous must have its own buffer`);
+  if (previous.sharesStorage(x) || previous.sharesStorage(eps)) throw new Error(`${where}: previous must have its own buffer`);
   kernels.dpmSolverUpdate.dispatch(g, {
     // x and previous read and written; eps read; the state and the step's row.
     work: { signature: `dpmSolverUpdate [${x.shape}]`, bytes: STATE_BYTES + STEP_BYTES + 5 * x.byteLength },

@@ -2,7 +2,7 @@ import linearWgsl from '../../shaders/linear.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
 import { declareKernel } from '../kernel/kernel.js';
 import { wgslConstant } from '../kernel/wgsl-source.js';
-import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import type { Allocator, Graph, Tensor } from '../runtime/index.js';
 import { Act, ACTIVATION_OVERRIDES, ACTIVATION_PART, activationName } from './activation.js';
 
 const kernel = declareKernel({
@@ -29,7 +29,7 @@ export interface LinearWeights {
 }
 
 /** Uploads nn.Linear parameters: weight (out, in), bias (out). */
-export function prepareLinear(rt: Runtime, weight: HostTensor, bias?: HostTensor): LinearWeights {
+export function prepareLinear(owner: Allocator, weight: HostTensor, bias?: HostTensor): LinearWeights {
   if (weight.shape.length !== 2) throw new Error(`prepareLinear: weight [${weight.shape}] must be (out, in)`);
   const [outFeatures, inFeatures] = weight.shape;
   if (bias && String(bias.shape) !== String([outFeatures])) {
@@ -41,8 +41,8 @@ export function prepareLinear(rt: Runtime, weight: HostTensor, bias?: HostTensor
     for (let i = 0; i < inFeatures; i++) transposed[i * out4 + o] = weight.data[o * inFeatures + i];
   }
   return {
-    weight: rt.upload(transposed, [inFeatures, out4]),
-    bias: bias && rt.upload(bias.data, [outFeatures]),
+    weight: owner.upload(transposed, [inFeatures, out4]),
+    bias: bias && owner.upload(bias.data, [outFeatures]),
     inFeatures,
     outFeatures,
   };
@@ -57,7 +57,7 @@ export function linear(g: Graph, x: Tensor, w: LinearWeights, act: Act = Act.non
   if (String(y.shape) !== String([batch, w.outFeatures])) {
     throw new Error(`${where}: out [${y.shape}] must be [${batch},${w.outFeatures}]`);
   }
-  if (y.buffer === x.buffer) throw new Error(`${where}: out must not share x's buffer`);
+  if (y.sharesStorage(x)) throw new Error(`${where}: out must not share x's buffer`);
   const fused = act === Act.none ? '' : ` ${activationName(act)}`;
   kernel.dispatch(g, {
     work: {

@@ -19,7 +19,7 @@ export function maxPool3d(g: Graph, x: Tensor, out?: Tensor): Tensor {
   const shape = [batch, channels, ...pooled];
   const y = out ?? g.tensor(shape);
   if (String(y.shape) !== String(shape)) throw new Error(`maxPool3d: out [${y.shape}] must be [${shape}] for x [${x.shape}]`);
-  if (y.buffer === x.buffer) throw new Error(`maxPool3d: out must not share x's buffer`);
+  if (y.sharesStorage(x)) throw new Error(`maxPool3d: out must not share x's buffer`);
   kernel.dispatch(g, {
     work: { signature: `maxPool3d [${x.shape}]`, bytes: x.byteLength + y.byteLength },
     uniforms: { out_size: y.size, od: pooled[0], oh: pooled[1], ow: pooled[2], d, h, w },

@@ -90,7 +90,7 @@ export function groupNorm(g: Graph, x: Tensor, groups: number, opts: NormOptions
   }
   const y = out ?? g.tensor(x.shape);
   if (String(y.shape) !== String(x.shape)) throw new Error(`${where}: out [${y.shape}] must have x's shape`);
-  if (y.buffer === x.buffer || y.buffer === residual?.tensor.buffer) {
+  if (y.sharesStorage(x) || (residual !== undefined && y.sharesStorage(residual.tensor))) {
     throw new Error(`${where}: out must not share x's or the residual's buffer`);
   }
 

@@ -1,5 +1,5 @@
 import { PUBLISHED } from './bench-models.js';
-import { STEPS_PER_SAMPLE, type BenchSettings, type VariantResult } from './bench-variant.js';
+import { STEPS_PER_SAMPLE, type BenchSettings, type PlannedMemory, type VariantResult } from './bench-variant.js';
 import type { Provenance } from './provenance.js';
 import { formatNumber, formatTable, mebibytes } from './table.js';
 import { WIDE_SPREAD } from './timing.js';
@@ -50,11 +50,13 @@ export function benchNotes(s: BenchSettings): string[] {
     `descriptors: measureDescriptors (generate --measure) on one spinodal test volume of the variant's shape (Cahn's random-wave model, half donor); min / median / max of 1 to ${s.descriptorRuns} runs (more while the time budget allows) after 1 warm-up on 16^3`,
     `samplers: per-sample latency of each sampler, its steps x step / batch (+ decoder + predict where measured): every sampler's step is the timed graph but for an element-wise update of the latent`,
     `GFLOP/s: the UNet's multiply-adds x 2 over the step time; the DDPM update is not counted`,
-    `pool peak: the most bytes the engine's buffer pool had handed out at once (weights + activations, rounded up to 256 B) up to that row; idle pooled buffers and driver overhead are not counted`,
+    `step plan / predict plan / decoder plan: the graph's intermediates as placed by liveness (buffers shared by tensors never live at once), and in brackets the most of them live during one dispatch (no placement can go below it); weights not included`,
+    `peak: the most bytes the runtime had allocated at once (weights, activations, uniforms; storage rounded up to 256 B) up to that row; idle pooled buffers and driver overhead are not counted`,
   ];
 }
 
 const seconds = (ms: number) => formatNumber(ms / 1000);
+const planned = (m: PlannedMemory) => `${mebibytes(m.plannedBytes)} (${mebibytes(m.largestLiveBytes)})`;
 
 /** The descriptors' time per sample, and its share of the batch-1 generation time at this width. */
 function descriptorLine(v: VariantResult): string {
@@ -100,12 +102,14 @@ export function formatBenchReport(r: BenchReport): string[] {
             seconds(b.denoiseMsPerSample),
             formatNumber(b.predictMsPerSample),
             b.totalMsPerSample === undefined ? '-' : seconds(b.totalMsPerSample),
+            planned(b.stepMemory),
+            planned(b.predictMemory),
             mebibytes(b.poolPeakBytes),
           ],
     );
     lines.push(
       ...formatTable(
-        ['batch', 'step ms', 'min', 'max', 'spread', 'step ms/sample', 'GFLOP/s', 'denoise s/sample', 'predict ms/sample', narrow ? `total s/sample (n_feat ${s.nFeat})` : 'total s/sample', 'pool peak MiB'],
+        ['batch', 'step ms', 'min', 'max', 'spread', 'step ms/sample', 'GFLOP/s', 'denoise s/sample', 'predict ms/sample', narrow ? `total s/sample (n_feat ${s.nFeat})` : 'total s/sample', 'step plan MiB', 'predict plan MiB', 'peak MiB'],
         rows,
         0,
       ),
@@ -115,7 +119,7 @@ export function formatBenchReport(r: BenchReport): string[] {
     lines.push(
       'skipped' in d
         ? `  decoder (batch 1): skipped: ${d.skipped}`
-        : `  decoder (batch 1): ${seconds(d.ms)} s, ${formatNumber(d.gflop)} GFLOP, ${formatNumber(d.gflop / (d.ms / 1000))} GFLOP/s, pool peak ${mebibytes(d.poolPeakBytes)} MiB`,
+        : `  decoder (batch 1): ${seconds(d.ms)} s, ${formatNumber(d.gflop)} GFLOP, ${formatNumber(d.gflop / (d.ms / 1000))} GFLOP/s, plan ${planned(d.memory)} MiB, peak ${mebibytes(d.poolPeakBytes)} MiB`,
       descriptorLine(v),
     );
   }
@@ -130,7 +134,8 @@ function samplerTable(v: VariantResult): string[] {
   const measured = v.batches.flatMap((b) => ('stepMs' in b ? [b] : []));
   if (measured.length === 0) return [];
   const total = 'ms' in v.decode;
-  const header = ['sampler', 'steps', ...measured.flatMap((b) => [`batch ${b.batch} denoise s/sample`, ...(total ? [`total s/sample`] : [])])];
+  const totalHeader = v.nFeat === PUBLISHED.nFeat ? 'total s/sample' : `total s/sample (n_feat ${v.nFeat})`;
+  const header = ['sampler', 'steps', ...measured.flatMap((b) => [`batch ${b.batch} denoise s/sample`, ...(total ? [totalHeader] : [])])];
   const rows = measured[0]!.samplers.map((m, k) => [
     m.sampler,
     String(m.steps),

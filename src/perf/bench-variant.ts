@@ -3,14 +3,13 @@ import { loadNetworks, type LoadedNetworks } from '../models/model.js';
 import type { Precision } from '../models/precision.js';
 import { SamplerPlan, samplerRun } from '../models/sampler.js';
 import { samplerSettings, type SamplerSettings } from '../models/sampler-schedule.js';
-import { executedFlops, Graph, type Runtime } from '../runtime/index.js';
+import { executedFlops, Graph, RecordedGraph, type MemoryPlan, type Runtime } from '../runtime/index.js';
 import { BENCH_VARIANTS, memorySource, PUBLISHED, benchModelFiles, type BenchVariant } from './bench-models.js';
 import { buildDecoderGraph } from './decoder-graph.js';
 import { benchDescriptors, type DescriptorTiming } from './descriptor-bench.js';
 import { decoderFlops, unetFlops } from './model-flops.js';
 import { TimeBudget } from './time-budget.js';
 import { median, spreadOf, timeRuns, timeSamplerSteps, type Spread } from './timing.js';
-import { buildUnetStep } from './unet-step.js';
 
 /** Denoising steps per sample: i = n_T - 2 down to 1. */
 export const STEPS_PER_SAMPLE = PUBLISHED.timesteps - 2;
@@ -57,11 +56,16 @@ export interface BatchRow {
   totalMsPerSample?: number;
   /** The same for each sampler of the settings. */
   samplers: SamplerRow[];
-  /** Bytes of the step graph's tensors. */
-  activationBytes: number;
-  /** The pool's peak so far: weights plus this batch's activations (batches run in ascending order). */
+  /** The step graph's intermediates as planned by liveness, and the most of them live at once. */
+  stepMemory: PlannedMemory;
+  /** The feature predictor's, at this batch. */
+  predictMemory: PlannedMemory;
+  /** The runtime's peak so far: weights plus this batch's activations (batches run in ascending order). */
   poolPeakBytes: number;
 }
+
+/** A graph's planned intermediates (MemoryPlan.plannedBytes) against the lower bound (largestLiveBytes). */
+export type PlannedMemory = Pick<MemoryPlan, 'plannedBytes' | 'largestLiveBytes'>;
 
 export interface Skipped {
   skipped: string;
@@ -71,6 +75,7 @@ export interface DecodeResult {
   /** The VAE decoder on one latent, as `generate` runs it. */
   ms: number;
   gflop: number;
+  memory: PlannedMemory;
   poolPeakBytes: number;
 }
 
@@ -103,25 +108,21 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
   log(`${variant}: random weights in the published layout (UNet n_feat ${s.nFeat} in ${s.precision}, VAE max ${PUBLISHED.vaeMaxChannels})`);
   const nets = await loadNetworks(rt, memorySource(benchModelFiles(variant, s.nFeat, ['vae', 'fp', 'ddpm'])), s.precision);
   const setupSeconds = (performance.now() - t0) / 1000;
-  const weightsBytes = rt.pool.stats().liveBytes;
-  const unet = unetCost(rt, nets);
+  const weightsBytes = rt.memoryStats().liveBytes;
+  const unet = nets.unet!;
+  const flopPerSample = unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize);
   const budget = new TimeBudget(s.timeBudgetSeconds);
 
   const batches: VariantResult['batches'] = [];
   let last: BatchRow | undefined;
   for (const batch of s.batches) {
-    const largest = unet.largestBytesPerSample * batch;
-    const limit = rt.limits.maxStorageBufferBindingSize;
-    const refusal =
-      largest > limit
-        ? `largest activation ${MiB(largest)} > maxStorageBufferBindingSize ${MiB(limit)}`
-        : last && budget.refusal((((last.stepMs * batch) / last.batch) * (1 + s.steps)) / 1000);
+    const refusal = stepRefusal(rt, nets, batch) ?? (last && budget.refusal((((last.stepMs * batch) / last.batch) * (1 + s.steps)) / 1000));
     if (refusal) {
       batches.push({ batch, skipped: refusal });
       continue;
     }
     log(`${variant}: batch ${batch}`);
-    last = await benchBatch(rt, nets, batch, s, unet.flopPerSample);
+    last = await benchBatch(rt, nets, batch, s, flopPerSample);
     batches.push(last);
   }
 
@@ -146,45 +147,51 @@ export async function benchVariant(rt: Runtime, variant: BenchVariant, s: BenchS
     vaeMaxChannels: PUBLISHED.vaeMaxChannels,
     setupSeconds,
     weightsBytes,
-    unetGflopPerSample: unet.flopPerSample / 1e9,
-    unetExecutedGflopPerSample: unet.executedFlopPerSample / 1e9,
+    unetGflopPerSample: flopPerSample / 1e9,
+    unetExecutedGflopPerSample: executedFlopPerSample(rt, nets) / 1e9,
     batches,
     decode,
     descriptors,
-    poolPeakBytes: rt.pool.stats().peakBytes,
+    poolPeakBytes: rt.memoryStats().peakBytes,
   };
 }
 
-/**
- * The UNet's useful FLOP (the architecture's dense count), the FLOP its
- * kernels execute, and its largest tensor, for one sample; all scale with the batch.
- */
-function unetCost(rt: Runtime, nets: LoadedNetworks): { flopPerSample: number; executedFlopPerSample: number; largestBytesPerSample: number } {
+/** What the UNet's kernels multiply for one sample (Winograd executes fewer than the dense count); recorded, not run. */
+function executedFlopPerSample(rt: Runtime, nets: LoadedNetworks): number {
   const unet = nets.unet!;
   const g = new Graph(rt);
-  buildUnetStep(g, unet, nets.config.latentShape, 1);
-  const largestBytesPerSample = g.footprint().largestBytes;
-  const executedFlopPerSample = g.dispatches.reduce((sum, d) => sum + executedFlops(d.work), 0);
-  g.release();
-  return {
-    flopPerSample: unetFlops(nets.config.latentShape, unet.shape.nFeat, unet.shape.contextSize),
-    executedFlopPerSample,
-    largestBytesPerSample,
-  };
+  unet.build(g, g.tensor([1, ...nets.config.latentShape]), g.tensor([1]), g.tensor([1, unet.shape.contextSize]));
+  const flops = g.work.reduce((sum, w) => sum + executedFlops(w), 0);
+  g.dispose();
+  return flops;
+}
+
+/** Why the step at `batch` cannot run here (a tensor over the binding limit), from its plan: nothing is allocated. */
+function stepRefusal(rt: Runtime, nets: LoadedNetworks, batch: number): string | undefined {
+  const probe = new SamplerPlan(rt, nets.unet!, nets.schedule!, nets.config.latentShape, batch, 'eps');
+  const largest = probe.memoryPlan().largestTensorBytes;
+  probe.dispose();
+  const limit = rt.limits.maxStorageBufferBindingSize;
+  return largest > limit ? `largest activation ${MiB(largest)} > maxStorageBufferBindingSize ${MiB(limit)}` : undefined;
+}
+
+function plannedMemory(plan: MemoryPlan): PlannedMemory {
+  return { plannedBytes: plan.plannedBytes, largestLiveBytes: plan.largestLiveBytes };
 }
 
 async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, s: BenchSettings, unetFlopPerSample: number): Promise<BatchRow> {
   const { steps } = s;
   const { config, unet, schedule, featurePredictor } = nets;
   const plan = new SamplerPlan(rt, unet!, schedule!, config.latentShape, batch, 'eps');
-  const predict = new Graph(rt);
+  let predict: RecordedGraph<never, 'features'> | undefined;
   try {
     const context = new Float32Array(batch * config.contextAttributes.length).fill(0.5);
     plan.start(samplerRun(schedule!, samplerSettings(schedule!.timesteps, {})), { context, sampleOffset: 0, seed: 0 });
     const step = spreadOf(await timeSamplerSteps(plan, steps));
     const stepMs = step.median;
-    featurePredictor!.build(predict, plan.x);
-    const predictMs = median(await timeRuns(rt, () => predict.run(), steps));
+    const fp = RecordedGraph.record(rt, {}, (g) => ({ features: featurePredictor!.build(g, plan.x) }));
+    predict = fp;
+    const predictMs = median(await timeRuns(rt, () => fp.run(), steps));
     return {
       batch,
       stepMs,
@@ -194,13 +201,14 @@ async function benchBatch(rt: Runtime, nets: LoadedNetworks, batch: number, s: B
       predictMsPerSample: predictMs / batch,
       // Every sampler's step is this graph but for its element-wise update (a latent's worth of values, next to a UNet evaluation).
       samplers: s.samplers.map((m) => ({ sampler: m.sampler, steps: m.steps, denoiseMsPerSample: (stepMs * m.steps) / batch })),
-      activationBytes: plan.footprint().totalBytes,
-      poolPeakBytes: rt.pool.stats().peakBytes,
+      stepMemory: plannedMemory(plan.memoryPlan()),
+      predictMemory: plannedMemory(fp.memoryPlan),
+      poolPeakBytes: rt.memoryStats().peakBytes,
     };
   } finally {
-    predict.release();
-    plan.release();
-    rt.pool.trim();
+    predict?.dispose();
+    plan.dispose();
+    rt.trim();
   }
 }
 
@@ -222,9 +230,9 @@ async function benchDecode(
     if (refusal) return { skipped: refusal };
     log('decoder: batch 1');
     const ms = median(await timeRuns(rt, () => g.run(), runs));
-    return { ms, gflop, poolPeakBytes: rt.pool.stats().peakBytes };
+    return { ms, gflop, memory: plannedMemory(g.memoryPlan), poolPeakBytes: rt.memoryStats().peakBytes };
   } finally {
-    g.release();
-    rt.pool.trim();
+    g.dispose();
+    rt.trim();
   }
 }

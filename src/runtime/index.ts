@@ -1,4 +1,7 @@
 export { Runtime, executedFlops, NO_ADAPTER_HELP } from './runtime.js';
-export type { Dispatch, KernelSpec, KernelWork, AdapterSummary } from './runtime.js';
+export type { Dispatch, KernelSpec, KernelWork, AdapterSummary, MemoryStats } from './runtime.js';
+export { Scope, type Allocator } from './scope.js';
 export { Tensor, type DType } from './tensor.js';
 export { Graph } from './graph.js';
+export { RecordedGraph } from './recorded-graph.js';
+export type { MemoryPlan } from './memory-plan.js';

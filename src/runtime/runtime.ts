@@ -2,6 +2,7 @@ import { GpuError } from '../errors.js';
 import { describeCompileMessage, type Shader } from '../kernel/wgsl-source.js';
 import { BufferPool } from './buffer-pool.js';
 import { fromHalfBits, toHalfBits } from './half.js';
+import { Scope, UNIFORM_USAGE, type Allocator } from './scope.js';
 import { Tensor, type DType } from './tensor.js';
 
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -66,25 +67,49 @@ export interface KernelSpec {
   params?: ArrayBuffer;
   /** Storage buffers, bound in order from @binding(1) (or 0 without params). */
   buffers: (Tensor | GPUBuffer)[];
+  /** Whether the kernel may write each of `buffers` (its declared read_write bindings): graphs plan lifetimes by it. */
+  writes: boolean[];
   workgroups: [number, number, number];
+}
+
+/** The runtime's account of GPU memory (runtime.memoryStats()). */
+export interface MemoryStats {
+  /** Bytes of every buffer handed out and not yet released: tensors, uniforms, state words, staging. */
+  liveBytes: number;
+  /** The most liveBytes has been since the runtime was created. */
+  peakBytes: number;
+  /** How many buffers liveBytes is made of. */
+  liveBuffers: number;
+  /** Idle buffers the pool keeps for reuse: GPU memory still held, freed by trim(). */
+  pooledBytes: number;
 }
 
 /**
  * The device, its buffer pool and pipeline cache. Everything GPU-side in the
  * engine goes through one Runtime; it works the same in Node and browsers.
+ *
+ * Ownership: memory from `rt.tensor`, `rt.upload` and `rt.buffer` belongs to
+ * the caller, who frees it with `rt.release`; memory from a Scope
+ * (`rt.scope()`) belongs to the scope and is freed by its dispose(); a graph's
+ * `g.tensor` is an intermediate that the graph places (see Graph). Every
+ * buffer is counted in memoryStats().
  */
-export class Runtime {
-  readonly pool: BufferPool;
+export class Runtime implements Allocator {
+  private readonly pool: BufferPool;
   readonly limits: GPUSupportedLimits;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly modules = new Map<string, GPUShaderModule>();
-  /** Tests set this so that an element a kernel forgets to write reads NaN. */
+  /** Tests set this so that an element a kernel forgets to write reads NaN (a graph's shared buffers: NaN when placed). */
   poisonNewTensors = false;
   private firstError: string | undefined;
   /** The first WGSL compile error, placed in its source file; it explains the validation errors that follow it. */
   private compileError: string | undefined;
   private readonly compiling: Promise<void>[] = [];
   private lostReason: string | undefined;
+  /** Every buffer handed out and not yet released; true for the pool's storage buffers. */
+  private readonly live = new Map<GPUBuffer, boolean>();
+  private liveBytes = 0;
+  private peakBytes = 0;
 
   private constructor(
     readonly device: GPUDevice,
@@ -140,14 +165,40 @@ export class Runtime {
     return [a.vendor, a.architecture, a.device, a.description].filter((s) => s).join(' / ') || 'unknown adapter';
   }
 
-  /** An uninitialised tensor from the pool. */
+  /** Allocating from the runtime itself: the caller releases what it gets. */
+  get runtime(): Runtime {
+    return this;
+  }
+
+  /** A new owner of GPU memory; its dispose() frees everything made through it. */
+  scope(): Scope {
+    return new Scope(this);
+  }
+
+  /** An uninitialised tensor from the pool; the caller releases it. */
   tensor(shape: readonly number[], dtype: DType = 'f32'): Tensor {
     const size = shape.reduce((a, b) => a * b, 1);
     const bytes = Tensor.bytesFor(size, dtype);
     this.checkBindable(bytes, shape);
-    const t = new Tensor(this.pool.acquire(bytes), shape, dtype);
+    const buffer = this.pool.acquire(bytes);
+    this.count(buffer, true);
+    const t = new Tensor(buffer, shape, dtype);
     if (this.poisonNewTensors) this.write(t, new Float32Array(size).fill(NaN));
     return t;
+  }
+
+  /** A raw buffer outside the pool (state words); the caller releases it. */
+  buffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const b = this.device.createBuffer(descriptor);
+    this.count(b, false);
+    return b;
+  }
+
+  /** A uniform buffer holding `bytes`; the caller releases it. */
+  uniform(bytes: ArrayBuffer): GPUBuffer {
+    const b = this.buffer({ size: bytes.byteLength, usage: UNIFORM_USAGE });
+    this.device.queue.writeBuffer(b, 0, bytes);
+    return b;
   }
 
   /** A tensor holding `data`, stored as `dtype` (f16 rounds to nearest even). */
@@ -171,36 +222,49 @@ export class Runtime {
     this.device.queue.submit([enc.finish()]);
   }
 
-  release(...tensors: Tensor[]): void {
-    for (const t of tensors) this.pool.release(t.buffer);
+  /** Frees tensors (their buffers go back to the pool) and raw buffers (destroyed). */
+  release(...items: (Tensor | GPUBuffer)[]): void {
+    for (const item of items) {
+      const buffer = item instanceof Tensor ? item.buffer : item;
+      const pooled = this.live.get(buffer);
+      if (pooled === undefined) throw new Error(`release: ${item instanceof Tensor ? `tensor [${item.shape}]` : 'buffer'} is not live (freed twice?)`);
+      this.live.delete(buffer);
+      this.liveBytes -= buffer.size;
+      if (pooled) this.pool.release(buffer);
+      else buffer.destroy();
+    }
+  }
+
+  memoryStats(): MemoryStats {
+    return { liveBytes: this.liveBytes, peakBytes: this.peakBytes, liveBuffers: this.live.size, pooledBytes: this.pool.idleBytes() };
+  }
+
+  /** Frees the pool's idle buffers (the GPU memory goes back to the driver). */
+  trim(): void {
+    this.pool.trim();
   }
 
   async download(t: Tensor): Promise<Float32Array> {
-    const staging = this.device.createBuffer({ size: t.byteLength, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const staging = this.buffer({ size: t.byteLength, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(t.buffer, 0, staging, 0, t.byteLength);
     this.device.queue.submit([enc.finish()]);
+    let bytes: ArrayBuffer;
     try {
       await this.wait(staging.mapAsync(USAGE.MAP_READ));
+      bytes = staging.getMappedRange().slice(0);
+      staging.unmap();
     } catch (e) {
       await this.compiled();
       this.throwIfFailed();
       throw e;
+    } finally {
+      this.release(staging);
     }
-    const bytes = staging.getMappedRange().slice(0);
     const out = t.dtype === 'f16' ? fromHalfBits(new Uint16Array(bytes, 0, t.size)) : new Float32Array(bytes);
-    staging.unmap();
-    staging.destroy();
     await this.compiled();
     this.throwIfFailed();
     return out;
-  }
-
-  /** A small uniform buffer, written once. */
-  uniform(bytes: ArrayBuffer): GPUBuffer {
-    const buf = this.device.createBuffer({ size: bytes.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
-    this.device.queue.writeBuffer(buf, 0, bytes);
-    return buf;
   }
 
   pipeline(shader: Shader, constants: Record<string, number> = {}, label = shader.name): GPUComputePipeline {
@@ -229,12 +293,12 @@ export class Runtime {
     return module;
   }
 
-  /** Builds (but does not run) one dispatch. */
-  kernel(spec: KernelSpec): Dispatch {
+  /** Builds (but does not run) one dispatch; its uniform buffer belongs to `owner`. */
+  kernel(spec: KernelSpec, owner: Allocator): Dispatch {
     const pipeline = this.pipeline(spec.shader, spec.constants, spec.label);
     const entries: GPUBindGroupEntry[] = [];
     let binding = 0;
-    if (spec.params) entries.push({ binding: binding++, resource: { buffer: this.uniform(spec.params) } });
+    if (spec.params) entries.push({ binding: binding++, resource: { buffer: owner.uniform(spec.params) } });
     for (const b of spec.buffers) {
       const buffer = b instanceof Tensor ? b.buffer : b;
       entries.push({ binding: binding++, resource: { buffer } });
@@ -283,9 +347,15 @@ export class Runtime {
   }
 
   destroy(): void {
-    this.pool.trim();
+    this.trim();
     this.device.destroy();
     this.host.onDestroy?.();
+  }
+
+  private count(buffer: GPUBuffer, pooled: boolean): void {
+    this.live.set(buffer, pooled);
+    this.liveBytes += buffer.size;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
   }
 
   private throwIfLost(): void {
@@ -301,7 +371,8 @@ export class Runtime {
     return this.host.wait ? this.host.wait(p) : p;
   }
 
-  private checkBindable(bytes: number, shape: readonly number[]): void {
+  /** Throws the user-facing error for a tensor larger than one binding may be. */
+  checkBindable(bytes: number, shape: readonly number[]): void {
     const max = this.limits.maxStorageBufferBindingSize;
     if (bytes > max) {
       throw new GpuError(

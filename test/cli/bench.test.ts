@@ -52,6 +52,10 @@ describe('mg3d bench', () => {
       expect(r.poolPeakBytes).toBeGreaterThan(v.weightsBytes);
       expect(r.samplers.map((m) => [m.sampler, m.steps])).toEqual([['ddpm', 998], ['ddim', 50], ['dpmpp-2m', 10]]);
       for (const m of r.samplers) expect(m.denoiseMsPerSample).toBeCloseTo((r.stepMs * m.steps) / r.batch, 6);
+      for (const m of [r.stepMemory, r.predictMemory]) {
+        expect(m.plannedBytes).toBeGreaterThanOrEqual(m.largestLiveBytes);
+        expect(m.plannedBytes).toBeLessThanOrEqual(1.5 * m.largestLiveBytes);
+      }
     }
     expect(v.decode).toEqual({ skipped: expect.stringMatching(/time budget/) });
     // The descriptors run once whatever the budget: generate --measure's cost per sample.

@@ -27,7 +27,7 @@ describe('mg3d command line', () => {
   it('says typos, repeated flags and flags of other commands its own way', async () => {
     await expectUsageError(generate('--context', '0.5,0.2,0.2', '--smaples', '3'), /generate: unknown option --smaples; did you mean --samples\?/);
     await expectUsageError(generate('--context', '0.5,0.2,0.2', '--seed', '1', '--seed', '2'), /--seed is given twice \('1' and '2'\)/);
-    await expectUsageError(generate('--context', '0.5,0.2,0.2', '--steps', '3'), /--steps is an option of bench, not of generate/);
+    await expectUsageError(generate('--context', '0.5,0.2,0.2', '--tolerance', '3'), /--tolerance is an option of check, not of generate/);
     await expectUsageError(generate('--context', '0.5,0.2,0.2', 'stray'), /generate: unexpected argument 'stray'/);
     await expectUsageError(['genrate'], /unknown command 'genrate' \(did you mean generate\?\)/);
     await expectUsageError(['help', 'frob'], /help: unknown command 'frob'; commands: generate, .*profile/);
@@ -57,7 +57,7 @@ describe('mg3d command line', () => {
     const r = await runCli(['generate', '--model', model, '--context', '0.5,0.2,0.2', '--batch', '4', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`wrote 1 sample to ${out}\n`);
-    expect(r.stderr).toMatch(/^warning: --batch 4 is larger than --samples 1; denoising 1 at a time\nadapter: .+; batch 1; 1 sample to generate\n$/);
+    expect(r.stderr).toMatch(/^warning: --batch 4 is larger than --samples 1; denoising 1 at a time\nadapter: .+; batch 1; sampler ddpm, \d+ steps; 1 sample to generate\n$/);
     expect(r.stderr).not.toMatch(/Warning|artificially/);
   });
 

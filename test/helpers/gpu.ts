@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createNodeRuntime } from '../../src/runtime/node.js';
-import { Graph, type Runtime, type Tensor } from '../../src/runtime/index.js';
+import { RecordedGraph, type Graph, type Runtime, type Tensor } from '../../src/runtime/index.js';
 
 /**
  * One poisoned runtime per test file: every tensor a kernel allocates starts
@@ -19,12 +19,7 @@ export function useRuntime(): () => Runtime {
   };
 }
 
-/** Records with `build`, runs once, downloads the returned tensor. */
+/** Records with `build`, runs once, downloads the returned tensor (RecordedGraph.evaluateOnce for one output). */
 export async function runOnce(rt: Runtime, build: (g: Graph) => Tensor): Promise<Float32Array> {
-  const g = new Graph(rt);
-  const out = build(g);
-  g.run();
-  const data = await rt.download(out);
-  g.release();
-  return data;
+  return (await RecordedGraph.evaluateOnce(rt, {}, (g) => ({ out: build(g) }))).out;
 }

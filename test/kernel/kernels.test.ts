@@ -63,7 +63,7 @@ describe('declared kernels', () => {
       kernel.dispatch(g, { label: 'limit probe', work: { signature: 'limit', bytes: 4 }, uniforms: {}, storage: { y }, workgroups });
     expect(record([65535, 1, 1])).not.toThrow();
     expect(record([1, 65536, 1])).toThrow(/limit probe: workgroups \[1,65536,1\] exceed 65535 per dimension/);
-    g.release();
+    g.dispose();
   });
 
   it('a compile error names the source file and line of the part it is in', async () => {
@@ -80,7 +80,7 @@ describe('declared kernels', () => {
     kernel.dispatch(g, { work: { signature: 'broken', bytes: 4 }, uniforms: {}, storage: { y }, workgroups: [1, 1, 1] });
     g.run();
     await expect(rt().sync()).rejects.toThrow(/test broken kernel: shaders\/broken\.wgsl:5:\d+: error: .*undefined_value/);
-    g.release();
+    g.dispose();
   });
 });
 

@@ -115,7 +115,7 @@ describe('samplers driven by the exact noise predictor of Gaussian data', () => 
     plan.start(samplerRun(trained, settings), { context: new Float32Array(batch), sampleOffset: 0, seed: 11 });
     await plan.runTo();
     const x = await rt().download(plan.x);
-    plan.release();
+    plan.dispose();
     rt().release(alphabar);
 
     let [sum, sq] = [0, 0];
@@ -138,7 +138,7 @@ describe('the step-graph cache', () => {
 
   it('keeps the two most recently used (batch, kind) graphs, so live memory stays bounded and flat', async () => {
     const network: NoisePredictor = { shape: { contextSize: 1 }, build: (g, x) => g.tensor(x.shape) };
-    const live = () => rt().pool.stats().liveBytes;
+    const live = () => rt().memoryStats().liveBytes;
     const before = live();
     const plans = new SamplerPlans((batch, kind) => new SamplerPlan(rt(), network, trained, [2, 4, 4, 4], batch, kind));
     const a = plans.get(2, 'eps');
@@ -149,7 +149,7 @@ describe('the step-graph cache', () => {
     for (const [batch, kind] of [[3, 'eps'], [2, 'multistep'], [2, 'eps'], [1, 'multistep']] as const) plans.get(batch, kind);
     expect(live()).toBe(two);
     expect(plans.get(1, 'multistep')).not.toBe(a);
-    plans.release();
+    plans.dispose();
     expect(live()).toBe(before);
   });
 });

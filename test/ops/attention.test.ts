@@ -53,6 +53,6 @@ describe('attention', () => {
     const big = rt().tensor([1, 1, 4, 65]);
     expect(() => attention(g, big, big, big)).toThrow(/over 64/);
     expect(() => attention(g, a, a, a, a)).toThrow(/share/);
-    g.release();
+    g.dispose();
   });
 });

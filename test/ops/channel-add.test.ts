@@ -31,6 +31,6 @@ describe('addChannelVectors', () => {
     expect(() => addChannelVectors(g, x, [rt().tensor([3, 2])])).toThrow(/\[2,3,4\], vectors \[3,2\]/);
     expect(() => addChannelVectors(g, x, [])).toThrow(/1 or 2/);
     expect(() => addChannelVectors(g, x, [rt().tensor([2, 3])], x)).toThrow(/share/);
-    g.release();
+    g.dispose();
   });
 });

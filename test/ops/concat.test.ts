@@ -29,6 +29,6 @@ describe('concatChannels', () => {
     expect(() => concatChannels(g, [a, rt().tensor([2, 3, 4, 4, 2])])).toThrow(/spatial/);
     expect(() => concatChannels(g, [a, a], rt().tensor([2, 5, 4, 4, 4]))).toThrow(/\[2,6,4,4,4\]/);
     expect(() => concatChannels(g, [])).toThrow(/no inputs/);
-    g.release();
+    g.dispose();
   });
 });

@@ -38,7 +38,7 @@ describe('the choice between Winograd and the direct kernel', () => {
     const labels = g.dispatches.map((d) => d.label);
     expect(labels.filter((l) => l === 'conv3d winograd gemm')).toHaveLength(1);
     expect(labels.filter((l) => l === 'conv3d')).toHaveLength(3);
-    g.release();
+    g.dispose();
     rt().release(w.weight, ...w.winograd!.parts);
   });
 });

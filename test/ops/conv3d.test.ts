@@ -239,8 +239,8 @@ describe('conv3d', () => {
     const padded = Number(pad.signature.match(/-> \[([\d,]+)\]/)![1].split(',').reduce((a, b) => a * Number(b), 1)) * 4;
     expect(pad.bytes).toBe(16 + padded);
     expect(core.bytes).toBe(padded + 2 * 27 * 8 * 4 + 24);
-    g.release();
-    g3.release();
+    g.dispose();
+    g3.dispose();
     rt().release(w.weight, w.bias!, w3.weight, ...w3.winograd!.parts);
   });
 

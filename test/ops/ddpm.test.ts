@@ -45,7 +45,7 @@ async function runAndRead(rt: Runtime, build: (g: Graph) => void, read: Tensor, 
   build(g);
   g.run(repeat);
   const out = await rt.download(read);
-  g.release();
+  g.dispose();
   return out;
 }
 
@@ -289,7 +289,7 @@ describe('sampler kernels', () => {
       g.run();
       after.push(await rt().download(x));
     }
-    g.release();
+    g.dispose();
     rt().release(x, eps, previous);
     st.destroy();
     table.destroy();
@@ -345,7 +345,7 @@ describe('sampler kernels', () => {
     expect(() => dpmSolverUpdate(g, x, rt().tensor([2, 3]), x, table, st)).toThrow(/previous/);
     expect(() => writeStepTable(rt(), table, new Float32Array(5 * SAMPLER_STEP_WORDS))).toThrow(/writeStepTable/);
     expect(() => createStepTable(rt(), 0)).toThrow(/capacity/);
-    g.release();
+    g.dispose();
     st.destroy();
     table.destroy();
   });

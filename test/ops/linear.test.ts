@@ -48,6 +48,6 @@ describe('linear', () => {
     const w = prepareLinear(rt(), { shape: [3, 2], data: randomArray(6, 1) });
     expect(() => linear(g, rt().tensor([4, 3]), w)).toThrow(/linear: x \[4,3\], weight \(3, 2\)/);
     expect(() => linear(g, rt().tensor([4, 2]), w, Act.none, rt().tensor([3, 4]))).toThrow(/out \[3,4\]/);
-    g.release();
+    g.dispose();
   });
 });

@@ -26,6 +26,6 @@ describe('maxPool3d', () => {
     expect(() => maxPool3d(g, rt().tensor([2, 4, 4, 4]))).toThrow(/maxPool3d: x \[2,4,4,4\]/);
     expect(() => maxPool3d(g, rt().tensor([1, 1, 4, 1, 4]))).toThrow(/smaller/);
     expect(() => maxPool3d(g, rt().tensor([1, 2, 4, 4, 4]), rt().tensor([1, 2, 2, 2, 3]))).toThrow(/\[1,2,2,2,2\]/);
-    g.release();
+    g.dispose();
   });
 });

@@ -154,6 +154,6 @@ describe('groupNorm / instanceNorm', () => {
     expect(() => groupNorm(g, x, 2, { residual: residual(otherOut) }, otherOut)).toThrow(/share/);
     g.run();
     expect(relErr(await r.download(out), groupNormRef(await r.download(x), 2, 4, 2, 1e-5))).toBeLessThan(1e-5);
-    g.release();
+    g.dispose();
   });
 });

@@ -215,5 +215,5 @@ export function asGpuAdapter(rt: Runtime): Runtime {
 /** The runtime as a device whose bindings hold at most `bytes` would present it. */
 export function withBindingLimit(rt: Runtime, bytes: number): Runtime {
   const limits = { maxStorageBufferBindingSize: bytes } as GPUSupportedLimits;
-  return new Proxy(rt, { get: (target, key) => (key === 'limits' ? limits : Reflect.get(target, key)) });
+  return new Proxy(rt, { get: (target, key, receiver) => (key === 'limits' ? limits : Reflect.get(target, key, receiver)) });
 }
