@@ -253,7 +253,7 @@ export async function runGenerate(rt: Runtime, job: GenerateJob, io: CommandIo, 
       throw e;
     }
     progress.done();
-    const { running } = await writer.finish(true);
+    const running = await writer.finish(true);
     if (shard.count === 1) log(`wrote ${plural(settings.samples, 'sample')} to ${f.out}`);
     else if (running) log(`shard ${shardLabel(shard)}: wrote ${plural(written, 'sample')} to ${f.out}; ${plural(running, 'shard')} still to finish`);
     else log(`shard ${shardLabel(shard)}: wrote ${plural(written, 'sample')}; all ${shard.count} shards done: ${plural(settings.samples, 'sample')} in ${f.out}`);

@@ -281,22 +281,20 @@ export class RunWriter {
   /**
    * Ends this process's part: its header says how far it got. When the whole
    * run is done, writes run.json and the tables in index order. Returns the
-   * number of shards still running (0: the run is complete) and, when complete,
-   * every sample of the run.
+   * number of shards still running (0: the run is complete).
    */
-  async finish(complete: boolean): Promise<{ running: number; samples: SampleRecord[] }> {
+  async finish(complete: boolean): Promise<number> {
     this.process.complete = complete;
     this.process.timingsMs.total = this.previousTotal + performance.now() - this.startedAt;
     const { count } = this.start.shard;
-    const running = { running: count, samples: [] };
     // Nothing finished and nothing resumed: leave the folder as it was.
-    if (!this.headerWritten && this.done.length === 0) return running;
+    if (!this.headerWritten && this.done.length === 0) return count;
     if (!complete || count > 1) await this.writeHeader();
-    if (!complete) return running;
+    if (!complete) return count;
     if (count > 1) return mergeShards(this.dir, this.start, this.config);
     const record = this.record([this.process], true, this.done);
     await writeSummary(this.dir, record, this.config);
-    return { running: 0, samples: record.samples };
+    return 0;
   }
 
   private record(processes: ProcessRecord[], complete: boolean, samples: SampleRecord[]): RunRecord {
@@ -333,11 +331,11 @@ async function readShardHeaders(dir: string): Promise<{ name: string; header: Sh
 }
 
 /** If every shard of the run is complete, writes run.json and the tables for all of them; returns how many are not. */
-async function mergeShards(dir: string, start: RunStart, config: ModelConfig): Promise<{ running: number; samples: SampleRecord[] }> {
+async function mergeShards(dir: string, start: RunStart, config: ModelConfig): Promise<number> {
   const headers = await readShardHeaders(dir);
   const count = start.shard.count;
   const complete = headers.filter((h) => h.header.process.complete && h.header.process.shard.endsWith(`/${count}`));
-  if (complete.length < count) return { running: count - complete.length, samples: [] };
+  if (complete.length < count) return count - complete.length;
   const samples: SampleRecord[] = [];
   for (let index = 1; index <= count; index++) samples.push(...(await readJournal(dir, { index, count })));
   const missing = start.settings.samples - new Set(samples.map((s) => s.index)).size;
@@ -345,7 +343,7 @@ async function mergeShards(dir: string, start: RunStart, config: ModelConfig): P
   const processes = complete.map((h) => h.header.process).sort((a, b) => Number(a.shard.split('/')[0]) - Number(b.shard.split('/')[0]));
   const record: RunRecord = { format: 'mg3d-run', version: 2, model: start.model, settings: start.settings, complete: true, processes, samples };
   await writeSummary(dir, record, config);
-  return { running: 0, samples: samples.sort((a, b) => a.index - b.index) };
+  return 0;
 }
 
 async function appendOrFail(path: string, text: string): Promise<void> {
