@@ -10,11 +10,11 @@
  * figure divides the process's CPU time by the core count instead.
  */
 import { availableParallelism } from 'node:os';
-import { conv3d, prepareConv3d } from '../src/ops/conv3d.js';
+import { conv3d, conv3dPath, prepareConv3d } from '../src/ops/conv3d.js';
 import { convTranspose3d, prepareConvTranspose3d } from '../src/ops/conv-transpose3d.js';
 import { Graph, type Runtime, type Tensor } from '../src/runtime/index.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
-import { randomLayer, type LayerCase } from '../test/reference/conv.js';
+import { conv3dOutSize, randomLayer, type LayerCase } from '../test/reference/conv.js';
 
 /** `direct`: a 3x3x3 stride-1 conv on the direct kernel instead of Winograd. */
 type Case = LayerCase & { name: string; transposed: boolean; outputPadding: number; direct?: boolean };
@@ -113,9 +113,12 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
     out = convTranspose3d(g, x, w, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding });
     weights = [w.weight, ...(w.bias ? [w.bias] : [])];
   } else {
-    const w = prepareConv3d(rt, { shape: [c.outChannels, c.inChannels, k, k, k], data: layer.weight }, bias);
-    out = conv3d(g, x, c.direct ? { ...w, winograd: undefined } : w, { stride: c.stride, padding: c.padding });
-    weights = [w.weight, ...(w.bias ? [w.bias] : []), ...(w.winograd?.parts ?? [])];
+    const opts = { stride: c.stride, padding: c.padding };
+    const outSize = c.size.map((n) => conv3dOutSize(n, k, c.stride, c.padding));
+    const path = c.direct ? 'direct' : conv3dPath(k, opts, outSize, c.inChannels, c.outChannels);
+    const w = prepareConv3d(rt, { shape: [c.outChannels, c.inChannels, k, k, k], data: layer.weight }, bias, 'f32', path);
+    out = conv3d(g, x, w, opts);
+    weights = [...(w.path === 'direct' ? [w.weight] : w.winograd.parts), ...(w.bias ? [w.bias] : [])];
   }
   const work = flops(c, out);
   await timeRun(rt, g, 1);

@@ -1,13 +1,26 @@
 import { Act } from '../ops/activation.js';
-import { conv3d, prepareConv3d, type Conv3dWeights } from '../ops/conv3d.js';
+import { conv3d, conv3dPath, prepareConv3d, type Conv3dWeights } from '../ops/conv3d.js';
+import type { ConvPath } from '../ops/conv-choice.js';
 import { instanceNorm, type Affine } from '../ops/norm.js';
 import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import type { WeightSet } from './weights.js';
 
 const SAME3 = { stride: 1, padding: 1 };
 
-export function loadConv3d(owner: Allocator, w: WeightSet, prefix: string, shape: readonly number[], dtype: DType = 'f32'): Conv3dWeights {
-  return prepareConv3d(owner, w.get(`${prefix}.weight`, shape), w.get(`${prefix}.bias`, [shape[0]]), dtype);
+export function loadConv3d(
+  owner: Allocator,
+  w: WeightSet,
+  prefix: string,
+  shape: readonly number[],
+  dtype: DType = 'f32',
+  path: ConvPath = 'direct',
+): Conv3dWeights {
+  return prepareConv3d(owner, w.get(`${prefix}.weight`, shape), w.get(`${prefix}.bias`, [shape[0]]), dtype, path);
+}
+
+/** A 3x3x3 stride-1 pad-1 conv whose output is `spatial` (D, H, W), on the kernel chosen for that size. */
+export function loadSame3(owner: Allocator, w: WeightSet, prefix: string, outCh: number, inCh: number, spatial: readonly number[], dtype: DType = 'f32'): Conv3dWeights {
+  return loadConv3d(owner, w, prefix, [outCh, inCh, 3, 3, 3], dtype, conv3dPath(3, SAME3, spatial, inCh, outCh));
 }
 
 export function loadAffine(owner: Allocator, w: WeightSet, prefix: string, channels: number): Affine {
@@ -25,6 +38,11 @@ export interface ResBlock {
   norm4: Affine;
 }
 
+/**
+ * The VAE's convs stay on the direct kernel: it runs once per sample where the
+ * UNet runs 998 times (20-50 with the fast samplers), and Winograd's weights,
+ * 64/27 the size of the direct ones, are memory best spent where the time is.
+ */
 export function loadResBlock(owner: Allocator, w: WeightSet, prefix: string, channels: number): ResBlock {
   const k = [channels, channels, 3, 3, 3];
   return {
@@ -52,10 +70,19 @@ export interface ResidualConvBlock {
   sameChannels: boolean;
 }
 
-export function loadResidualConvBlock(owner: Allocator, w: WeightSet, prefix: string, inCh: number, outCh: number, dtype: DType): ResidualConvBlock {
+/** `spatial`: the block's volume (D, H, W), which picks its convs' kernel. */
+export function loadResidualConvBlock(
+  owner: Allocator,
+  w: WeightSet,
+  prefix: string,
+  inCh: number,
+  outCh: number,
+  spatial: readonly number[],
+  dtype: DType,
+): ResidualConvBlock {
   return {
-    conv1: loadConv3d(owner, w, `${prefix}.conv1.0`, [outCh, inCh, 3, 3, 3], dtype),
-    conv2: loadConv3d(owner, w, `${prefix}.conv2.0`, [outCh, outCh, 3, 3, 3], dtype),
+    conv1: loadSame3(owner, w, `${prefix}.conv1.0`, outCh, inCh, spatial, dtype),
+    conv2: loadSame3(owner, w, `${prefix}.conv2.0`, outCh, outCh, spatial, dtype),
     sameChannels: inCh === outCh,
   };
 }

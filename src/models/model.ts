@@ -78,7 +78,7 @@ async function loadInto(scope: Scope, config: ModelConfig, read: FileSource, pre
     const w = await weightSet(read, files.ddpm);
     const { shape, timesteps } = inferUnetShape(w);
     checkArchitecture(w, unetLayers(shape, timesteps));
-    out.unet = UNet.load(scope, w, precision);
+    out.unet = UNet.load(scope, w, config.latentShape.slice(1), precision);
     out.schedule = loadSchedule(w);
     if (out.unet.shape.contextSize !== config.contextAttributes.length) {
       throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);

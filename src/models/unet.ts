@@ -9,7 +9,7 @@ import { groupNorm, type Affine } from '../ops/norm.js';
 import { unary } from '../ops/unary.js';
 import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import { inferUnetShape, UNET_DOWNSAMPLE, UNET_GROUPS as GROUPS, type UNetShape } from './architecture.js';
-import { loadAffine, loadConv3d, loadResidualConvBlock, residualConvBlock, type ResidualConvBlock } from './blocks.js';
+import { loadAffine, loadResidualConvBlock, loadSame3, residualConvBlock, type ResidualConvBlock } from './blocks.js';
 import type { WeightSet } from './weights.js';
 
 /** EmbedFC(i, o)(v) = Linear(o, o)(GELU(Linear(i, o)(v))). */
@@ -55,17 +55,24 @@ export class UNet {
    * `dtype` f16 stores every conv's weights (and padded input) as f16 with f32
    * sums; norms, embeddings and everything between layers stay f32.
    */
-  static load(owner: Allocator, w: WeightSet, dtype: DType = 'f32'): UNet {
+  /**
+   * `latentSpatial` (d, h, w): the latent the UNet will run on, which picks each
+   * conv's kernel (it still runs any divisible size).
+   */
+  static load(owner: Allocator, w: WeightSet, latentSpatial: readonly number[], dtype: DType = 'f32'): UNet {
     const s = inferUnetShape(w).shape;
     const { nFeat: n, latentChannels: C, contextSize: K } = s;
     const m = 'nn_model';
-    const rcb = (prefix: string, i: number, o: number) => loadResidualConvBlock(owner, w, `${m}.${prefix}`, i, o, dtype);
+    const full = latentSpatial;
+    const half = latentSpatial.map((v) => v / 2);
+    const rcb = (prefix: string, i: number, o: number, spatial: readonly number[]) =>
+      loadResidualConvBlock(owner, w, `${m}.${prefix}`, i, o, spatial, dtype);
     const convT = (prefix: string, i: number, o: number, k: number) =>
       prepareConvTranspose3d(owner, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), w.get(`${m}.${prefix}.bias`, [o]), dtype);
     return new UNet(s, {
-      init: rcb('init_conv', C, n),
-      down1: rcb('down1.model.0', n, n),
-      down2: rcb('down2.model.0', n, 2 * n),
+      init: rcb('init_conv', C, n, full),
+      down1: rcb('down1.model.0', n, n, full),
+      down2: rcb('down2.model.0', n, 2 * n, half),
       time1: loadEmbed(owner, w, `${m}.timeembed1`, 1, 2 * n),
       time2: loadEmbed(owner, w, `${m}.timeembed2`, 1, n),
       ctx1: loadEmbed(owner, w, `${m}.contextembed1`, K, 2 * n),
@@ -73,12 +80,12 @@ export class UNet {
       up0: convT('up0.0', 2 * n, 2 * n, 1),
       up0Norm: loadAffine(owner, w, `${m}.up0.1`, 2 * n),
       up1: convT('up1.model.0', 4 * n, n, 2),
-      up1Blocks: [rcb('up1.model.1', n, n), rcb('up1.model.2', n, n)],
+      up1Blocks: [rcb('up1.model.1', n, n, half), rcb('up1.model.2', n, n, half)],
       up2: convT('up2.model.0', 2 * n, n, 2),
-      up2Blocks: [rcb('up2.model.1', n, n), rcb('up2.model.2', n, n)],
-      out0: loadConv3d(owner, w, `${m}.out.0`, [n, 2 * n, 3, 3, 3], dtype),
+      up2Blocks: [rcb('up2.model.1', n, n, full), rcb('up2.model.2', n, n, full)],
+      out0: loadSame3(owner, w, `${m}.out.0`, n, 2 * n, full, dtype),
       out1: loadAffine(owner, w, `${m}.out.1`, n),
-      out3: loadConv3d(owner, w, `${m}.out.3`, [C, n, 3, 3, 3], dtype),
+      out3: loadSame3(owner, w, `${m}.out.3`, C, n, full, dtype),
     });
   }
 

@@ -7,7 +7,7 @@
 // depend on the batch it runs in or on the machine's load (generate
 // reproduces runs bit for bit). timeConvPaths times both paths of each layer
 // for `mg3d profile`, to show where the rule stands.
-import { Graph, type Runtime } from '../runtime/index.js';
+import { Graph, type Allocator, type Runtime } from '../runtime/index.js';
 
 export type ConvPath = 'winograd' | 'direct';
 
@@ -29,8 +29,8 @@ export interface ConvTiming {
   ms: Record<ConvPath, number>;
 }
 
-/** Records the layer on a graph the caller owns, on a scratch input, by `path`. */
-export type ConvBuilder = (g: Graph, path: ConvPath) => void;
+/** Records the layer on a graph the caller owns, on a scratch input, with scratch weights for `path` from `owner`. */
+export type ConvBuilder = (g: Graph, owner: Allocator, path: ConvPath) => void;
 
 const recording = new WeakMap<Runtime, Map<string, { path: ConvPath; build: ConvBuilder }>>();
 
@@ -64,9 +64,10 @@ const ROUNDS = 5;
 
 async function timePaths(rt: Runtime, build: ConvBuilder): Promise<Record<ConvPath, number>> {
   const paths: ConvPath[] = ['winograd', 'direct'];
+  const weights = rt.scope();
   const graphs = paths.map((path) => {
     const g = new Graph(rt);
-    build(g, path);
+    build(g, weights, path);
     return g;
   });
   try {
@@ -90,5 +91,6 @@ async function timePaths(rt: Runtime, build: ConvBuilder): Promise<Record<ConvPa
     return { winograd: best[0], direct: best[1] };
   } finally {
     for (const g of graphs) g.dispose();
+    weights.dispose();
   }
 }

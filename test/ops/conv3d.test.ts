@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConvPath } from '../../src/ops/conv-choice.js';
-import { conv3d, prepareConv3d } from '../../src/ops/conv3d.js';
-import { winogradConv3d } from '../../src/ops/conv-winograd.js';
+import { conv3d, conv3dPath, prepareConv3d } from '../../src/ops/conv3d.js';
 import { Graph, type DType } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
 import {
@@ -27,20 +26,17 @@ describe('conv3d', () => {
   async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32', path?: ConvPath): Promise<number> {
     const k = c.kernel;
     const { xShape, x, weight, bias } = randomLayer(c, seed, c.inChannels * k ** 3);
+    const weights = runtime.scope();
+    const outSize = c.size.map((n) => conv3dOutSize(n, k, c.stride, c.padding));
     const w = prepareConv3d(
-      runtime,
+      weights,
       { shape: [c.outChannels, c.inChannels, k, k, k], data: weight },
       bias && { shape: [c.outChannels], data: bias },
       dtype,
+      path ?? conv3dPath(k, c, outSize, c.inChannels, c.outChannels),
     );
-    const out = await runOnce(runtime, (g) => {
-      const input = runtime.upload(x, xShape);
-      if (path !== 'winograd') return conv3d(g, input, path === 'direct' ? { ...w, winograd: undefined } : w, { stride: c.stride, padding: c.padding });
-      const y = g.tensor([c.batch, c.outChannels, ...c.size]);
-      winogradConv3d(g, input, w.winograd!, w.bias, c.inChannels, c.outChannels, y);
-      return y;
-    });
-    runtime.release(w.weight, ...(w.bias ? [w.bias] : []), ...(w.winograd?.parts ?? []));
+    const out = await runOnce(runtime, (g) => conv3d(g, runtime.upload(x, xShape), w, { stride: c.stride, padding: c.padding }));
+    weights.dispose();
     const ref = conv3dRef({ xShape, x, weight, bias, outChannels: c.outChannels, kernel: k, stride: c.stride, padding: c.padding }, channels);
     return convErr(pickChannels(out, c.batch, c.outChannels, channels), ref.data);
   }
@@ -197,9 +193,10 @@ describe('conv3d', () => {
       // hold 26 of the 64; a tile's transform is 64 x 12 x 4 B = 3 KiB, so the 6
       // tiles of 3 samples of 2x3x2 run in chunks of 3, one across two samples.
       const small = withBindingLimit(rt(), 10 * 1024);
-      const w = prepareConv3d(small, { shape: [7, 11, 3, 3, 3], data: new Float32Array(7 * 11 * 27) });
-      expect(w.winograd!.parts.map((t) => t.shape[0])).toEqual([26, 26, 12]);
-      rt().release(w.weight, ...w.winograd!.parts);
+      const w = prepareConv3d(small, { shape: [7, 11, 3, 3, 3], data: new Float32Array(7 * 11 * 27) }, undefined, 'f32', 'winograd');
+      if (w.path !== 'winograd') throw new Error('prepared for the direct kernel');
+      expect(w.winograd.parts.map((t) => t.shape[0])).toEqual([26, 26, 12]);
+      rt().release(...w.winograd.parts);
       const c: Case = { batch: 3, inChannels: 11, outChannels: 7, size: [2, 3, 2], kernel: 3, stride: 1, padding: 1, bias: true };
       expect(await check(c, 3200, undefined, small, 'f32', 'winograd')).toBeLessThan(1e-5);
     });
@@ -234,23 +231,26 @@ describe('conv3d', () => {
     // 3x3x3, padding 1 on 1x1x2: a padding pass (x in, padded copy out), then the core (padded copy in).
     const w3 = prepareConv3d(rt(), { shape: [3, 2, 3, 3, 3], data: new Float32Array(162) });
     const g3 = new Graph(rt());
-    conv3d(g3, rt().upload(new Float32Array(4), [1, 2, 1, 1, 2]), { ...w3, winograd: undefined }, { stride: 1, padding: 1 });
+    conv3d(g3, rt().upload(new Float32Array(4), [1, 2, 1, 1, 2]), w3, { stride: 1, padding: 1 });
     const [pad, core] = g3.dispatches.map((d) => d.work);
     const padded = Number(pad.signature.match(/-> \[([\d,]+)\]/)![1].split(',').reduce((a, b) => a * Number(b), 1)) * 4;
     expect(pad.bytes).toBe(16 + padded);
     expect(core.bytes).toBe(padded + 2 * 27 * 8 * 4 + 24);
     g.dispose();
     g3.dispose();
-    rt().release(w.weight, w.bias!, w3.weight, ...w3.winograd!.parts);
+    if (w.path !== 'direct' || w3.path !== 'direct') throw new Error('prepared for Winograd');
+    rt().release(w.weight, w.bias!, w3.weight);
   });
 
   it('rejects inputs that do not fit the weights', () => {
-    const w = prepareConv3d(rt(), { shape: [4, 3, 3, 3, 3], data: new Float32Array(4 * 3 * 27) });
+    const weights = rt().scope();
+    const w = prepareConv3d(weights, { shape: [4, 3, 3, 3, 3], data: new Float32Array(4 * 3 * 27) });
     const x = rt().tensor([1, 5, 4, 4, 4]);
     const g = new Graph(rt());
     expect(() => conv3d(g, x, w, { stride: 1, padding: 1 })).toThrow(/conv3d: input \[1,5,4,4,4\].*expected \(B, 3, D, H, W\)/);
     expect(() => conv3d(g, rt().tensor([1, 3, 1, 4, 4]), w, { stride: 1, padding: 0 })).toThrow(/output would be empty/);
     expect(() => prepareConv3d(rt(), { shape: [4, 3, 3, 3], data: new Float32Array(4 * 3 * 9) })).toThrow(/conv3d: weight must be/);
-    rt().release(x, w.weight);
+    rt().release(x);
+    weights.dispose();
   });
 });
