@@ -52,12 +52,10 @@ export class UNet {
   ) {}
 
   /**
-   * `dtype` f16 stores every conv's weights (and padded input) as f16 with f32
-   * sums; norms, embeddings and everything between layers stay f32.
-   */
-  /**
    * `latentSpatial` (d, h, w): the latent the UNet will run on, which picks each
-   * conv's kernel (it still runs any divisible size).
+   * conv's kernel (it still runs any divisible size). `dtype` f16 stores every
+   * conv's weights (and padded input) as f16 with f32 sums; norms, embeddings
+   * and everything between layers stay f32.
    */
   static load(owner: Allocator, w: WeightSet, latentSpatial: readonly number[], dtype: DType = 'f32'): UNet {
     const s = inferUnetShape(w).shape;

@@ -26,7 +26,12 @@ export function conv3dPath(
   inChannels: number,
   outChannels: number,
 ): ConvPath {
-  return kernel === 3 && opts.stride === 1 && opts.padding === 1 ? convPathFor(outSpatial, inChannels, outChannels) : 'direct';
+  return hasWinograd(kernel, opts) ? convPathFor(outSpatial, inChannels, outChannels) : 'direct';
+}
+
+/** Layers that Winograd F(2x2x2, 3x3x3) can run: 3x3x3, stride 1, padding 1. */
+function hasWinograd(kernel: number, opts: { stride: number; padding: number }): boolean {
+  return kernel === 3 && opts.stride === 1 && opts.padding === 1;
 }
 
 /**
@@ -70,7 +75,7 @@ export function conv3d(
         ? 'supported: stride 1 or 2, padding <= kernel'
         : spatial.some((n) => !(n >= 1))
           ? 'the output would be empty'
-          : w.path === 'winograd' && !(s === 1 && p === 1)
+          : w.path === 'winograd' && !hasWinograd(k, opts)
             ? 'Winograd weights run only stride 1, padding 1'
             : undefined;
   if (problem) {
@@ -82,7 +87,7 @@ export function conv3d(
   const outShape = [B, w.outChannels, ...spatial];
   const y = out ?? g.tensor(outShape);
   if (y.shape.join() !== outShape.join()) throw new Error(`conv3d: output tensor is [${y.shape}], expected [${outShape}]`);
-  if (k === 3 && s === 1 && p === 1) {
+  if (hasWinograd(k, opts)) {
     const layer = `conv3d ${I}->${w.outChannels} k3 s1 -> ${D}x${H}x${W} (B=${B}) ${w.dtype}`;
     noteConvLayer(g.rt, layer, w.path, (sg, owner, path) => {
       const zeros = { shape: [w.outChannels, I, 3, 3, 3], data: new Float32Array(w.outChannels * I * 27) };
