@@ -2,7 +2,7 @@ import { Act } from '../ops/activation.js';
 import { addChannelVectors } from '../ops/channel-add.js';
 import { concatChannels } from '../ops/concat.js';
 import { conv3d, type Conv3dWeights } from '../ops/conv3d.js';
-import { convTranspose3d, prepareConvTranspose3d, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
+import { convTranspose3d, prepareConvTranspose3d, type ConvTranspose3dOptions, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
 import { linear, prepareLinear, type LinearWeights } from '../ops/linear.js';
 import { maxPool3d } from '../ops/maxpool3d.js';
 import { groupNorm, type Affine } from '../ops/norm.js';
@@ -11,6 +11,10 @@ import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
 import { inferUnetShape, UNET_DOWNSAMPLE, UNET_GROUPS as GROUPS, type UNetShape } from './architecture.js';
 import { loadAffine, loadResidualConvBlock, loadSame3, residualConvBlock, type ResidualConvBlock } from './blocks.js';
 import type { WeightSet } from './weights.js';
+
+/** The up-sampling layers: up0 keeps the size (k1), up1 and up2 double it (k2 s2). */
+const KEEP: ConvTranspose3dOptions = { stride: 1, padding: 0, outputPadding: 0 };
+const DOUBLE: ConvTranspose3dOptions = { stride: 2, padding: 0, outputPadding: 0 };
 
 /** EmbedFC(i, o)(v) = Linear(o, o)(GELU(Linear(i, o)(v))). */
 interface EmbedFC {
@@ -65,8 +69,8 @@ export class UNet {
     const half = latentSpatial.map((v) => v / 2);
     const rcb = (prefix: string, i: number, o: number, spatial: readonly number[]) =>
       loadResidualConvBlock(owner, w, `${m}.${prefix}`, i, o, spatial, dtype);
-    const convT = (prefix: string, i: number, o: number, k: number) =>
-      prepareConvTranspose3d(owner, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), w.get(`${m}.${prefix}.bias`, [o]), dtype);
+    const convT = (prefix: string, i: number, o: number, k: number, up: ConvTranspose3dOptions) =>
+      prepareConvTranspose3d(owner, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), up, w.get(`${m}.${prefix}.bias`, [o]), dtype);
     return new UNet(s, {
       init: rcb('init_conv', C, n, full),
       down1: rcb('down1.model.0', n, n, full),
@@ -75,11 +79,11 @@ export class UNet {
       time2: loadEmbed(owner, w, `${m}.timeembed2`, 1, n),
       ctx1: loadEmbed(owner, w, `${m}.contextembed1`, K, 2 * n),
       ctx2: loadEmbed(owner, w, `${m}.contextembed2`, K, n),
-      up0: convT('up0.0', 2 * n, 2 * n, 1),
+      up0: convT('up0.0', 2 * n, 2 * n, 1, KEEP),
       up0Norm: loadAffine(owner, w, `${m}.up0.1`, 2 * n),
-      up1: convT('up1.model.0', 4 * n, n, 2),
+      up1: convT('up1.model.0', 4 * n, n, 2, DOUBLE),
       up1Blocks: [rcb('up1.model.1', n, n, half), rcb('up1.model.2', n, n, half)],
-      up2: convT('up2.model.0', 2 * n, n, 2),
+      up2: convT('up2.model.0', 2 * n, n, 2, DOUBLE),
       up2Blocks: [rcb('up2.model.1', n, n, full), rcb('up2.model.2', n, n, full)],
       out0: loadSame3(owner, w, `${m}.out.0`, n, 2 * n, full, dtype),
       out1: loadAffine(owner, w, `${m}.out.1`, n),
@@ -106,12 +110,10 @@ export class UNet {
     const ce1 = embed(g, c, p.ctx1);
     const ce2 = embed(g, c, p.ctx2);
 
-    const keep = { stride: 1, padding: 0, outputPadding: 0 };
-    const double = { stride: 2, padding: 0, outputPadding: 0 };
-    const u1 = groupNorm(g, convTranspose3d(g, hidden, p.up0, keep), GROUPS, { affine: p.up0Norm, act: Act.leakyRelu });
-    let u2 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u1, [te1, ce1]), d2]), p.up1, double);
+    const u1 = groupNorm(g, convTranspose3d(g, hidden, p.up0, KEEP), GROUPS, { affine: p.up0Norm, act: Act.leakyRelu });
+    let u2 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u1, [te1, ce1]), d2]), p.up1, DOUBLE);
     for (const blk of p.up1Blocks) u2 = residualConvBlock(g, u2, blk);
-    let u3 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u2, [te2, ce2]), d1]), p.up2, double);
+    let u3 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u2, [te2, ce2]), d1]), p.up2, DOUBLE);
     for (const blk of p.up2Blocks) u3 = residualConvBlock(g, u3, blk);
 
     const same = { stride: 1, padding: 1 };

@@ -1,6 +1,6 @@
 import { Act } from '../ops/activation.js';
 import { conv3d, type Conv3dWeights } from '../ops/conv3d.js';
-import { convTranspose3d, prepareConvTranspose3d, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
+import { convTranspose3d, prepareConvTranspose3d, type ConvTranspose3dOptions, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
 import { instanceNorm, type Affine } from '../ops/norm.js';
 import { unary } from '../ops/unary.js';
 import type { Allocator, Graph, Tensor } from '../runtime/index.js';
@@ -58,6 +58,7 @@ export class VaeEncoder {
 
 interface DecoderStage {
   conv: ConvTranspose3dWeights;
+  up: ConvTranspose3dOptions;
   norm: Affine;
   res: ResBlock;
 }
@@ -67,7 +68,7 @@ export class VaeDecoder {
   private constructor(
     private readonly stages: DecoderStage[],
     private readonly finalConv: ConvTranspose3dWeights,
-    private readonly finalStride: number,
+    private readonly finalUp: ConvTranspose3dOptions,
   ) {}
 
   static load(owner: Allocator, w: WeightSet, s: VaeShape): VaeDecoder {
@@ -76,26 +77,28 @@ export class VaeDecoder {
     for (let i = 0; i < 4; i++) {
       const [inCh, outCh] = [widths[i], widths[i + 1]];
       const k = i === 0 ? 1 : 3;
+      const up = i === 0 ? { stride: 1, padding: 0, outputPadding: 0 } : { stride: 2, padding: 1, outputPadding: 1 };
       stages.push({
-        conv: prepareConvTranspose3d(owner, w.get(`decoder.convs.${i}.weight`, [inCh, outCh, k, k, k]), w.get(`decoder.convs.${i}.bias`, [outCh])),
+        conv: prepareConvTranspose3d(owner, w.get(`decoder.convs.${i}.weight`, [inCh, outCh, k, k, k]), up, w.get(`decoder.convs.${i}.bias`, [outCh])),
+        up,
         norm: loadAffine(owner, w, `decoder.instnorms.${i}`, outCh),
         res: loadResBlock(owner, w, `decoder.resblocks.${i}`, outCh),
       });
     }
-    const finalConv = prepareConvTranspose3d(owner, w.get('decoder.final_conv.weight', [64, 1, 3, 3, 3]), w.get('decoder.final_conv.bias', [1]));
-    return new VaeDecoder(stages, finalConv, s.firstLayerDownsample ? 1 : 2);
+    const stride = s.firstLayerDownsample ? 1 : 2;
+    const finalUp = { stride, padding: 1, outputPadding: stride - 1 };
+    const finalConv = prepareConvTranspose3d(owner, w.get('decoder.final_conv.weight', [64, 1, 3, 3, 3]), finalUp, w.get('decoder.final_conv.bias', [1]));
+    return new VaeDecoder(stages, finalConv, finalUp);
   }
 
   build(g: Graph, z: Tensor): Tensor {
     let h = z;
-    this.stages.forEach((st, i) => {
-      const up = i === 0 ? { stride: 1, padding: 0, outputPadding: 0 } : { stride: 2, padding: 1, outputPadding: 1 };
-      h = convTranspose3d(g, h, st.conv, up);
+    for (const st of this.stages) {
+      h = convTranspose3d(g, h, st.conv, st.up);
       h = instanceNorm(g, h, { affine: st.norm });
       h = resBlock(g, h, st.res);
-    });
-    const s = this.finalStride;
-    h = convTranspose3d(g, h, this.finalConv, { stride: s, padding: 1, outputPadding: s - 1 });
+    }
+    h = convTranspose3d(g, h, this.finalConv, this.finalUp);
     return unary(g, h, Act.sigmoid);
   }
 }
