@@ -5,6 +5,7 @@
 import gemmBindingsWgsl from '../../shaders/gemm-bindings.wgsl';
 import gemmWgsl from '../../shaders/gemm.wgsl';
 import gemmTiledWgsl from '../../shaders/gemm-tiled.wgsl';
+import gemmRowsWgsl from '../../shaders/gemm-rows.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
 import { declareKernel } from '../kernel/kernel.js';
@@ -17,7 +18,7 @@ const ROW_LOADS = { plain: gemmRowsPlainWgsl, subgroup: gemmRowsSubgroupWgsl } a
 function declareGemm(dtype: DType, lanes: LaneVariant) {
   return declareKernel({
     name: `gemm ${dtype} ${lanes}`,
-    parts: [QUADS[dtype], gemmBindingsWgsl, gemmWgsl, ROW_LOADS[lanes]],
+    parts: [QUADS[dtype], gemmBindingsWgsl, gemmRowsWgsl, ROW_LOADS[lanes], gemmWgsl],
     uniforms: { struct: 'Params', fields: { rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32' } },
     storage: { a: 'read', b: 'read', c: 'read_write' },
     overrides: { WG: 'u32', ROWS: 'u32' },
