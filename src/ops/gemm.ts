@@ -6,6 +6,7 @@
 import gemmBindingsWgsl from '../../shaders/gemm-bindings.wgsl';
 import gemmWgsl from '../../shaders/gemm.wgsl';
 import gemmTiledWgsl from '../../shaders/gemm-tiled.wgsl';
+import gemmRowsWgsl from '../../shaders/gemm-rows.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
 import gemmSplitReduceWgsl from '../../shaders/gemm-split-reduce.wgsl';
@@ -29,7 +30,7 @@ const GEMM_PARAMS = {
 function declareGemm(dtype: DType, lanes: LaneVariant) {
   return declareKernel({
     name: `gemm ${dtype} ${lanes}`,
-    parts: [QUADS[dtype], gemmBindingsWgsl, gemmWgsl, ROW_LOADS[lanes]],
+    parts: [QUADS[dtype], gemmBindingsWgsl, gemmRowsWgsl, ROW_LOADS[lanes], gemmWgsl],
     uniforms: GEMM_PARAMS,
     storage: { a: 'read', b: 'read', c: 'read_write' },
     overrides: { WG: 'u32', ROWS: 'u32' },

@@ -13,13 +13,6 @@ for (const file of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: '
   if (file.endsWith('.ts') && readFileSync(join(ROOT, 'src', file), 'utf8').includes(".wgsl'")) await import(join(ROOT, 'src', file));
 }
 
-/**
- * Kernels whose lane variant (conv-taps-*, conv-pointwise-*, gemm-rows-*)
- * reads the main file's bindings and so comes after it: their parts are only
- * valid together.
- */
-const COMPLETED_BY_LATER_PARTS = /^(conv core|conv pointwise|gemm) /;
-
 const part = (file: string, code: string): WgslFile => ({ file, code });
 
 describe('declared kernels', () => {
@@ -36,7 +29,6 @@ describe('declared kernels', () => {
     expect(kernels.length).toBeGreaterThan(20);
     for (const k of kernels) {
       expect(await compileErrors(k.shader.code), k.shader.name).toEqual([]);
-      if (COMPLETED_BY_LATER_PARTS.test(k.shader.name)) continue;
       const parts = k.declaration.parts;
       for (let n = 1; n < parts.length; n++) {
         const prefix = composeShader(`${k.shader.name} prefix`, parts.slice(0, n));
