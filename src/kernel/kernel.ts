@@ -38,7 +38,6 @@ export interface KernelDeclaration<U extends UniformFields, S extends Record<str
   inPlace?: { output: string; input: string; replace: WgslFile; with: WgslFile };
 }
 
-
 type OverrideValue<T extends OverrideType> = T extends 'bool' ? boolean : number;
 export type OverrideValues<O extends Record<string, OverrideType>> = { readonly [K in keyof O]?: OverrideValue<O[K]> };
 
