@@ -14,13 +14,6 @@ for (const file of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: '
   if (file.endsWith('.ts') && readFileSync(join(ROOT, 'src', file), 'utf8').includes(".wgsl'")) await import(join(ROOT, 'src', file));
 }
 
-/**
- * Kernels whose lane variant (conv-taps-*, conv-pointwise-*, gemm-rows-*)
- * reads the main file's bindings and so comes after it: their parts are only
- * valid together.
- */
-const COMPLETED_BY_LATER_PARTS = /^(conv core|conv pointwise|gemm) /;
-
 const part = (file: string, code: string): WgslFile => ({ file, code });
 
 /** A kernel's compositions: its shader and, when it has one, its in-place variant, each with its parts. */
@@ -44,7 +37,6 @@ describe('declared kernels', () => {
     expect(kernels.length).toBeGreaterThan(20);
     for (const { shader, parts } of kernels.flatMap(compositions)) {
       expect(await compileErrors(shader.code), shader.name).toEqual([]);
-      if (COMPLETED_BY_LATER_PARTS.test(shader.name)) continue;
       for (let n = 1; n < parts.length; n++) {
         const prefix = composeShader(`${shader.name} prefix`, parts.slice(0, n));
         expect(await compileErrors(prefix.code), `${shader.name}: ${parts[n - 1].file} with the parts before it`).toEqual([]);
