@@ -10,7 +10,7 @@ import {
   writeStepTable,
   type NoiseSource,
 } from '../ops/ddpm.js';
-import { Graph, type MemoryPlan, type Runtime, type Tensor } from '../runtime/index.js';
+import { Graph, type KernelWork, type MemoryPlan, type Runtime, type Tensor } from '../runtime/index.js';
 import { ddpmSteps, samplerTable, type SamplerName, type SamplerSettings, type TrainedSchedule } from './sampler-schedule.js';
 import type { WeightSet } from './weights.js';
 import { bufferValues, type UNetArchitecture } from './architecture.js';
@@ -120,6 +120,11 @@ export class SamplerPlan {
   /** Where one recorded step's intermediates go (computed without allocating them). */
   memoryPlan(): MemoryPlan {
     return this.step.memoryPlan();
+  }
+
+  /** What each dispatch of one recorded step computes, in order. */
+  get work(): KernelWork[] {
+    return this.step.work;
   }
 
   /** Steps of the started run not yet done. */
