@@ -9,7 +9,7 @@ import { useRuntime } from '../helpers/gpu.js';
 import { relErr } from '../helpers/numeric.js';
 
 const DDPM = fileURLToPath(new URL('../../../shared/fixtures/unet-ch/ddpm.pt', import.meta.url));
-const TINY_VAE = fileURLToPath(new URL('../fixtures/tiny-vae/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 interface ProbeEntry {
   name: string;
@@ -24,20 +24,23 @@ describe('random models in the published layout', () => {
     for (const name of SCHEDULE_BUFFERS) expect(relErr(ours[name], stored.get(name)!.data), name).toBeLessThan(1e-6);
   });
 
-  it("regenerates the committed tiny-vae's weights bit for bit as tools/make-fixture.py drew them", () => {
-    const cfg = JSON.parse(readFileSync(`${TINY_VAE}config.json`, 'utf8')) as { vae_weights_seed: number; latent_shape: number[]; vae_max_channels: number };
-    const probe = JSON.parse(readFileSync(`${TINY_VAE}vae-weights-probe.json`, 'utf8')) as ProbeEntry[];
-    const vaeShape = { latentChannels: cfg.latent_shape[0], maxChannels: cfg.vae_max_channels, firstLayerDownsample: true };
-    const w = seededVaeWeights(vaeShape, cfg.vae_weights_seed);
-    // Every tensor, in the order drawn, with its first, middle and last value exactly equal.
-    expect(w.names()).toEqual(probe.map((p) => p.name));
-    for (const p of probe) {
-      const t = w.get(p.name, p.shape);
-      const n = t.data.length;
-      expect([t.data[0], t.data[n >> 1], t.data[n - 1]], p.name).toEqual(p.values);
-    }
-    expect(probe.length * 3).toBeGreaterThan(300);
-  });
+  for (const folder of ['tiny-vae-exp', 'tiny-vae-ch']) {
+    it(`regenerates the committed ${folder}'s weights bit for bit as tools/make-fixture.py drew them`, () => {
+      const read = (name: string) => JSON.parse(readFileSync(`${FIXTURES}${folder}/${name}`, 'utf8')) as unknown;
+      const cfg = read('config.json') as { vae_weights_seed: number; latent_shape: number[]; vae_max_channels: number; vae_first_layer_downsample: boolean };
+      const probe = read('vae-weights-probe.json') as ProbeEntry[];
+      const vaeShape = { latentChannels: cfg.latent_shape[0], maxChannels: cfg.vae_max_channels, firstLayerDownsample: cfg.vae_first_layer_downsample };
+      const w = seededVaeWeights(vaeShape, cfg.vae_weights_seed);
+      // Every tensor, in the order drawn, with its first, middle and last value exactly equal.
+      expect(w.names()).toEqual(probe.map((p) => p.name));
+      for (const p of probe) {
+        const t = w.get(p.name, p.shape);
+        const n = t.data.length;
+        expect([t.data[0], t.data[n >> 1], t.data[n - 1]], p.name).toEqual(p.values);
+      }
+      expect(probe.length * 3).toBeGreaterThan(300);
+    });
+  }
 
   it("seededVaeWeights is randomCheckpoints' VAE, drawn first from the same seed", () => {
     const shape = { ...TINY_MODEL, vaeMaxChannels: 8 };
