@@ -138,8 +138,9 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
   let out: Tensor;
   let weights: Tensor[];
   if (c.transposed) {
-    const w = prepareConvTranspose3d(rt, { shape: [c.inChannels, c.outChannels, k, k, k], data: layer.weight }, bias);
-    out = convTranspose3d(g, x, w, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding });
+    const opts = { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding };
+    const w = prepareConvTranspose3d(rt, { shape: [c.inChannels, c.outChannels, k, k, k], data: layer.weight }, opts, bias);
+    out = convTranspose3d(g, x, w, opts);
     weights = [w.weight, ...(w.bias ? [w.bias] : [])];
   } else {
     const opts = { stride: c.stride, padding: c.padding };
