@@ -5,7 +5,7 @@
  *
  *   node bench/run.mjs compare.ts [--variant ch|experimental] [--n-feat 64,128,512] [--batches 1,4] [--repeats 5]
  *                                 [--time-budget 150] [--json out/compare-results.json]
- *                                 [--peer-device cpu|cuda] [--python /usr/bin/python3]
+ *                                 [--peer-device cpu|cuda] [--python /usr/bin/python3] [--layers]
  *
  * On a GPU machine, --peer-device cuda times PyTorch eager on the CUDA GPU
  * instead (see bench/torch_peer.py) and --python names the Python with CUDA
@@ -20,6 +20,13 @@
  * that file). A case whose engine time is estimated (from the first batch at
  * that width) past --time-budget seconds is skipped. The engine's f16 mode is
  * timed on the same cases too, and its output compared with the engine's f32 output.
+ *
+ * --layers also sets the convolutions side by side, layer shape by layer
+ * shape: the engine's per-dispatch GPU times (mg3d profile's), the other path
+ * of each 3x3x3 layer timed alone (Winograd or direct), and PyTorch's time in
+ * the same convolutions inside its evaluation, stock and at its best; what
+ * is left of each evaluation (norms, activations, linears, copies) is one
+ * more row. This is where the gap to PyTorch is, layer by layer.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +37,9 @@ import { BENCH_VARIANTS, checkUnetWidth, memorySource, benchModelFiles, type Ben
 import { unetFlops } from '../src/perf/model-flops.js';
 import { formatNumber } from '../src/perf/table.js';
 import { median, timeRuns } from '../src/perf/timing.js';
-import { buildUnetStep, unetInputs } from '../src/perf/unet-step.js';
+import { profileGraph } from '../src/perf/kernel-profile.js';
+import { buildUnetStep, timeUnetConvPaths, unetInputs } from '../src/perf/unet-step.js';
+import type { ConvTiming } from '../src/ops/conv-choice.js';
 import { parseIntList, parseNumber } from '../src/cli/args.js';
 import { writeNpy } from '../src/io/npy.js';
 import { relativeError } from '../src/check.js';
@@ -53,8 +62,16 @@ interface PeerCase {
   eps: string;
 }
 
+/** One layer shape's calls per evaluation and each timed evaluation's ms in them (bench/torch_peer.py). */
+interface PeerLayer {
+  signature: string;
+  calls: number;
+  ms: number[];
+}
+
 interface PeerResult {
   name: string;
+  layers?: { stock: PeerLayer[]; best: PeerLayer[] };
   engineVsStock: number;
   bestVsStock: number;
   stockMs: number[];
@@ -81,6 +98,8 @@ interface CaseResult {
   f16VsF32?: number;
   torch?: PeerResult;
   skipped?: string;
+  /** With --layers: the engine's evaluation per kernel signature, and both paths of its 3x3x3 layers. */
+  layers?: { kernelMs: number; bySignature: { signature: string; calls: number; ms: number }[]; convPaths: ConvTiming[] };
 }
 
 const { values } = parseArgs({
@@ -93,6 +112,7 @@ const { values } = parseArgs({
     json: { type: 'string', default: 'out/compare-results.json' },
     'peer-device': { type: 'string', default: 'cpu' },
     python: { type: 'string', default: '/usr/bin/python3' },
+    layers: { type: 'boolean', default: false },
   },
 });
 if (!Object.hasOwn(BENCH_VARIANTS, values.variant)) throw new Error(`--variant wants ${Object.keys(BENCH_VARIANTS).join(' or ')}, got '${values.variant}'`);
@@ -105,6 +125,7 @@ const widths = parseIntList('n-feat', values['n-feat']).map(checkUnetWidth);
 const batches = parseIntList('batches', values.batches).sort((a, b) => a - b);
 const repeats = parseNumber('repeats', values.repeats, { min: 1, integer: true });
 const budgetSeconds = parseNumber('time-budget', values['time-budget'], { min: 0 });
+const byLayer = values.layers;
 
 /**
  * Times the engine's UNet on one batch. With `dir`, leaves its inputs and
@@ -126,6 +147,21 @@ async function engineCase(rt: Runtime, nets: LoadedNetworks, batch: number, dir?
       writeFileSync(join(dir, 'eps.npy'), writeNpy(outputs.eps.shape, eps));
     }
     return { ms: await timeRuns(rt, () => step.run(), repeats), eps };
+  } finally {
+    step.dispose();
+  }
+}
+
+/** The engine's evaluation per kernel signature (GPU time of each dispatch alone) and both paths of every 3x3x3 layer. */
+async function engineLayers(rt: Runtime, nets: LoadedNetworks, batch: number): Promise<NonNullable<CaseResult['layers']>> {
+  const unet = nets.unet!;
+  const latent = nets.config.latentShape;
+  const convPaths = await timeUnetConvPaths(rt, unet, latent, batch);
+  const step = buildUnetStep(rt, unet, latent, batch);
+  try {
+    step.write(unetInputs(unet, latent, batch));
+    const p = await profileGraph(rt, step.graph);
+    return { kernelMs: p.kernelMs, bySignature: p.bySignature.map((g) => ({ signature: g.name, calls: g.calls, ms: g.ms })), convPaths };
   } finally {
     step.dispose();
   }
@@ -153,6 +189,7 @@ async function engineWidth(model: string, files: Map<string, Uint8Array>, nFeat:
       const name = caseName(nFeat, batch);
       const dir = join(dirname(model), name);
       const run = await engineCase(rt, nets, batch, dir);
+      if (byLayer) r.layers = await engineLayers(rt, nets, batch);
       r.engineMs = run.ms;
       r.engineMedianMs = median(r.engineMs);
       f32Eps.set(r, run.eps);
@@ -174,7 +211,7 @@ async function engineWidth(model: string, files: Map<string, Uint8Array>, nFeat:
 }
 
 function runPeer(cases: PeerCase[], manifest: string): PeerReport {
-  writeFileSync(manifest, JSON.stringify({ repeats, device: peerDevice, cases }));
+  writeFileSync(manifest, JSON.stringify({ repeats, device: peerDevice, layers: byLayer, cases }));
   const peer = spawnSync(PYTHON, [PEER, manifest], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 2 ** 26 });
   if (peer.status !== 0) throw new Error(`${PYTHON} ${PEER} failed (exit ${peer.status}${peer.error ? `: ${peer.error.message}` : ''})`);
   return JSON.parse(peer.stdout) as PeerReport;
@@ -242,6 +279,7 @@ try {
   mkdirSync(dirname(values.json), { recursive: true });
   writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
   printMarkdown(report.machine, results);
+  for (const r of results) if (r.layers && r.torch?.layers) printLayers(r, r.layers, r.torch);
   console.log(`\nwrote ${values.json}`);
   const worst = Math.max(...results.flatMap((r) => (r.torch ? [r.torch.engineVsStock] : [])));
   if (worst > EQUIVALENCE_TOLERANCE) {
@@ -281,4 +319,49 @@ function printMarkdown(m: Record<string, string | number>, cases: CaseResult[]):
         `${ms(c.f16Ms)} | ${ratio(c.f16Ms, t?.stockMs)} | ${ratio(c.f16Ms, t?.bestMs)} | ${c.f16VsF32?.toExponential(1) ?? '-'} |`,
     );
   }
+}
+
+/**
+ * One case's convolutions layer shape by layer shape, slowest engine layer
+ * first: ms per evaluation summed over the layer's calls (engine: GPU time of
+ * each dispatch alone; PyTorch: median over its evaluations of the time in
+ * those calls), then everything else, then the whole evaluation.
+ */
+function printLayers(c: CaseResult, e: NonNullable<CaseResult['layers']>, t: PeerResult): void {
+  const peer = (layers: PeerLayer[], signature: string) => layers.find((l) => l.signature === signature);
+  const convs = t.layers!.best.map((l) => l.signature);
+  const rows = convs.map((signature) => {
+    const calls = peer(t.layers!.best, signature)!.calls;
+    const engineMs = e.bySignature.find((g) => g.signature === signature)?.ms ?? NaN;
+    const paths = e.convPaths.find((p) => p.layer.startsWith(`${signature} `));
+    const other = paths ? (paths.path === 'winograd' ? 'direct' : 'winograd') : undefined;
+    return {
+      signature,
+      calls,
+      path: paths?.path ?? '-',
+      engineMs,
+      otherMs: paths && other ? `${other} ${formatNumber(paths.ms[other] * calls)}` : '-',
+      bestMs: median(peer(t.layers!.best, signature)!.ms),
+      stockMs: median(peer(t.layers!.stock, signature)?.ms ?? [NaN]),
+    };
+  });
+  rows.sort((a, b) => b.engineMs - a.engineMs);
+  const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((a, r) => a + f(r), 0);
+  const engineConv = sum((r) => r.engineMs);
+  const bestConv = sum((r) => r.bestMs);
+  const stockConv = sum((r) => r.stockMs);
+  const line = (cells: string[]) => console.log(`| ${cells.join(' | ')} |`);
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  console.log(`\nn_feat ${c.nFeat}, batch ${c.batch}: ms per evaluation, layer shape by layer shape (engine: GPU time of each dispatch alone)\n`);
+  line(['layer', 'calls', 'engine path', 'engine ms', 'other path ms', 'PyTorch best ms', 'stock ms', 'engine/best']);
+  line(['---', '---:', '---', '---:', '---:', '---:', '---:', '---:']);
+  for (const r of rows) {
+    line([r.signature, String(r.calls), r.path, formatNumber(r.engineMs), r.otherMs, formatNumber(r.bestMs), formatNumber(r.stockMs), ratio(r.engineMs, r.bestMs)]);
+  }
+  line(['all convolutions', '', '', formatNumber(engineConv), '', formatNumber(bestConv), formatNumber(stockConv), ratio(engineConv, bestConv)]);
+  const restEngine = e.kernelMs - engineConv;
+  const restBest = t.bestMedianMs - bestConv;
+  const restStock = t.stockMedianMs - stockConv;
+  line(['everything else', '', '', formatNumber(restEngine), '', formatNumber(restBest), formatNumber(restStock), ratio(restEngine, restBest)]);
+  line(['whole evaluation', '', '', formatNumber(e.kernelMs), '', formatNumber(t.bestMedianMs), formatNumber(t.stockMedianMs), ratio(e.kernelMs, t.bestMedianMs)]);
 }

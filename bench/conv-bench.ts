@@ -1,5 +1,6 @@
 /**
- * Throughput of the convolution kernels on the layers that dominate a UNet step.
+ * Throughput of the convolution kernels on the layers that dominate a UNet
+ * step, and of the linear layers (the embeddings, the feature predictor).
  *
  *   node bench/run.mjs conv-bench.ts [filter]
  *
@@ -12,8 +13,11 @@
 import { availableParallelism } from 'node:os';
 import { conv3d, conv3dPath, prepareConv3d } from '../src/ops/conv3d.js';
 import { convTranspose3d, prepareConvTranspose3d } from '../src/ops/conv-transpose3d.js';
+import { Act } from '../src/ops/activation.js';
+import { linear, prepareLinear } from '../src/ops/linear.js';
 import { Graph, type Runtime, type Tensor } from '../src/runtime/index.js';
 import { createNodeRuntime } from '../src/runtime/node.js';
+import { randomArray } from '../test/helpers/numeric.js';
 import { conv3dOutSize, randomLayer, type LayerCase } from '../test/reference/conv.js';
 
 /** `direct`: a 3x3x3 stride-1 conv on the direct kernel instead of Winograd. */
@@ -72,6 +76,31 @@ const cases: Case[] = [
   },
 ];
 
+interface LinearCase {
+  name: string;
+  batch: number;
+  inFeatures: number;
+  outFeatures: number;
+  act: Act;
+}
+
+/** The UNet's embeddings at n_feat 512 (fc0 with GELU, then fc2), at batches 1 to 32, and a wide layer. */
+const lin = (batch: number, inFeatures: number, outFeatures: number, act: keyof typeof Act): LinearCase => ({
+  name: `linear B=${batch} ${inFeatures}->${outFeatures} ${act}`,
+  batch,
+  inFeatures,
+  outFeatures,
+  act: Act[act],
+});
+
+const linearCases: LinearCase[] = [
+  lin(1, 1, 1024, 'gelu'),
+  lin(1, 1024, 1024, 'none'),
+  lin(4, 1024, 1024, 'none'),
+  lin(32, 1024, 1024, 'none'),
+  lin(1, 8192, 256, 'relu'),
+];
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -120,7 +149,22 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
     out = conv3d(g, x, w, opts);
     weights = [...(w.path === 'direct' ? [w.weight] : w.winograd.parts), ...(w.bias ? [w.bias] : [])];
   }
-  const work = flops(c, out);
+  await measure(rt, c.name, g, flops(c, out), cores);
+  rt.release(x, ...weights);
+}
+
+async function benchLinear(rt: Runtime, c: LinearCase, cores: number): Promise<void> {
+  const x = rt.upload(randomArray(c.batch * c.inFeatures, 1), [c.batch, c.inFeatures]);
+  const weight = { shape: [c.outFeatures, c.inFeatures], data: randomArray(c.outFeatures * c.inFeatures, 2, 1 / Math.sqrt(c.inFeatures)) };
+  const w = prepareLinear(rt, weight, { shape: [c.outFeatures], data: randomArray(c.outFeatures, 3) });
+  const g = new Graph(rt);
+  linear(g, x, w, c.act);
+  await measure(rt, c.name, g, 2 * c.batch * c.inFeatures * c.outFeatures, cores);
+  rt.release(x, w.weight, ...(w.bias ? [w.bias] : []));
+}
+
+/** Times the recorded graph `g` (which it disposes) and prints its wall and CPU-time throughput for `work` FLOP. */
+async function measure(rt: Runtime, name: string, g: Graph, work: number, cores: number): Promise<void> {
   await timeRun(rt, g, 1);
   const once = await timeRun(rt, g, 1);
   const repeat = Math.max(1, Math.min(50, Math.round(500 / once.wall)));
@@ -134,11 +178,10 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
   }
   const gflops = (ms: number) => (work / ms / 1e6).toFixed(2).padStart(7);
   console.log(
-    `${c.name.padEnd(50)} ${wall.toFixed(1).padStart(8)} ms ${gflops(wall)} GFLOP/s wall | ` +
+    `${name.padEnd(50)} ${wall.toFixed(1).padStart(8)} ms ${gflops(wall)} GFLOP/s wall | ` +
       `${cpuPerCore.toFixed(1).padStart(8)} ms ${gflops(cpuPerCore)} GFLOP/s by CPU time`,
   );
   g.dispose();
-  rt.release(x, ...weights);
 }
 
 const rt = await createNodeRuntime();
@@ -146,4 +189,5 @@ console.log(`adapter: ${rt.adapterName}`);
 const filter = process.argv[2] ?? '';
 // CPU time over the core count is what a run would take alone on an idle machine.
 for (const c of cases) if (c.name.includes(filter)) await bench(rt, c, availableParallelism());
+for (const c of linearCases) if (c.name.includes(filter)) await benchLinear(rt, c, availableParallelism());
 rt.destroy();

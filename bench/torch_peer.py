@@ -21,6 +21,11 @@ On a CUDA GPU (eager mode, timed to torch.cuda.synchronize):
   best   cudnn.benchmark on and TF32 convolutions allowed (PyTorch's default
          for convolutions): eager PyTorch at its fastest, at TF32 accuracy.
 
+With "layers": true in the manifest, each case also times every convolution
+inside the UNet evaluation on its own (both ways), grouped by the engine's
+kernel signature (e.g. "conv3d 512->512 k3 s1 -> 8x8x4 (B=1)"), so that
+bench/compare.ts --layers can set them beside the engine's per-layer times.
+
 Prints one JSON object on stdout. Needs only torch and numpy (no safetensors package).
 """
 import json
@@ -128,6 +133,45 @@ def unet(weights, ops, x, t, c):
     return conv(out, m + "out.3", 1)
 
 
+def layer_signature(kind, x, y, w):
+    """The engine's KernelWork signature of a conv layer (src/ops/conv3d.ts, conv-transpose3d.ts)."""
+    k = w.shape[2]
+    size = "x".join(str(s) for s in y.shape[2:])
+    if kind == "conv":
+        return f"conv3d {w.shape[1]}->{w.shape[0]} k{k} s1 -> {size} (B={x.shape[0]})"
+    return f"convTranspose3d {w.shape[0]}->{w.shape[1]} k{k} s{k} -> {size} (B={x.shape[0]})"
+
+
+def timed_ops(weights, ops, sync, run_ms):
+    """`ops` with every call timed alone and added to run_ms[signature] (one evaluation's total per layer shape)."""
+
+    def timed(kind, fn):
+        def call(x, name, *rest):
+            sync()
+            start = time.perf_counter()
+            y = fn(x, name, *rest)
+            sync()
+            key = layer_signature(kind, x, y, weights[name + ".weight"])
+            calls, ms = run_ms.get(key, (0, 0.0))
+            run_ms[key] = (calls + 1, ms + (time.perf_counter() - start) * 1000)
+            return y
+
+        return call
+
+    conv, conv_transpose = ops
+    return timed("conv", conv), timed("convTranspose", conv_transpose)
+
+
+def time_layers(weights, ops, x, t, c, repeats, sync):
+    """Per layer shape: calls per evaluation and each evaluation's time in those calls (after 1 warm-up)."""
+    runs = []
+    for _ in range(repeats + 1):
+        run_ms = {}
+        unet(weights, timed_ops(weights, ops, sync, run_ms), x, t, c)
+        runs.append(run_ms)
+    return [{"signature": k, "calls": calls, "ms": [r[k][1] for r in runs[1:]]} for k, (calls, _) in runs[0].items()]
+
+
 def relative_error(a, b):
     return float((a.double() - b.double()).norm() / b.double().norm())
 
@@ -154,7 +198,7 @@ def cuda_mode(fast):
     torch.backends.cuda.matmul.allow_tf32 = fast
 
 
-def run_case(case, weights, repeats, device):
+def run_case(case, weights, repeats, device, layers):
     x, t, c = (load_npy(case[k]).to(device) for k in ("x", "t", "c"))
     engine = load_npy(case["eps"])
     on_gpu = device == "cuda"
@@ -170,7 +214,14 @@ def run_case(case, weights, repeats, device):
             cuda_mode(True)
         routed = unet(weights, best, x, t, c).cpu()
         best_ms = time_ms(lambda: unet(weights, best, x, t, c), repeats, sync)
-    return {
+        if layers:
+            if on_gpu:
+                cuda_mode(False)
+            stock_layers = time_layers(weights, stock, x, t, c, repeats, sync)
+            if on_gpu:
+                cuda_mode(True)
+            best_layers = time_layers(weights, best, x, t, c, repeats, sync)
+    result = {
         "name": case["name"],
         "engineVsStock": relative_error(engine, reference),
         "bestVsStock": relative_error(routed, reference),
@@ -179,6 +230,9 @@ def run_case(case, weights, repeats, device):
         "stockMedianMs": statistics.median(stock_ms),
         "bestMedianMs": statistics.median(best_ms),
     }
+    if layers:
+        result["layers"] = {"stock": stock_layers, "best": best_layers}
+    return result
 
 
 def main():
@@ -192,7 +246,7 @@ def main():
             weights = read_safetensors(case["model"] + "/ddpm.safetensors")
             loaded = {case["model"]: {k: v.to(device) for k, v in weights.items()}}
         print(f"torch: {case['name']} on {device}", file=sys.stderr, flush=True)
-        results.append(run_case(case, loaded[case["model"]], manifest["repeats"], device))
+        results.append(run_case(case, loaded[case["model"]], manifest["repeats"], device, manifest.get("layers", False)))
     where = torch.cuda.get_device_name() if device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "device": where, "cases": results}, sys.stdout)
 

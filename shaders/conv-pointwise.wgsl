@@ -12,31 +12,17 @@
 // (shaders/conv-pointwise-*.wgsl, one load per lane where subgroups allow),
 // the weights are each lane's own.
 //
-// Weights: the layout of shaders/conv3d.wgsl, [channel group][i][tap][8 channels],
+// Weights: shaders/conv-weights.wgsl, [channel group][i][tap][8 channels],
 // stored as Quads (f32, or packed f16 in the f16 mode; see src/ops/conv-core.ts).
+// Uniforms and bindings: shaders/conv-pointwise-bindings.wgsl.
 
 override WG: u32 = 64u;
-
-struct Params {
-  inChannels: u32, outChannels: u32, taps: u32, voxels: u32,
-  inH: u32, inW: u32, outD: u32, outH: u32,
-  outW: u32, step: u32, hasBias: u32, groups: u32,
-  lanes: u32, tilesPerSample: u32,
-  // Per class: kernel tap, then the output residue along d, h, w (16-byte aligned).
-  classTap: array<vec4u, 8>,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<Quad>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
   // wid stays a separate parameter so that the input addresses are uniform.
   let b = wid.y / p.tilesPerSample;
-  let first = (wid.y % p.tilesPerSample) * 8u;
+  let first = (wid.y % p.tilesPerSample) * VOXELS_PER_WORKGROUP;
   let slot = wid.x * WG + lane.lid;
   let valid = slot < p.lanes;
   let owner = min(slot, p.lanes - 1u);
@@ -44,7 +30,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
   let cls = p.classTap[owner / p.groups];
 
   var xi = b * p.inChannels * p.voxels + first;
-  let available = min(8u, p.voxels - first);
+  let available = min(VOXELS_PER_WORKGROUP, p.voxels - first);
   var wi = (group * p.inChannels * p.taps + cls.x) * 2u;
   var a0 = vec4f(); var b0 = vec4f(); var a1 = vec4f(); var b1 = vec4f();
   var a2 = vec4f(); var b2 = vec4f(); var a3 = vec4f(); var b3 = vec4f();
@@ -68,7 +54,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
   if (!valid) { return; }
   // Stores in loops with data-dependent bounds: unrolled, they multiply the compile time.
   let acc = array(a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7);
-  let channels = min(8u, p.outChannels - group * 8u);
+  let channels = min(CHANNELS_PER_GROUP, p.outChannels - group * CHANNELS_PER_GROUP);
   let volume = p.outD * p.outH * p.outW;
   for (var k = 0u; k < available; k++) {
     let voxel = first + k;
@@ -77,7 +63,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
     let iz = voxel / (p.inW * p.inH);
     let at = ((cls.y + p.step * iz) * p.outH + cls.z + p.step * iy) * p.outW + cls.w + p.step * ix;
     for (var e = 0u; e < channels; e++) {
-      let o = group * 8u + e;
+      let o = group * CHANNELS_PER_GROUP + e;
       var bo = 0.0;
       if (p.hasBias != 0u) { bo = bias[o]; }
       y[(b * p.outChannels + o) * volume + at] = acc[2u * k + e / 4u][e % 4u] + bo;

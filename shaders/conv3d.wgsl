@@ -28,11 +28,8 @@
 // for every lane, come from loadTaps() (shaders/conv-taps-*.wgsl), which
 // shares them across a subgroup where it can.
 //
-// Weights (uploadWeight in src/ops/conv-core.ts): [channel group][i][kd][kh][kw][8 channels].
-//
-// Weights and padded input are stored as Quads of 4 values: vec4f, or in the
-// f16 mode 4 f16 packed in a vec2u (src/ops/conv-core.ts declares them);
-// arithmetic is f32 either way.
+// Uniforms, bindings and the weight addressing the loadTaps variants share:
+// shaders/conv3d-bindings.wgsl; weight layout: shaders/conv-weights.wgsl.
 
 override WG: u32 = 64u;
 override SEG: u32 = 2u;
@@ -41,44 +38,6 @@ override IN_STRIDE: u32 = 1u;
 // The two segments of an invocation are neighbours in one row (stride 1, an
 // even number of segments per row), so their windows share a vec4.
 override ADJACENT: bool = false;
-
-struct ConvClass {
-  // Window start of class voxel 0 in padded input coordinates (w: a multiple of 4).
-  start: vec4u,
-  // Window taps along d, h, w (w <= 3); all zero for a class without taps.
-  count: vec4u,
-  // Kernel tap of window tap 0 along d and h, of window tap `lead` along w.
-  origin: vec3i,
-  // The number of leading zero taps along w.
-  lead: i32,
-  // Kernel tap step per window tap along d, h, w.
-  step: vec4i,
-  // Output coordinates of class voxel 0.
-  residue: vec4u,
-}
-
-struct Params {
-  inChannels: u32, outChannels: u32, kernel: u32, segments: u32,
-  padD: u32, padH: u32, padW: u32,
-  outD: u32, outH: u32, outW: u32,
-  // Class grid: voxels along d, along h (row pairs with TWO_ROWS), segments along w.
-  gridD: u32, gridRows: u32, gridSegW: u32,
-  // Output voxels between neighbouring class voxels (the ConvTranspose3d stride).
-  outStep: u32,
-  hasBias: u32,
-  // Batch index of the padded input's first sample (large batches run in chunks).
-  firstSample: u32,
-  classes: array<ConvClass, 8>,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<Quad>;
-@group(0) @binding(2) var<storage, read> w: array<Quad>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-
-// Where a lane finds its weights along w (see tapsAlongW).
-struct WeightTaps { offset: vec3u, valid: vec3<bool> }
 
 struct Segment { b: u32, zq: u32, yq: u32, xq: u32, valid: bool }
 
@@ -128,19 +87,6 @@ fn store(value: f32, s: Segment, cls: ConvClass, o: u32, v: u32) {
   var bo = 0.0;
   if (p.hasBias != 0u) { bo = bias[o]; }
   y[(((p.firstSample + s.b) * p.outChannels + o) * p.outD + oz) * p.outH * p.outW + oy * p.outW + ox] = value + bo;
-}
-
-// Weight offsets (in vec4s, within one (i, kd, kh)) of the 3 window taps
-// along w for channel vec4 `half`, and which of them exist.
-fn tapsAlongW(cls: ConvClass, half: u32) -> WeightTaps {
-  var offset = vec3u();
-  var valid = vec3<bool>();
-  for (var j = 0u; j < 3u; j++) {
-    let k = cls.origin.z + cls.step.z * (i32(j) - cls.lead);
-    valid[j] = j < cls.count.z && i32(j) >= cls.lead;
-    offset[j] = select(0u, u32(k) * 2u + half, valid[j]);
-  }
-  return WeightTaps(offset, valid);
 }
 
 @compute @workgroup_size(WG)
@@ -209,8 +155,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
   // per-lane stores doubled the compile time.
   let acc = array(a00, a01, a10, a11);
   let segments = array(s0, s1);
-  let first = group * 8u;
-  let channels = min(8u, p.outChannels - first);
+  let first = group * CHANNELS_PER_GROUP;
+  let channels = min(CHANNELS_PER_GROUP, p.outChannels - first);
   for (var t = 0u; t < channels * 4u * SEG; t++) {
     let e = t / (4u * SEG);
     let j = (t / 4u) % SEG;

@@ -8,6 +8,12 @@ struct Params {
   colQuads: u32,
   // Matrix index, within A and C, of the first matrix of this dispatch's B binding.
   firstMatrix: u32,
+  // Split-K (shaders/gemm-tiled.wgsl only; 1, kQuads and firstMatrix without it):
+  // K slices per matrix, K quads per slice, and the index in C of slice 0's
+  // first matrix (slice s of matrix m goes to C[cFirstMatrix + s * count + m]).
+  kSlices: u32,
+  sliceKQuads: u32,
+  cFirstMatrix: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

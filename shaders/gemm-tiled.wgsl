@@ -5,6 +5,9 @@
 // vec4) and of B (16 x 64) in workgroup memory, each lane loading 2 vec4s of
 // A and 4 Quads of B, then every lane multiplies its 4 rows x 8 columns out of
 // the staged tiles. Tiles past the last row, column or K read zeros.
+// Split-K: where C has too few tiles to fill a GPU, each workgroup takes one
+// of p.kSlices slices of K and writes its partial product as a matrix of its
+// own; shaders/gemm-split-reduce.wgsl sums them (src/ops/gemm.ts).
 
 const TILE_ROWS = 32u;
 const TILE_COL_QUADS = 16u;
@@ -16,8 +19,14 @@ var<workgroup> tileA: array<vec4f, 128>;
 var<workgroup> tileB: array<vec4f, 256>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let z = p.firstMatrix + wid.z;
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let count = nwg.z / p.kSlices;
+  let m = wid.z / p.kSlices;
+  let slice = wid.z % p.kSlices;
+  let z = p.firstMatrix + m;
+  let kBegin = slice * p.sliceKQuads;
+  let kEnd = min(p.kQuads, kBegin + p.sliceKQuads);
   let row0 = wid.y * TILE_ROWS;
   let colQuad0 = wid.x * TILE_COL_QUADS;
   let rowQuad = lid / 8u;
@@ -25,14 +34,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let depth = 4u * p.kQuads;
 
   var acc: array<vec4f, 8>;
-  for (var k0 = 0u; k0 < p.kQuads; k0 += STAGE_K_QUADS) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += STAGE_K_QUADS) {
     for (var j = 0u; j < 2u; j++) {
       let index = lid + 64u * j;
       let r = index / STAGE_K_QUADS;
       let q = index % STAGE_K_QUADS;
       let row = row0 + r;
       let kq = k0 + q;
-      let inside = row < p.rows && kq < p.kQuads;
+      let inside = row < p.rows && kq < kEnd;
       let v = select(vec4f(), a[(z * p.rows + min(row, p.rows - 1u)) * p.kQuads + min(kq, p.kQuads - 1u)], inside);
       for (var e = 0u; e < 4u; e++) {
         tileA[(q * 4u + e) * 8u + r / 4u][r % 4u] = v[e];
@@ -44,8 +53,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       let q = index % TILE_COL_QUADS;
       let kRow = 4u * k0 + k;
       let col = colQuad0 + q;
-      let inside = kRow < depth && col < p.colQuads;
-      let at = (wid.z * depth + min(kRow, depth - 1u)) * p.colQuads + min(col, p.colQuads - 1u);
+      let inside = kRow < 4u * kEnd && col < p.colQuads;
+      let at = (m * depth + min(kRow, depth - 1u)) * p.colQuads + min(col, p.colQuads - 1u);
       tileB[index] = select(vec4f(), unpackQuad(b[at]), inside);
     }
     workgroupBarrier();
@@ -61,12 +70,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     workgroupBarrier();
   }
 
+  let cz = p.cFirstMatrix + slice * count + m;
   for (var r = 0u; r < 4u; r++) {
     let row = row0 + 4u * rowQuad + r;
     for (var h = 0u; h < 2u; h++) {
       let col = colQuad0 + 2u * colPair + h;
       if (row < p.rows && col < p.colQuads) {
-        c[(z * p.rows + row) * p.colQuads + col] = acc[2u * r + h];
+        c[(cz * p.rows + row) * p.colQuads + col] = acc[2u * r + h];
       }
     }
   }

@@ -8,15 +8,11 @@
 // a subgroup where it can, since every lane of a workgroup has the same rows)
 // and 8 Quads of B, for 32 x ROWS multiply-adds. Lanes of a workgroup take
 // neighbouring column blocks, so their B loads are contiguous.
-// loadRows(lane, at, row0) gives quad `at` (matrix start + k) of rows row0 .. row0 + ROWS - 1.
+// loadRows(lane, at, row0) gives quad `at` (matrix start + k) of rows row0 .. row0 + ROWS - 1
+// (ROWS: shaders/gemm-rows.wgsl).
 // Layouts: shaders/gemm-bindings.wgsl; colQuads is even (whole 8-column blocks).
 
 override WG: u32 = 8u;
-override ROWS: u32 = 8u;
-
-fn rowQuad(at: u32, row: u32) -> vec4f {
-  return a[at + min(row, p.rows - 1u) * p.kQuads];
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {

@@ -2,7 +2,7 @@
 @group(0) @binding(1) var<storage, read> label: array<u32>;
 @group(0) @binding(2) var<storage, read_write> electrode: array<atomic<u32>>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = voxel_index(gid, nwg);
   if (i >= lat.n) { return; }

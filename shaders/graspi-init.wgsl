@@ -6,7 +6,7 @@
 @group(0) @binding(4) var<storage, read_write> de: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dg: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = voxel_index(gid, nwg);
   if (i >= lat.n) { return; }

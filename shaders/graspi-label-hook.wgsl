@@ -3,7 +3,7 @@
 @group(0) @binding(2) var<storage, read_write> label: array<atomic<u32>>;
 @group(0) @binding(3) var<storage, read_write> changed: array<atomic<u32>>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = voxel_index(gid, nwg);
   if (i >= lat.n) { return; }

@@ -1,10 +1,15 @@
 // GraSPI's voxel graph as a stencil (src/descriptors/lattice.ts): volume (D, H, W) in C order, W the
 // electrode axis; flat (H = 1) is GraSPI's 2D mode (8-neighbourhood in the D-W plane). Prepended to
 // every graspi-*.wgsl kernel (and graspi-phases.wgsl to those that read the phases).
+
+// Invocations per workgroup of every kernel that visits the voxels (src/descriptors/gpu-measure.ts
+// reads it); the tally's reduction halves it, so it is a power of two.
+const WORKGROUP = 256u;
+
 struct Lattice {
   nd: i32, nh: i32, nw: i32, n: u32,
   wrap_d: u32, wrap_h: u32, flat: u32, tile_count: u32,
-  // Tiles of 256 voxels (tile: its extent per axis; tiles: how many per axis), as graspi-relax.wgsl visits them.
+  // Tiles of WORKGROUP voxels (tile: its extent per axis; tiles: how many per axis), as graspi-relax.wgsl visits them.
   tile: vec4i,
   tiles: vec4i,
   // float32 edge lengths for face / edge / corner neighbours, and their halves (interface vertex).
@@ -16,7 +21,7 @@ struct Lattice {
 const UNREACHED: f32 = 3.4028234663852886e38;
 
 fn voxel_index(gid: vec3u, nwg: vec3u) -> u32 {
-  return gid.x + gid.y * nwg.x * 256u;
+  return gid.x + gid.y * nwg.x * WORKGROUP;
 }
 
 // (d, h, w) of a voxel.

@@ -4,7 +4,7 @@
 // the bits keeps the smaller distance. Sums are float32 as GraSPI's Dijkstra makes them; sweeping
 // until nothing changes reaches the same fixed point as Dijkstra, whatever the order.
 //
-// Wavefront: a workgroup owns one tile of 256 voxels and relaxes it only if its tile or a
+// Wavefront: a workgroup owns one tile of WORKGROUP voxels and relaxes it only if its tile or a
 // neighbouring one changed in the previous sweep (stamp >= sweep - 1); a changed tile stamps itself
 // with the current sweep. So each sweep costs about the tiles the fronts cross, not the volume.
 @group(0) @binding(2) var<storage, read_write> de: array<atomic<u32>>;
@@ -63,13 +63,13 @@ fn relax_voxel(i: u32, s: u32, t: u32) {
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let s = sweep[0];
   let forward = (s & 1u) == 1u;
   let visit = wid.x + wid.y * nwg.x;
   let t = select(lat.tile_count - 1u - min(visit, lat.tile_count - 1u), visit, forward);
-  let in_tile = select(255u - lid, lid, forward);
+  let in_tile = select(WORKGROUP - 1u - lid, lid, forward);
   if (lid == 0u) {
     var any_changed = 0u;
     if (visit < lat.tile_count) {

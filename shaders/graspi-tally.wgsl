@@ -11,7 +11,7 @@
 @group(0) @binding(8) var<storage, read_write> diss_partial: array<f32>;
 
 var<workgroup> local_counts: array<atomic<u32>, NUM_COUNTERS>;
-var<workgroup> local_diss: array<f32, 256>;
+var<workgroup> local_diss: array<f32, WORKGROUP>;
 
 fn count(counter: u32) {
   atomicAdd(&local_counts[counter], 1u);
@@ -23,7 +23,7 @@ fn reaches_electrode(j: u32, ph: u32) -> bool {
   return (electrode[label[j]] & bit) != 0u;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u) {
   if (lid < NUM_COUNTERS) { atomicStore(&local_counts[lid], 0u); }
@@ -83,7 +83,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   local_diss[lid] = diss;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
+  for (var s = WORKGROUP / 2u; s > 0u; s >>= 1u) {
     if (lid < s) { local_diss[lid] += local_diss[lid + s]; }
     workgroupBarrier();
   }

@@ -7,6 +7,7 @@ import type { Shape4 } from './models/config.js';
 import { loadNetworks, type LoadedNetworks } from './models/model.js';
 import type { Precision } from './models/precision.js';
 import { SamplerPlan, samplerRun } from './models/sampler.js';
+import { seededVaeWeights } from './models/random-model.js';
 import { samplerSettings } from './models/sampler-schedule.js';
 import { WeightSet } from './models/weights.js';
 import { RecordedGraph, type Runtime, type Tensor } from './runtime/index.js';
@@ -37,8 +38,17 @@ interface FixtureConfig {
   image_shape?: Shape4;
   latent_shape: Shape4;
   vae_first_layer_downsample?: boolean;
+  vae_max_channels?: number;
+  /** In place of vae.pt: the VAE's weights are seededVaeWeights' with this seed (too big to commit, made again here). */
+  vae_weights_seed?: number;
   fp_output_size?: number;
   ddpm_context_indices?: number[];
+}
+
+function seededFixtureVae(cfg: FixtureConfig, seed: number): WeightSet {
+  if (cfg.vae_max_channels === undefined) throw new FormatError('config.json', 'names vae_weights_seed but no vae_max_channels');
+  const firstLayerDownsample = cfg.vae_first_layer_downsample ?? false;
+  return seededVaeWeights({ latentChannels: cfg.latent_shape[0], maxChannels: cfg.vae_max_channels, firstLayerDownsample }, seed);
 }
 
 async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource, precision: Precision): Promise<LoadedNetworks> {
@@ -50,6 +60,10 @@ async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource, precis
   for (const part of ['vae', 'fp', 'ddpm'] as const) {
     const bytes = await read(`${part}.pt`);
     if (bytes) ckpt[part] = new WeightSet(`${part}.pt`, readTorchCheckpoint(bytes, `${part}.pt`));
+  }
+  if (cfg.vae_weights_seed !== undefined) {
+    if (ckpt.vae) throw new FormatError('config.json', 'names vae_weights_seed, but the folder also has vae.pt: keep one');
+    ckpt.vae = seededFixtureVae(cfg, cfg.vae_weights_seed);
   }
   const contextIdx = cfg.ddpm_context_indices;
   const count = Math.max(cfg.fp_output_size ?? 0, ...(contextIdx ?? []).map((i) => i + 1));

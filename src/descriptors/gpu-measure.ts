@@ -11,7 +11,7 @@ import { GpuError } from '../errors.js';
 import { declareKernel, grid } from '../kernel/kernel.js';
 import type { UniformValues } from '../kernel/uniform-layout.js';
 import type { StorageAccess } from '../kernel/wgsl-interface.js';
-import type { WgslFile } from '../kernel/wgsl-source.js';
+import { wgslConstant, type WgslFile } from '../kernel/wgsl-source.js';
 import type { Dispatch, Runtime } from '../runtime/index.js';
 import { straightPathLimits, type Tally } from './assemble.js';
 import type { Lattice } from './lattice.js';
@@ -69,7 +69,8 @@ const KERNELS = {
   sweepAdvance: declareKernel({ name: 'graspi-sweepAdvance', parts: [sweepAdvanceWgsl], storage: { sweep: 'read_write' } }),
 };
 
-const WORKGROUP = 256;
+/** Invocations per workgroup of the voxel kernels, and voxels per relaxation tile. */
+const WORKGROUP = wgslConstant(latticeWgsl, 'WORKGROUP');
 /** Rounds submitted between convergence checks (a check is one small readback). */
 const LABEL_ROUNDS_PER_CHECK = 4;
 const SWEEPS_PER_CHECK = 4;
@@ -80,9 +81,14 @@ export interface GpuMeasureStats {
   relaxSweeps: number;
 }
 
-/** The relaxation's tiles of 256 voxels: 16 x 16 in the D-W plane in 2D, 4 x 8 x 8 in 3D. */
+/** The relaxation's tiles of WORKGROUP voxels (a workgroup relaxes one): D x H x W. */
+const TILES = { flat: [16, 1, 16], volume: [4, 8, 8] };
+for (const tile of Object.values(TILES)) {
+  if (tile[0] * tile[1] * tile[2] !== WORKGROUP) throw new Error(`GraSPI tile ${tile.join('x')} is not ${WORKGROUP} voxels, the workgroup size`);
+}
+
 function tiling(l: Lattice): { tile: number[]; tiles: number[]; count: number } {
-  const tile = l.flat ? [16, 1, 16] : [4, 8, 8];
+  const tile = l.flat ? TILES.flat : TILES.volume;
   const tiles = l.shape.map((size, axis) => Math.ceil(size / tile[axis]));
   return { tile, tiles, count: tiles[0] * tiles[1] * tiles[2] };
 }

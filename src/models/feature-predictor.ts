@@ -24,7 +24,7 @@ export class FeaturePredictor {
   }
 
   get outputs(): number {
-    return this.fc3.outFeatures;
+    return this.fc3.outChannels;
   }
 
   /** z: (B, ...latent) -> (B, attributes). */

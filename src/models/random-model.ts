@@ -1,6 +1,6 @@
 import { convertCheckpoints, type CheckpointSet, type ConvertSettings } from '../convert.js';
 import type { HostTensor } from '../io/host-tensor.js';
-import { featurePredictorLayers, layerTensors, unetLayers, vaeDownsampleFactor, vaeLayers, type Layer, type TensorSpec } from './architecture.js';
+import { featurePredictorLayers, layerTensors, unetLayers, vaeDownsampleFactor, vaeLayers, type Layer, type TensorSpec, type VaeShape } from './architecture.js';
 import type { ModelConfig } from './config.js';
 import { WeightSet } from './weights.js';
 
@@ -25,35 +25,60 @@ function initBound(l: Layer): number {
   }
 }
 
+/** How far norm weights stray from 1 and biases from 0: enough that a loader mixing them up fails a fixture. */
+const NORM_SPREAD = 0.1;
+
+/**
+ * One network's state dict in the layout of `layers`, every tensor drawn from
+ * `next` in order, row-major: weights and biases uniform +-1/sqrt(fan_in) as
+ * PyTorch's default init, norm weights 1 +- NORM_SPREAD and biases
+ * +-NORM_SPREAD, buffers taken from `buffers`. tools/make-fixture.py
+ * (seeded_state_dict) computes the same values bit for bit.
+ */
+export function randomWeights(file: string, layers: Layer[], next: () => number, buffers: Record<string, Float32Array> = {}): WeightSet {
+  const fill = (t: TensorSpec): Float32Array => {
+    const { layer } = t;
+    if (layer.kind === 'buffer') {
+      const b = buffers[layer.name];
+      if (!b) throw new Error(`randomWeights: no values for buffer '${layer.name}'`);
+      return b;
+    }
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    const a = new Float32Array(n);
+    if (layer.kind === 'norm') {
+      const centre = t.name.endsWith('.weight') ? 1 : 0;
+      for (let i = 0; i < n; i++) a[i] = centre + (2 * next() - 1) * NORM_SPREAD;
+      return a;
+    }
+    const bound = initBound(layer);
+    for (let i = 0; i < n; i++) a[i] = (2 * next() - 1) * bound;
+    return a;
+  };
+  return new WeightSet(file, new Map<string, HostTensor>(layers.flatMap(layerTensors).map((t) => [t.name, { shape: t.shape, data: fill(t) }])));
+}
+
+/**
+ * The VAE that randomCheckpoints(shape, seed) makes (it draws first): what a
+ * fixture folder naming `vae_weights_seed` instead of holding vae.pt stands for.
+ */
+export function seededVaeWeights(s: VaeShape, seed: number): WeightSet {
+  return randomWeights(`vae.pt (seed ${seed})`, vaeLayers(s), uniformStream(seed));
+}
+
 /**
  * State dicts in exactly the published layout (src/models/architecture.ts),
- * filled like PyTorch's default init (uniform +-1/sqrt(fan_in), norms at
- * weight 1 / bias 0), and the DDPM schedule buffers as the reference computes
- * them. For benchmarks and demos that must run without downloading the real
- * checkpoints.
+ * filled by randomWeights from one stream (VAE, then FP, then UNet), and the
+ * DDPM schedule buffers as the reference computes them. For benchmarks, demos
+ * and fixtures that must run without downloading the real checkpoints.
  */
 export function randomCheckpoints(s: RandomModelShape, seed = 1): { checkpoints: CheckpointSet; settings: ConvertSettings } {
   const r = uniformStream(seed);
-  const schedule = ddpmSchedule(s.timesteps);
-  const fill = (t: TensorSpec): Float32Array => {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    const { layer } = t;
-    if (layer.kind === 'buffer') return schedule[layer.name];
-    if (layer.kind === 'norm') return new Float32Array(n).fill(t.name.endsWith('.weight') ? 1 : 0);
-    const bound = initBound(layer);
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = (2 * r() - 1) * bound;
-    return a;
-  };
-  const weights = (file: string, layers: Layer[]) =>
-    new WeightSet(file, new Map<string, HostTensor>(layers.flatMap(layerTensors).map((t) => [t.name, { shape: t.shape, data: fill(t) }])));
-
   const L = s.latentShape[0];
-  const vae = weights('random vae', vaeLayers({ latentChannels: L, maxChannels: s.vaeMaxChannels, firstLayerDownsample: s.firstLayerDownsample }));
+  const vae = randomWeights('random vae', vaeLayers({ latentChannels: L, maxChannels: s.vaeMaxChannels, firstLayerDownsample: s.firstLayerDownsample }), r);
   const n = s.latentShape.reduce((a, b) => a * b, 1);
-  const fp = weights('random fp', featurePredictorLayers({ inputs: n, hidden1: n / 2, hidden2: n / 4, outputs: s.attributes.length }));
+  const fp = randomWeights('random fp', featurePredictorLayers({ inputs: n, hidden1: n / 2, hidden2: n / 4, outputs: s.attributes.length }), r);
   const unetShape = { latentChannels: L, nFeat: s.nFeat, contextSize: s.contextAttributes.length };
-  const ddpm = weights('random ddpm', unetLayers(unetShape, s.timesteps));
+  const ddpm = randomWeights('random ddpm', unetLayers(unetShape, s.timesteps), r, ddpmSchedule(s.timesteps));
 
   const factor = vaeDownsampleFactor(s.firstLayerDownsample);
   const [, d, h, w] = s.latentShape;
@@ -118,7 +143,11 @@ export function ddpmSchedule(timesteps: number): Record<string, Float32Array> {
   };
 }
 
-/** Deterministic uniform [0, 1) stream (mulberry32), so random weights reproduce. */
+/**
+ * Deterministic uniform [0, 1) stream (mulberry32), so random weights reproduce.
+ * Its k-th value (from 1) hashes the counter seed + k * 0x6d2b79f5 mod 2^32 alone,
+ * which lets tools/make-fixture.py compute a whole tensor at once with numpy.
+ */
 export function uniformStream(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -2,23 +2,28 @@
 // into a ConvPlan of output classes, every class a correlation run by
 // shaders/conv3d.wgsl (or shaders/conv-pointwise.wgsl where it applies).
 import conv3dWgsl from '../../shaders/conv3d.wgsl';
+import conv3dBindingsWgsl from '../../shaders/conv3d-bindings.wgsl';
 import convPadWgsl from '../../shaders/conv-pad.wgsl';
 import convTapsPlainWgsl from '../../shaders/conv-taps-plain.wgsl';
 import convTapsSubgroupWgsl from '../../shaders/conv-taps-subgroup.wgsl';
 import convPointwiseWgsl from '../../shaders/conv-pointwise.wgsl';
+import convPointwiseBindingsWgsl from '../../shaders/conv-pointwise-bindings.wgsl';
 import convPointwisePlainWgsl from '../../shaders/conv-pointwise-plain.wgsl';
 import convPointwiseSubgroupWgsl from '../../shaders/conv-pointwise-subgroup.wgsl';
 import convQuadF16Wgsl from '../../shaders/conv-quad-f16.wgsl';
 import convQuadF32Wgsl from '../../shaders/conv-quad-f32.wgsl';
+import convWeightsWgsl from '../../shaders/conv-weights.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
 import { declareKernel, MAX_WORKGROUPS_PER_DIMENSION } from '../kernel/kernel.js';
 import type { UniformValue } from '../kernel/uniform-layout.js';
-import type { WgslFile } from '../kernel/wgsl-source.js';
+import { wgslConstant, type WgslFile } from '../kernel/wgsl-source.js';
 import { Tensor, type Allocator, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
 import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
-/** Output channels per workgroup of shaders/conv3d.wgsl: the weight layout's group size. */
-const CHANNELS_PER_GROUP = 8;
+/** Output channels per workgroup of both direct conv kernels: the weight layout's group size. */
+const CHANNELS_PER_GROUP = wgslConstant(convWeightsWgsl, 'CHANNELS_PER_GROUP');
+/** Input voxels per workgroup of shaders/conv-pointwise.wgsl. */
+const POINTWISE_VOXELS = wgslConstant(convPointwiseBindingsWgsl, 'VOXELS_PER_WORKGROUP');
 const MAX_CLASSES = 8;
 
 /**
@@ -38,7 +43,7 @@ const CONV_CLASS = {
 function declareCore(dtype: DType, lanes: LaneVariant) {
   return declareKernel({
     name: `conv core ${dtype} ${lanes}`,
-    parts: [QUADS[dtype], conv3dWgsl, TAPS[lanes]],
+    parts: [QUADS[dtype], convWeightsWgsl, conv3dBindingsWgsl, TAPS[lanes], conv3dWgsl],
     uniforms: {
       struct: 'Params',
       fields: {
@@ -58,7 +63,7 @@ function declareCore(dtype: DType, lanes: LaneVariant) {
 function declarePointwise(dtype: DType, lanes: LaneVariant) {
   return declareKernel({
     name: `conv pointwise ${dtype} ${lanes}`,
-    parts: [QUADS[dtype], convPointwiseWgsl, POINTWISE_LOADS[lanes]],
+    parts: [QUADS[dtype], convWeightsWgsl, convPointwiseBindingsWgsl, POINTWISE_LOADS[lanes], convPointwiseWgsl],
     uniforms: {
       struct: 'Params',
       fields: {
@@ -167,7 +172,7 @@ export function runConv(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, out
 function pointwiseTaps(plan: ConvPlan, xShape: readonly number[], k: number): number[] | undefined {
   const [B, , D, H, W] = xShape;
   const fits =
-    plan.inStride === 1 && plan.grid.join() === [D, H, W].join() && B * Math.ceil((D * H * W) / 8) <= MAX_WORKGROUPS_PER_DIMENSION;
+    plan.inStride === 1 && plan.grid.join() === [D, H, W].join() && B * Math.ceil((D * H * W) / POINTWISE_VOXELS) <= MAX_WORKGROUPS_PER_DIMENSION;
   const single = (a: ConvAxis) => a.count === 1 && a.start === 0 && a.lead === 0;
   if (!fits || !plan.classes.every((c) => c.axes.every(single))) return undefined;
   return plan.classes.map(({ axes: [d, h, w] }) => (d.origin * k + h.origin) * k + w.origin);
@@ -178,7 +183,7 @@ function addPointwise(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, taps:
   const [, O, Do, Ho, Wo] = plan.outShape;
   const groups = Math.ceil(O / CHANNELS_PER_GROUP);
   const lanes = plan.classes.length * groups;
-  const tilesPerSample = Math.ceil((D * H * W) / 8);
+  const tilesPerSample = Math.ceil((D * H * W) / POINTWISE_VOXELS);
   const workgroupSize = workgroupLanes(g.rt, lanes);
   kernels.pointwise[w.weight.dtype][laneVariant(g.rt)].dispatch(g, {
     label: plan.op,

@@ -2,32 +2,43 @@
 // f32, B in the conv storage type (f32, or packed f16), tiled by adapter:
 // subgroup matrices where the device has a shape for B's type
 // (shaders/gemm-subgroup-matrix.wgsl), else register blocks on CPU adapters
-// (shaders/gemm.wgsl) and workgroup-memory tiles on GPUs (shaders/gemm-tiled.wgsl).
+// (shaders/gemm.wgsl) and workgroup-memory tiles on GPUs (shaders/gemm-tiled.wgsl),
+// split along K where C has too few tiles to fill the GPU
+// (shaders/gemm-split-reduce.wgsl sums the slices).
 import gemmBindingsWgsl from '../../shaders/gemm-bindings.wgsl';
 import gemmWgsl from '../../shaders/gemm.wgsl';
 import gemmTiledWgsl from '../../shaders/gemm-tiled.wgsl';
+import gemmRowsWgsl from '../../shaders/gemm-rows.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
+import gemmSplitReduceWgsl from '../../shaders/gemm-split-reduce.wgsl';
 import gemmSubgroupMatrixWgsl from '../../shaders/gemm-subgroup-matrix.wgsl';
 import gemmSubgroupMatrixBuiltinsWgsl from '../../shaders/gemm-subgroup-matrix-builtins.wgsl';
 import gemmSubgroupMatrixEmulatedWgsl from '../../shaders/gemm-subgroup-matrix-emulated.wgsl';
 import gemmSubgroupMatrixTilesWgsl from '../../shaders/gemm-subgroup-matrix-tiles.wgsl';
 import { declareKernel } from '../kernel/kernel.js';
 import { wgslConstant, type WgslFile } from '../kernel/wgsl-source.js';
-import type { DType, Graph, KernelWork, Runtime, SubgroupMatrixConfig, Tensor } from '../runtime/index.js';
+import { Tensor, type DType, type Graph, type KernelWork, type Runtime, type SubgroupMatrixConfig } from '../runtime/index.js';
 import { isCpuAdapter, laneVariant, QUADS, workgroupLanes, type LaneVariant } from './conv-core.js';
+import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
 const ROW_LOADS = { plain: gemmRowsPlainWgsl, subgroup: gemmRowsSubgroupWgsl } as const;
-/** shaders/gemm-bindings.wgsl, which every tiling shares. */
-const GEMM_PARAMS = { struct: 'Params', fields: { rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32' } } as const;
-const GEMM_BINDINGS = { a: 'read', b: 'read', c: 'read_write' } as const;
+
+/** The Params of shaders/gemm-bindings.wgsl. */
+const GEMM_PARAMS = {
+  struct: 'Params',
+  fields: {
+    rows: 'u32', kQuads: 'u32', colQuads: 'u32', firstMatrix: 'u32',
+    kSlices: 'u32', sliceKQuads: 'u32', cFirstMatrix: 'u32',
+  },
+} as const;
 
 function declareGemm(dtype: DType, lanes: LaneVariant) {
   return declareKernel({
     name: `gemm ${dtype} ${lanes}`,
-    parts: [QUADS[dtype], gemmBindingsWgsl, gemmWgsl, ROW_LOADS[lanes]],
+    parts: [QUADS[dtype], gemmBindingsWgsl, gemmRowsWgsl, ROW_LOADS[lanes], gemmWgsl],
     uniforms: GEMM_PARAMS,
-    storage: GEMM_BINDINGS,
+    storage: { a: 'read', b: 'read', c: 'read_write' },
     overrides: { WG: 'u32', ROWS: 'u32' },
   });
 }
@@ -42,7 +53,7 @@ function declareTiledGemm(dtype: DType) {
     name: `gemm tiled ${dtype}`,
     parts: [QUADS[dtype], gemmBindingsWgsl, gemmTiledWgsl],
     uniforms: GEMM_PARAMS,
-    storage: GEMM_BINDINGS,
+    storage: { a: 'read', b: 'read', c: 'read_write' },
   });
 }
 
@@ -88,7 +99,7 @@ function declareSubgroupMatrixGemm(dtype: DType, config: SubgroupMatrixConfig, e
       gemmSubgroupMatrixWgsl,
     ],
     uniforms: GEMM_PARAMS,
-    storage: GEMM_BINDINGS,
+    storage: { a: 'read', b: 'read', c: 'read_write' },
     overrides: { WG: 'u32' },
   });
 }
@@ -114,9 +125,37 @@ function subgroupMatrixKernel(rt: Runtime, dtype: DType, config: SubgroupMatrixC
 const ROW_MATRICES = wgslConstant(gemmSubgroupMatrixTilesWgsl, 'ROW_MATRICES');
 const COL_MATRICES = wgslConstant(gemmSubgroupMatrixTilesWgsl, 'COL_MATRICES');
 
+const splitReduce = declareKernel({
+  name: 'gemm split-K reduce',
+  parts: [ELEMENTWISE_PART, gemmSplitReduceWgsl],
+  uniforms: { struct: 'Params', fields: { total: 'u32', slices: 'u32', first: 'u32' } },
+  storage: { partial: 'read', c: 'read_write' },
+});
+
 /** The C tile of one workgroup of shaders/gemm-tiled.wgsl. */
 const TILE_ROWS = wgslConstant(gemmTiledWgsl, 'TILE_ROWS');
 const TILE_COLS = 4 * wgslConstant(gemmTiledWgsl, 'TILE_COL_QUADS');
+/** K quads that one stage of shaders/gemm-tiled.wgsl multiplies: the least a K slice holds. */
+const STAGE_K_QUADS = wgslConstant(gemmTiledWgsl, 'STAGE_K_QUADS');
+
+/**
+ * Workgroups a GPU dispatch should have, below which the GEMM splits K.
+ * WebGPU reports no core count, so this is the largest target GPU's: two
+ * 64-lane workgroups for each of the H200's 132 SMs, which fills smaller GPUs too.
+ */
+export const GPU_WORKGROUP_TARGET = 2 * 132;
+
+/**
+ * K slices for a GPU GEMM of `tiles` C tiles (all matrices): enough for
+ * GPU_WORKGROUP_TARGET workgroups, each slice at least one stage; 1 where
+ * the tiles fill the GPU alone.
+ */
+export function splitKSlices(tiles: number, kQuads: number): { slices: number; sliceKQuads: number } {
+  const wanted = Math.min(Math.ceil(GPU_WORKGROUP_TARGET / tiles), Math.ceil(kQuads / STAGE_K_QUADS));
+  if (wanted <= 1) return { slices: 1, sliceKQuads: kQuads };
+  const sliceKQuads = STAGE_K_QUADS * Math.ceil(kQuads / wanted / STAGE_K_QUADS);
+  return { slices: Math.ceil(kQuads / sliceKQuads), sliceKQuads };
+}
 
 /** Columns per invocation of shaders/gemm.wgsl: B and C rows are padded to a multiple of it. */
 export const GEMM_COLUMN_BLOCK = 8;
@@ -152,7 +191,9 @@ export function batchedGemm(
   if (depth % GEMM_K_BLOCK !== 0 || cols % GEMM_COLUMN_BLOCK !== 0) {
     throw new Error(`${label}: GEMM depth ${depth} and columns ${cols} must be multiples of ${GEMM_K_BLOCK} and ${GEMM_COLUMN_BLOCK}`);
   }
-  const uniforms = { rows, kQuads: depth / 4, colQuads: cols / 4, firstMatrix: first };
+  const kQuads = depth / 4;
+  const colQuads = cols / 4;
+  const unsplit = { rows, kQuads, colQuads, firstMatrix: first, kSlices: 1, sliceKQuads: kQuads, cFirstMatrix: first };
   const config = subgroupMatrixConfig(g.rt, b.dtype);
   if (config) {
     subgroupMatrixKernel(g.rt, b.dtype, config).dispatch(g, {
@@ -160,19 +201,34 @@ export function batchedGemm(
       work,
       // A subgroup matrix spans a whole subgroup, so the workgroup is one subgroup of the largest size.
       overrides: { WG: g.rt.device.adapterInfo.subgroupMaxSize ?? 32 },
-      uniforms,
+      uniforms: unsplit,
       storage: { a, b, c },
       workgroups: [Math.ceil(cols / (COL_MATRICES * config.N)), Math.ceil(rows / (ROW_MATRICES * config.M)), count],
     });
     return;
   }
   if (!isCpuAdapter(g.rt)) {
+    const tiles: [number, number] = [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS)];
+    const { slices, sliceKQuads } = splitKSlices(tiles[0] * tiles[1] * count, kQuads);
+    if (slices === 1) {
+      tiledKernels[b.dtype].dispatch(g, { label, work, uniforms: unsplit, storage: { a, b, c }, workgroups: [...tiles, count] });
+      return;
+    }
+    const values = count * rows * colQuads;
+    const partial = g.tensor([slices, count, rows, cols]);
     tiledKernels[b.dtype].dispatch(g, {
-      label,
-      work,
-      uniforms,
-      storage: { a, b, c },
-      workgroups: [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS), count],
+      label: `${label} split-K`,
+      work: { ...work, bytes: work.bytes + partial.byteLength - Tensor.bytesFor(4 * values, 'f32') },
+      uniforms: { ...unsplit, kSlices: slices, sliceKQuads, cFirstMatrix: 0 },
+      storage: { a, b, c: partial },
+      workgroups: [...tiles, count * slices],
+    });
+    splitReduce.dispatch(g, {
+      label: `${label} split-K reduce`,
+      work: { signature: `${work.signature} split-K reduce of ${slices}`, bytes: partial.byteLength + Tensor.bytesFor(4 * values, 'f32') },
+      uniforms: { total: values, slices, first: first * rows * colQuads },
+      storage: { partial, c },
+      workgroups: elementwiseGrid(values),
     });
     return;
   }
@@ -185,7 +241,7 @@ export function batchedGemm(
     label,
     work,
     overrides: { WG: lanes, ROWS: blockRows },
-    uniforms,
+    uniforms: unsplit,
     storage: { a, b, c },
     workgroups: [Math.ceil(colBlocks / lanes), rowBlocks, count],
   });

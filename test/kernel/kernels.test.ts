@@ -15,13 +15,6 @@ for (const file of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: '
   if (file.endsWith('.ts') && readFileSync(join(ROOT, 'src', file), 'utf8').includes(".wgsl'")) await import(join(ROOT, 'src', file));
 }
 
-/**
- * Kernels whose lane variant (conv-taps-*, conv-pointwise-*, gemm-rows-*)
- * reads the main file's bindings and so comes after it: their parts are only
- * valid together.
- */
-const COMPLETED_BY_LATER_PARTS = /^(conv core|conv pointwise|gemm f16|gemm f32) /;
-
 const part = (file: string, code: string): WgslFile => ({ file, code });
 
 /** The subgroup-matrix GEMMs are declared on first use, for a device's shapes: records one on the builtins and one emulated. */
@@ -55,7 +48,6 @@ describe('declared kernels', () => {
     for (const k of kernels) {
       if (!compilable(rt(), k.shader.code)) continue;
       expect(await compileErrors(k.shader.code), k.shader.name).toEqual([]);
-      if (COMPLETED_BY_LATER_PARTS.test(k.shader.name)) continue;
       const parts = k.declaration.parts;
       for (let n = 1; n < parts.length; n++) {
         const prefix = composeShader(`${k.shader.name} prefix`, parts.slice(0, n));

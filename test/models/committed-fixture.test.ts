@@ -1,16 +1,22 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { checkFixture } from '../../src/check.js';
 import { parityBar } from '../../src/parity-bars.js';
 import { useRuntime } from '../helpers/gpu.js';
 import { fixtureErrors } from './fixture-parity.js';
 
 /**
- * The small fixture committed in test/fixtures (made by tools/make-fixture.py):
+ * The small fixtures committed in test/fixtures (made by tools/make-fixture.py):
  * a fresh clone, without ../shared, still checks the networks' numerics against
- * PyTorch: one UNet evaluation, the feature predictor, and the whole 998-step
- * sampling loop.
+ * PyTorch: one UNet evaluation, the feature predictor, the whole 998-step
+ * sampling loop, and the VAE's encoder and decoder in both layouts (their
+ * weights made again from the seed in each folder's config.json).
  */
-const FOLDER = fileURLToPath(new URL('../fixtures/tiny-unet-fp/', import.meta.url));
+const VAE_FOLDERS = ['tiny-vae-exp', 'tiny-vae-ch'];
+const fixture = (folder: string) => fileURLToPath(new URL(`../fixtures/${folder}/`, import.meta.url));
+const FOLDER = fixture('tiny-unet-fp');
 const CASES = ['unet.out', 'fp.out', 'sample.x_after_step_900', 'sample.x_after_step_500', 'sample.x_after_step_100', 'sample.z0'];
 
 describe('parity with PyTorch on the committed test/fixtures/tiny-unet-fp', () => {
@@ -28,4 +34,28 @@ describe('parity with PyTorch on the committed test/fixtures/tiny-unet-fp', () =
     for (const r of results) expect(r.relativeError, r.name).toBeLessThan(parityBar(r.name, 'f16'));
     for (const r of results.filter((r) => r.name !== 'fp.out')) expect(r.relativeError, `${r.name} went through f16`).toBeGreaterThan(1e-5);
   }, 600_000);
+});
+
+describe('parity with PyTorch on the committed VAE fixtures', () => {
+  const rt = useRuntime();
+
+  for (const folder of VAE_FOLDERS) {
+    it(`${folder}: encoder and decoder within 1e-5, the weights from the seed through convert and VAE.load`, async () => {
+      const results = await fixtureErrors(rt(), fixture(folder), folder);
+      expect(results.map((r) => r.name).sort()).toEqual(['decoder.out', 'encoder.logvar', 'encoder.mu']);
+      for (const r of results) expect(r.relativeError, r.name).toBeLessThan(1e-5);
+    }, 120_000);
+  }
+
+  it('refuses a config whose seed cannot stand for vae.pt, naming config.json', async () => {
+    const dir = fixture(VAE_FOLDERS[0]);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const onDisk = (name: string) => (existsSync(join(dir, name)) ? new Uint8Array(readFileSync(join(dir, name))) : undefined);
+    const folder = (files: Record<string, Uint8Array>) => async (name: string) => files[name] ?? onDisk(name);
+    const json = (value: object) => new TextEncoder().encode(JSON.stringify(value));
+    const noWidth = folder({ 'config.json': json({ ...config, vae_max_channels: undefined }) });
+    await expect(checkFixture(rt(), noWidth)).rejects.toThrow(/^config.json: names vae_weights_seed but no vae_max_channels$/);
+    const both = folder({ 'vae.pt': new Uint8Array(readFileSync(join(FOLDER, 'fp.pt'))) });
+    await expect(checkFixture(rt(), both)).rejects.toThrow(/^config.json: names vae_weights_seed, but the folder also has vae.pt: keep one$/);
+  });
 });

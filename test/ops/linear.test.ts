@@ -1,23 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { Act } from '../../src/ops/activation.js';
 import { linear, prepareLinear } from '../../src/ops/linear.js';
-import { Graph } from '../../src/runtime/index.js';
+import { Graph, type Runtime } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
 import { randomArray, relErr } from '../helpers/numeric.js';
 import { activations } from '../reference/activation.js';
+import { asGpuAdapter, withoutSubgroups } from '../reference/conv.js';
 import { linearRef } from '../reference/linear.js';
 
 describe('linear', () => {
   const rt = useRuntime();
 
-  async function check(batch: number, inF: number, outF: number, act: keyof typeof Act, withBias = true) {
+  async function check(batch: number, inF: number, outF: number, act: keyof typeof Act, withBias = true, runtime: Runtime = rt()) {
     const seed = batch * 7 + inF * 3 + outF;
     const x = randomArray(batch * inF, seed, 2);
     const weight = randomArray(outF * inF, seed + 1, 1 / Math.sqrt(inF));
     const bias = withBias ? randomArray(outF, seed + 2) : undefined;
-    const w = prepareLinear(rt(), { shape: [outF, inF], data: weight }, bias && { shape: [outF], data: bias });
-    const out = await runOnce(rt(), (g) => linear(g, rt().upload(x, [batch, inF]), w, Act[act]));
-    rt().release(w.weight, ...(w.bias ? [w.bias] : []));
+    const w = prepareLinear(runtime, { shape: [outF, inF], data: weight }, bias && { shape: [outF], data: bias });
+    const out = await runOnce(runtime, (g) => linear(g, runtime.upload(x, [batch, inF]), w, Act[act]));
+    runtime.release(w.weight, ...(w.bias ? [w.bias] : []));
     expect(relErr(out, linearRef(x, weight, bias, batch, inF, outF, activations[act]))).toBeLessThan(1e-5);
   }
 
@@ -38,6 +39,14 @@ describe('linear', () => {
     await check(3, 4096, 2048, 'none');
   });
   it('a large batch, such as a table of all time embeddings', () => check(998, 64, 96, 'gelu'));
+  it('on the GPU tiling (split-K at small batches) and without subgroups', async () => {
+    for (const runtime of [asGpuAdapter(rt()), withoutSubgroups(rt())]) {
+      await check(1, 1024, 1024, 'gelu', true, runtime);
+      await check(5, 37, 29, 'none', true, runtime);
+      await check(3, 1, 70, 'relu', false, runtime);
+      await check(40, 513, 96, 'tanh', true, runtime);
+    }
+  });
 
   it('rejects bad shapes', () => {
     const g = new Graph(rt());

@@ -1,26 +1,27 @@
 import type { Runtime, SubgroupMatrixConfig } from '../../src/runtime/index.js';
 import { withDevice } from './conv.js';
 
-/** C[z] = A[z] B[z] in float64 for z in [first, first + count): A [*][rows][depth], B [count][depth][cols]; returns C's matrices from `first` on. */
+/** float64 C[z] = A[z] B[z]: A [matrices][rows][depth], B [matrices][depth][cols], C [matrices][rows][cols]. */
 export function batchedGemmRef(
   a: ArrayLike<number>,
   b: ArrayLike<number>,
+  matrices: number,
   rows: number,
   depth: number,
   cols: number,
-  first: number,
-  count: number,
 ): Float64Array {
-  const out = new Float64Array(count * rows * cols);
-  for (let z = 0; z < count; z++) {
+  const c = new Float64Array(matrices * rows * cols);
+  for (let z = 0; z < matrices; z++) {
     for (let r = 0; r < rows; r++) {
       for (let k = 0; k < depth; k++) {
-        const av = a[((first + z) * rows + r) * depth + k];
-        for (let c = 0; c < cols; c++) out[(z * rows + r) * cols + c] += av * b[(z * depth + k) * cols + c];
+        const v = a[(z * rows + r) * depth + k];
+        const bRow = (z * depth + k) * cols;
+        const cRow = (z * rows + r) * cols;
+        for (let j = 0; j < cols; j++) c[cRow + j] += v * b[bRow + j];
       }
     }
   }
-  return out;
+  return c;
 }
 
 /**
