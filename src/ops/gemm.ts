@@ -74,6 +74,17 @@ export function subgroupMatrixConfig(rt: Runtime, dtype: DType): SubgroupMatrixC
   );
 }
 
+/** The adapter's subgroup-matrix shapes and the ones the GEMM runs on, for the adapter line of mg3d check. */
+export function describeSubgroupMatrices(rt: Runtime): string {
+  const name = (c: SubgroupMatrixConfig) => `${c.componentType} ${c.M}x${c.N}x${c.K} -> ${c.resultComponentType}`;
+  if (!rt.subgroupMatrixConfigs.length) return 'no subgroup matrices';
+  const used = (['f32', 'f16'] as const).flatMap((dtype) => {
+    const config = subgroupMatrixConfig(rt, dtype);
+    return config ? [`${dtype} GEMMs on ${config.M}x${config.N}x${config.K}`] : [];
+  });
+  return `subgroup matrices ${rt.subgroupMatrixConfigs.map(name).join(', ')} (${used.length ? used.join(', ') : 'none used'})`;
+}
+
 /** The constants of shaders/gemm-subgroup-matrix-tiles.wgsl that one config fixes. */
 function subgroupMatrixShape(config: SubgroupMatrixConfig): WgslFile {
   const { componentType, M, N, K } = config;

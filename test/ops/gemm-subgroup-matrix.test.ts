@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { declaredKernels } from '../../src/kernel/kernel.js';
-import { batchedGemm, subgroupMatrixConfig } from '../../src/ops/gemm.js';
+import { batchedGemm, describeSubgroupMatrices, subgroupMatrixConfig } from '../../src/ops/gemm.js';
 import { F16_BARS } from '../../src/parity-bars.js';
 import { Graph, type DType, type Runtime, type SubgroupMatrixConfig } from '../../src/runtime/index.js';
 import { fromHalfBits, toHalfBits } from '../../src/runtime/half.js';
@@ -34,6 +34,10 @@ describe('batched GEMM on subgroup matrices (emulated)', () => {
     // lavapipe has no subgroup matrices: without listed shapes the GEMM keeps its other tilings.
     expect(rt().subgroupMatrixConfigs).toEqual([]);
     expect(subgroupMatrixConfig(rt(), 'f16')).toBeUndefined();
+    expect(describeSubgroupMatrices(rt())).toBe('no subgroup matrices');
+    expect(describeSubgroupMatrices(withSubgroupMatrixConfigs(rt(), [shape('f16', 8, 8, 8, 'f16'), shape('f16', 16, 16, 16)]))).toBe(
+      'subgroup matrices f16 8x8x8 -> f16, f16 16x16x16 -> f32 (f16 GEMMs on 16x16x16)',
+    );
   });
 
   /** C[first..first+count) of random A and B through batchedGemm on `runtime`, with the float64 references of the inputs as given and as the kernel rounds them. */
