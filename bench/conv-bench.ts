@@ -138,8 +138,9 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
   let out: Tensor;
   let weights: Tensor[];
   if (c.transposed) {
-    const w = prepareConvTranspose3d(rt, { shape: [c.inChannels, c.outChannels, k, k, k], data: layer.weight }, bias);
-    out = convTranspose3d(g, x, w, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding });
+    const opts = { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding };
+    const w = prepareConvTranspose3d(rt, { shape: [c.inChannels, c.outChannels, k, k, k], data: layer.weight }, opts, bias);
+    out = convTranspose3d(g, x, w, opts);
     weights = [w.weight, ...(w.bias ? [w.bias] : [])];
   } else {
     const opts = { stride: c.stride, padding: c.padding };
@@ -147,7 +148,7 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
     const path = c.direct ? 'direct' : conv3dPath(k, opts, outSize, c.inChannels, c.outChannels);
     const w = prepareConv3d(rt, { shape: [c.outChannels, c.inChannels, k, k, k], data: layer.weight }, bias, 'f32', path);
     out = conv3d(g, x, w, opts);
-    weights = [...(w.path === 'direct' ? [w.weight] : w.winograd.parts), ...(w.bias ? [w.bias] : [])];
+    weights = [...(w.path === 'direct' ? [w.weight] : w.path === 'winograd' ? w.winograd.parts : [w.gemm.weight]), ...(w.bias ? [w.bias] : [])];
   }
   await measure(rt, c.name, g, flops(c, out), cores);
   rt.release(x, ...weights);

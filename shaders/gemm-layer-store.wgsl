@@ -3,7 +3,9 @@
 // o * taps + t (output channel o, kernel tap t = (td * kernel + th) * kernel + tw)
 // goes to output voxel kernel * q + (td, th, tw) of the channel-first y
 // [B][channels][taps * voxels], plus the bias, through the activation.
-// A linear layer is the case kernel = 1, one voxel. One invocation per value.
+// A linear layer is the case kernel = 1, one voxel. One invocation per row
+// and output channel, for all its taps: the index arithmetic, slow on CPU
+// adapters, is shared by the block of output voxels that the row makes.
 struct Params {
   total: u32,
   channels: u32,
@@ -26,12 +28,9 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = elementwise_index(gid, nwg);
   if (i >= p.total) { return; }
-  let used = p.channels * p.taps;
-  let col = i % used;
-  let local = i / used;
+  let o = i % p.channels;
+  let local = i / p.channels;
   let row = p.firstRow + local;
-  let o = col / p.taps;
-  let t = col % p.taps;
   let k = p.kernel;
   let q = row % p.voxels;
   let qw = q % p.inW;
@@ -39,8 +38,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let qd = q / (p.inW * p.inH);
   let outH = k * p.inH;
   let outW = k * p.inW;
-  let voxel = ((k * qd + t / (k * k)) * outH + k * qh + (t / k) % k) * outW + k * qw + t % k;
-  var v = c[local * p.cols + col];
-  if (p.hasBias != 0u) { v += bias[o]; }
-  y[((row / p.voxels) * p.channels + o) * p.taps * p.voxels + voxel] = activate(v);
+  var bo = 0.0;
+  if (p.hasBias != 0u) { bo = bias[o]; }
+  let base = ((row / p.voxels) * p.channels + o) * p.taps * p.voxels;
+  let first = local * p.cols + o * p.taps;
+  for (var td = 0u; td < k; td++) {
+    for (var th = 0u; th < k; th++) {
+      let line = base + ((k * qd + td) * outH + k * qh + th) * outW + k * qw;
+      let t = (td * k + th) * k;
+      for (var tw = 0u; tw < k; tw++) { y[line + tw] = activate(c[first + t + tw] + bo); }
+    }
+  }
 }

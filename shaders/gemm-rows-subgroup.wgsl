@@ -14,7 +14,6 @@ fn loadRows(lane: Lane, at: u32, row0: u32) -> array<mat4x4f, 2> {
   let mine = rowQuad(at, row0 + min(lane.id, ROWS - 1u));
   let first = mat4x4f(subgroupBroadcast(mine, 0u), subgroupBroadcast(mine, 1u), subgroupBroadcast(mine, 2u),
                       subgroupBroadcast(mine, 3u));
-  if (ROWS == 4u) { return array(first, mat4x4f()); }
   return array(first, mat4x4f(subgroupBroadcast(mine, 4u), subgroupBroadcast(mine, 5u), subgroupBroadcast(mine, 6u),
                               subgroupBroadcast(mine, 7u)));
 }

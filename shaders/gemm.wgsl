@@ -2,7 +2,7 @@
 // Winograd components of a conv, src/ops/gemm.ts),
 //   C[z] (rows x cols) = A[z] (rows x K) * B[z] (K x cols),
 // A and C f32, B stored as Quads (vec4f, or 4 packed f16; sums f32).
-// Register blocking: an invocation owns ROWS (4 or 8) rows x 8 columns, held
+// Register blocking: an invocation owns ROWS (8) rows x 8 columns, held
 // as mat4x4 accumulators (column r = 4 columns of row r), and per 4 values of
 // K loads ROWS vec4s of A (loadRows, shaders/gemm-rows-*.wgsl: shared across
 // a subgroup where it can, since every lane of a workgroup has the same rows)
@@ -36,10 +36,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, lane: Lane) {
                      unpackQuad(b[bi + 3u * n + 1u]));
     lo0 += b0 * r[0];
     hi0 += b1 * r[0];
-    if (ROWS == 8u) {
-      lo1 += b0 * r[1];
-      hi1 += b1 * r[1];
-    }
+    lo1 += b0 * r[1];
+    hi1 += b1 * r[1];
     ai += 1u;
     bi += 4u * n;
   }

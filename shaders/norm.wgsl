@@ -1,9 +1,10 @@
 // GroupNorm (InstanceNorm when every channel is its own group), then an
 // optional per-channel affine, the fused activation and an optional residual.
 // A group's channels are contiguous in NCDHW, so a (batch, group) pair is one
-// run of `group_len` values, a "segment". The part before this one
-// (shaders/norm-plain.wgsl or norm-subgroup.wgsl) supplies WG and `lane_sum`,
-// which sums a vec2f over the workgroup.
+// run of `group_len` values, a "segment". The parts before this one supply
+// WG and `lane_sum`, which sums a vec2f over the workgroup
+// (shaders/norm-plain.wgsl or norm-subgroup.wgsl), and the output `y` with
+// `input_at` (shaders/norm-io.wgsl, or norm-io-in-place.wgsl where y holds x).
 override AFFINE: bool = false;
 override RESIDUAL: u32 = RESIDUAL_NONE;
 
@@ -24,12 +25,10 @@ struct P {
   residual_scale: f32,
 }
 @group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-// Without AFFINE (RESIDUAL) the wrapper binds x here too; these are then never read.
-@group(0) @binding(2) var<storage, read> weight: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read> residual: array<f32>;
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+// Without AFFINE (RESIDUAL) the wrapper binds a placeholder here; these are then never read.
+@group(0) @binding(1) var<storage, read> weight: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> residual: array<f32>;
 
 fn finish(v: f32, at: u32) -> f32 {
   if (RESIDUAL == RESIDUAL_ACT_THEN_ADD) { return (residual[at] + activate(v)) * p.residual_scale; }
@@ -42,14 +41,14 @@ fn normalise_segment(seg: u32, lid: u32) {
   let n = f32(p.group_len);
 
   var s = 0.0;
-  for (var i = lid; i < p.group_len; i += WG) { s += x[base + i]; }
+  for (var i = lid; i < p.group_len; i += WG) { s += input_at(base + i); }
   let rough_mean = lane_sum(vec2f(s, 0.0), lid).x / n;
 
   // Corrected two-pass: the deviations' own sum repairs the rounding of the
   // first mean, which matters when the mean is large against the spread.
   var dev = vec2f(0.0);
   for (var i = lid; i < p.group_len; i += WG) {
-    let d = x[base + i] - rough_mean;
+    let d = input_at(base + i) - rough_mean;
     dev += vec2f(d, d * d);
   }
   let sums = lane_sum(dev, lid);
@@ -60,7 +59,7 @@ fn normalise_segment(seg: u32, lid: u32) {
 
   let first_channel = (seg % p.groups_per_sample) * p.channels_per_group;
   for (var i = lid; i < p.group_len; i += WG) {
-    var v = (x[base + i] - mean) * rstd;
+    var v = (input_at(base + i) - mean) * rstd;
     if (AFFINE) {
       let c = first_channel + i / p.spatial;
       v = v * weight[c] + bias[c];

@@ -3,9 +3,9 @@
 // packing, the pipeline cache key and the dispatch-size check; it is checked
 // against the WGSL when the declaring module loads, so a host/WGSL mismatch
 // fails every test that imports the op.
-import type { Graph, KernelSpec, KernelWork, Tensor } from '../runtime/index.js';
+import { UNUSED_BINDING, type Graph, type KernelSpec, type KernelWork, type Tensor } from '../runtime/index.js';
 import { packUniforms, type StructOf, type UniformFields, type UniformValues } from './uniform-layout.js';
-import { interfaceMismatches, readWgslInterface, type OverrideType, type StorageAccess } from './wgsl-interface.js';
+import { interfaceMismatches, readWgslInterface, type InterfaceDeclaration, type OverrideType, type StorageAccess } from './wgsl-interface.js';
 import { composeShader, type Shader, type WgslFile } from './wgsl-source.js';
 
 /**
@@ -25,6 +25,17 @@ export interface KernelDeclaration<U extends UniformFields, S extends Record<str
   storage: S;
   overrides?: O;
   entryPoint?: string;
+  /**
+   * The output may take the input's buffer (the graph decides, see
+   * Graph.place): every invocation reads the input values it writes over
+   * before any invocation writes them. The single-binding variant has the
+   * parts with `replace` swapped for `with`, which binds the output alone
+   * (WebGPU forbids binding one buffer twice in a dispatch when one binding
+   * writes) and reads the input from it. The input must be the last storage
+   * binding, so that the others keep their numbers (checked when declared, as
+   * are the names).
+   */
+  inPlace?: { output: string; input: string; replace: WgslFile; with: WgslFile };
 }
 
 type OverrideValue<T extends OverrideType> = T extends 'bool' ? boolean : number;
@@ -36,7 +47,7 @@ export interface KernelDispatch<U extends UniformFields, S extends Record<string
   work: KernelWork;
   /** The struct's values, or a uniform buffer its caller owns that already holds them (see packUniforms). */
   uniforms: UniformValues<U> | { readonly shared: GPUBuffer };
-  storage: { readonly [K in keyof S]: Tensor | GPUBuffer };
+  storage: { readonly [K in keyof S]: Tensor | GPUBuffer | typeof UNUSED_BINDING };
   overrides?: OverrideValues<O>;
   workgroups: readonly [number, number, number];
 }
@@ -51,12 +62,22 @@ export function declaredKernels(): readonly AnyKernel[] {
 
 export class Kernel<U extends UniformFields, S extends Record<string, StorageAccess>, O extends Record<string, OverrideType>> {
   readonly shader: Shader;
+  /** The single-binding variant, when the declaration allows in place. */
+  readonly inPlaceShader: Shader | undefined;
 
   constructor(readonly declaration: KernelDeclaration<U, S, O>) {
-    const { name, parts, uniforms, storage, overrides = {} } = declaration;
-    this.shader = composeShader(name, parts, declaration.entryPoint);
-    const problems = interfaceMismatches(readWgslInterface(this.shader.code), { uniforms, storage, overrides });
-    if (problems.length) throw new Error(`kernel ${name} (${parts.map((p) => p.file).join(' + ')}): ${problems.join('; ')}`);
+    const { name, parts, uniforms, storage, overrides = {}, inPlace } = declaration;
+    this.shader = composeChecked(name, parts, declaration.entryPoint, { uniforms, storage, overrides });
+    if (inPlace) {
+      const keys = Object.keys(storage);
+      const where = `kernel ${name}: in place`;
+      if (keys.at(-1) !== inPlace.input || storage[inPlace.input] !== 'read') throw new Error(`${where}: the input must be the last binding, read-only`);
+      if (storage[inPlace.output] !== 'read_write') throw new Error(`${where}: the output must be read_write`);
+      if (!parts.includes(inPlace.replace)) throw new Error(`${where}: ${inPlace.replace.file} is not one of its parts`);
+      const single = Object.fromEntries(keys.filter((k) => k !== inPlace.input).map((k) => [k, storage[k]]));
+      const inPlaceParts = parts.map((p) => (p === inPlace.replace ? inPlace.with : p));
+      this.inPlaceShader = composeChecked(`${name} in place`, inPlaceParts, declaration.entryPoint, { uniforms, storage: single, overrides });
+    }
     if (declared.has(name)) throw new Error(`kernel ${name} is declared twice`);
     declared.set(name, this);
   }
@@ -84,8 +105,11 @@ export class Kernel<U extends UniformFields, S extends Record<string, StorageAcc
     for (const [key, value] of Object.entries(d.overrides ?? {})) {
       if (value !== undefined) constants[key] = typeof value === 'boolean' ? Number(value) : value;
     }
-    const buffers = Object.keys(storage).map((key) => d.storage[key]);
+    const keys = Object.keys(storage);
+    const buffers = keys.map((key) => d.storage[key]);
     const shared = 'shared' in d.uniforms ? (d.uniforms as { shared: GPUBuffer }).shared : undefined;
+    const first = shared ? 1 : 0;
+    const { inPlace } = this.declaration;
     return {
       label,
       work: d.work,
@@ -95,8 +119,19 @@ export class Kernel<U extends UniformFields, S extends Record<string, StorageAcc
       buffers: shared ? [shared, ...buffers] : buffers,
       writes: [...(shared ? [false] : []), ...Object.values(storage).map((access) => access === 'read_write')],
       workgroups: [d.workgroups[0], d.workgroups[1], d.workgroups[2]],
+      inPlace:
+        inPlace && this.inPlaceShader
+          ? { shader: this.inPlaceShader, input: first + keys.indexOf(inPlace.input), output: first + keys.indexOf(inPlace.output) }
+          : undefined,
     };
   }
+}
+
+function composeChecked(name: string, parts: readonly WgslFile[], entryPoint: string | undefined, decl: InterfaceDeclaration): Shader {
+  const shader = composeShader(name, parts, entryPoint);
+  const problems = interfaceMismatches(readWgslInterface(shader.code), decl);
+  if (problems.length) throw new Error(`kernel ${name} (${parts.map((p) => p.file).join(' + ')}): ${problems.join('; ')}`);
+  return shader;
 }
 
 export function declareKernel<

@@ -1,33 +1,52 @@
 import { Act } from '../ops/activation.js';
-import { conv3d, conv3dPath, prepareConv3d, type Conv3dWeights } from '../ops/conv3d.js';
-import type { ConvPath } from '../ops/conv-choice.js';
+import { conv3d, conv3dPath, prepareConv3d, type Conv3dPath, type Conv3dWeights } from '../ops/conv3d.js';
+import { prepareConvTranspose3d, type ConvTranspose3dOptions, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
+import { prepareLinear, type LinearWeights } from '../ops/linear.js';
 import { instanceNorm, type Affine } from '../ops/norm.js';
 import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
+import {
+  layerWeights,
+  type ConvLayer,
+  type ConvTransposeLayer,
+  type LinearLayer,
+  type NormLayer,
+  type ResBlockLayers,
+  type ResidualConvBlockLayers,
+} from './architecture.js';
 import type { WeightSet } from './weights.js';
 
 const SAME3 = { stride: 1, padding: 1 };
 
-export function loadConv3d(
-  owner: Allocator,
-  w: WeightSet,
-  prefix: string,
-  shape: readonly number[],
-  dtype: DType = 'f32',
-  path: ConvPath = 'direct',
-): Conv3dWeights {
-  return prepareConv3d(owner, w.get(`${prefix}.weight`, shape), w.get(`${prefix}.bias`, [shape[0]]), dtype, path);
+export function loadConv3d(owner: Allocator, w: WeightSet, layer: ConvLayer, dtype: DType = 'f32', path: Conv3dPath = 'direct'): Conv3dWeights {
+  const { weight, bias } = layerWeights(w, layer);
+  return prepareConv3d(owner, weight, bias, dtype, path);
 }
 
 /** A 3x3x3 stride-1 pad-1 conv whose output is `spatial` (D, H, W), on the kernel chosen for that size. */
-export function loadSame3(owner: Allocator, w: WeightSet, prefix: string, outCh: number, inCh: number, spatial: readonly number[], dtype: DType = 'f32'): Conv3dWeights {
-  return loadConv3d(owner, w, prefix, [outCh, inCh, 3, 3, 3], dtype, conv3dPath(3, SAME3, spatial, inCh, outCh));
+export function loadSame3(owner: Allocator, w: WeightSet, layer: ConvLayer, spatial: readonly number[], dtype: DType = 'f32'): Conv3dWeights {
+  return loadConv3d(owner, w, layer, dtype, conv3dPath(layer.kernel, SAME3, spatial, layer.in, layer.out));
 }
 
-export function loadAffine(owner: Allocator, w: WeightSet, prefix: string, channels: number): Affine {
-  return {
-    weight: owner.upload(w.get(`${prefix}.weight`, [channels]).data, [channels]),
-    bias: owner.upload(w.get(`${prefix}.bias`, [channels]).data, [channels]),
-  };
+/** `up`: the stride and padding the layer runs with, which pick its kernel's layout. */
+export function loadConvTranspose3d(
+  owner: Allocator,
+  w: WeightSet,
+  layer: ConvTransposeLayer,
+  up: ConvTranspose3dOptions,
+  dtype: DType = 'f32',
+): ConvTranspose3dWeights {
+  const { weight, bias } = layerWeights(w, layer);
+  return prepareConvTranspose3d(owner, weight, up, bias, dtype);
+}
+
+export function loadLinear(owner: Allocator, w: WeightSet, layer: LinearLayer): LinearWeights {
+  const { weight, bias } = layerWeights(w, layer);
+  return prepareLinear(owner, weight, bias);
+}
+
+export function loadAffine(owner: Allocator, w: WeightSet, layer: NormLayer): Affine {
+  const { weight, bias } = layerWeights(w, layer);
+  return { weight: owner.upload(weight.data, weight.shape), bias: owner.upload(bias.data, bias.shape) };
 }
 
 /** VAE ResBlock(C): ReLU(x + IN(conv(ReLU(IN(conv(x)))))) with affine norms. */
@@ -43,13 +62,12 @@ export interface ResBlock {
  * UNet runs 998 times (20-50 with the fast samplers), and Winograd's weights,
  * 64/27 the size of the direct ones, are memory best spent where the time is.
  */
-export function loadResBlock(owner: Allocator, w: WeightSet, prefix: string, channels: number): ResBlock {
-  const k = [channels, channels, 3, 3, 3];
+export function loadResBlock(owner: Allocator, w: WeightSet, spec: ResBlockLayers): ResBlock {
   return {
-    conv0: loadConv3d(owner, w, `${prefix}.block.0`, k),
-    norm1: loadAffine(owner, w, `${prefix}.block.1`, channels),
-    conv3: loadConv3d(owner, w, `${prefix}.block.3`, k),
-    norm4: loadAffine(owner, w, `${prefix}.block.4`, channels),
+    conv0: loadConv3d(owner, w, spec.conv0),
+    norm1: loadAffine(owner, w, spec.norm1),
+    conv3: loadConv3d(owner, w, spec.conv3),
+    norm4: loadAffine(owner, w, spec.norm4),
   };
 }
 
@@ -74,16 +92,14 @@ export interface ResidualConvBlock {
 export function loadResidualConvBlock(
   owner: Allocator,
   w: WeightSet,
-  prefix: string,
-  inCh: number,
-  outCh: number,
+  spec: ResidualConvBlockLayers,
   spatial: readonly number[],
   dtype: DType,
 ): ResidualConvBlock {
   return {
-    conv1: loadSame3(owner, w, `${prefix}.conv1.0`, outCh, inCh, spatial, dtype),
-    conv2: loadSame3(owner, w, `${prefix}.conv2.0`, outCh, outCh, spatial, dtype),
-    sameChannels: inCh === outCh,
+    conv1: loadSame3(owner, w, spec.conv1, spatial, dtype),
+    conv2: loadSame3(owner, w, spec.conv2, spatial, dtype),
+    sameChannels: spec.conv1.in === spec.conv2.out,
   };
 }
 

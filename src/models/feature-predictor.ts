@@ -1,7 +1,9 @@
 import { Act } from '../ops/activation.js';
-import { linear, prepareLinear, type LinearWeights } from '../ops/linear.js';
+import { linear, type LinearWeights } from '../ops/linear.js';
 import { groupNorm } from '../ops/norm.js';
 import type { Allocator, Graph, Tensor } from '../runtime/index.js';
+import type { FeaturePredictorArchitecture } from './architecture.js';
+import { loadLinear } from './blocks.js';
 import type { WeightSet } from './weights.js';
 
 /**
@@ -16,11 +18,8 @@ export class FeaturePredictor {
     private readonly fc3: LinearWeights,
   ) {}
 
-  static load(owner: Allocator, w: WeightSet, inputSize: number, outputs: number): FeaturePredictor {
-    const h1 = w.get('fc1.weight', [-1, inputSize]).shape[0];
-    const h2 = w.get('fc2.weight', [-1, h1]).shape[0];
-    const lin = (name: string, shape: number[]) => prepareLinear(owner, w.get(`${name}.weight`, shape), w.get(`${name}.bias`, [shape[0]]));
-    return new FeaturePredictor(lin('fc1', [h1, inputSize]), lin('fc2', [h2, h1]), lin('fc3', [outputs, h2]));
+  static load(owner: Allocator, w: WeightSet, spec: FeaturePredictorArchitecture): FeaturePredictor {
+    return new FeaturePredictor(loadLinear(owner, w, spec.fc1), loadLinear(owner, w, spec.fc2), loadLinear(owner, w, spec.fc3));
   }
 
   get outputs(): number {

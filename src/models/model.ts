@@ -4,7 +4,15 @@ import { readSafetensors } from '../io/safetensors.js';
 import type { Runtime, Scope } from '../runtime/index.js';
 import type { Precision } from './precision.js';
 import type { TrainedSchedule } from './sampler-schedule.js';
-import { checkArchitecture, featurePredictorLayers, inferFeaturePredictorShape, inferUnetShape, unetLayers, vaeLayers } from './architecture.js';
+import {
+  architectureLayers,
+  checkArchitecture,
+  featurePredictorArchitecture,
+  inferFeaturePredictorShape,
+  inferUnetShape,
+  unetArchitecture,
+  vaeArchitecture,
+} from './architecture.js';
 import { validateConfig, type ModelConfig } from './config.js';
 import { FeaturePredictor } from './feature-predictor.js';
 import { loadSchedule } from './sampler.js';
@@ -62,26 +70,31 @@ export async function loadNetworks(rt: Runtime, read: FileSource, precision: Pre
 async function loadInto(scope: Scope, config: ModelConfig, read: FileSource, precision: Precision): Promise<LoadedNetworks> {
   const out: LoadedNetworks = { config, scope };
   const { files } = config;
+  // Each file is checked against its architecture, then loaded by the same spec.
   if (files.vae) {
     const w = await weightSet(read, files.vae);
-    const shape = { latentChannels: config.latentShape[0], maxChannels: config.vaeMaxChannels, firstLayerDownsample: config.firstLayerDownsample };
-    checkArchitecture(w, vaeLayers(shape));
-    out.decoder = VaeDecoder.load(scope, w, shape);
-    out.encoder = VaeEncoder.load(scope, w, shape);
+    const spec = vaeArchitecture({ latentChannels: config.latentShape[0], maxChannels: config.vaeMaxChannels, firstLayerDownsample: config.firstLayerDownsample });
+    checkArchitecture(w, architectureLayers(spec));
+    out.decoder = VaeDecoder.load(scope, w, spec.decoder);
+    out.encoder = VaeEncoder.load(scope, w, spec.encoder);
   }
   if (files.fp) {
     const w = await weightSet(read, files.fp);
-    checkArchitecture(w, featurePredictorLayers(inferFeaturePredictorShape(w)));
-    out.featurePredictor = FeaturePredictor.load(scope, w, config.latentShape.reduce((a, b) => a * b, 1), config.attributes.length);
+    // The hidden widths come from the file; its input and output sizes must be model.json's.
+    const inputs = config.latentShape.reduce((a, b) => a * b, 1);
+    const spec = featurePredictorArchitecture({ ...inferFeaturePredictorShape(w), inputs, outputs: config.attributes.length });
+    checkArchitecture(w, architectureLayers(spec));
+    out.featurePredictor = FeaturePredictor.load(scope, w, spec);
   }
   if (files.ddpm) {
     const w = await weightSet(read, files.ddpm);
     const { shape, timesteps } = inferUnetShape(w);
-    checkArchitecture(w, unetLayers(shape, timesteps));
-    out.unet = UNet.load(scope, w, config.latentShape.slice(1), precision);
-    out.schedule = loadSchedule(w);
-    if (out.unet.shape.contextSize !== config.contextAttributes.length) {
-      throw new UsageError(`${files.ddpm}: the UNet takes ${out.unet.shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);
+    const spec = unetArchitecture(shape, timesteps);
+    checkArchitecture(w, architectureLayers(spec));
+    out.unet = UNet.load(scope, w, spec, config.latentShape.slice(1), precision);
+    out.schedule = loadSchedule(w, spec);
+    if (shape.contextSize !== config.contextAttributes.length) {
+      throw new UsageError(`${files.ddpm}: the UNet takes ${shape.contextSize} context values, model.json names ${config.contextAttributes.length}`);
     }
   }
   await scope.runtime.sync();

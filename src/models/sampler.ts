@@ -10,19 +10,17 @@ import {
   writeStepTable,
   type NoiseSource,
 } from '../ops/ddpm.js';
-import { Graph, type MemoryPlan, type Runtime, type Tensor } from '../runtime/index.js';
+import { Graph, type KernelWork, type MemoryPlan, type Runtime, type Tensor } from '../runtime/index.js';
 import { ddpmSteps, samplerTable, type SamplerName, type SamplerSettings, type TrainedSchedule } from './sampler-schedule.js';
 import type { WeightSet } from './weights.js';
-import { SCHEDULE_BUFFERS } from './architecture.js';
+import { bufferValues, type UNetArchitecture } from './architecture.js';
 
-/** The trained schedule stored in ddpm.pt next to the UNet weights (every buffer checked present). */
-export function loadSchedule(w: WeightSet): TrainedSchedule {
-  const n = w.get('oneover_sqrta', [-1]).shape[0];
-  const get = (name: string) => w.get(name, [n]).data;
-  for (const name of SCHEDULE_BUFFERS) get(name);
+/** The trained schedule stored in ddpm.pt next to the UNet weights. */
+export function loadSchedule(w: WeightSet, spec: UNetArchitecture): TrainedSchedule {
+  const get = (name: keyof UNetArchitecture['schedule']) => bufferValues(w, spec.schedule[name]);
   return {
     file: w.file,
-    timesteps: n,
+    timesteps: spec.timesteps,
     alphabar: get('alphabar_t'),
     oneoverSqrta: get('oneover_sqrta'),
     mabOverSqrtmab: get('mab_over_sqrtmab'),
@@ -122,6 +120,11 @@ export class SamplerPlan {
   /** Where one recorded step's intermediates go (computed without allocating them). */
   memoryPlan(): MemoryPlan {
     return this.step.memoryPlan();
+  }
+
+  /** What each dispatch of one recorded step computes, in order. */
+  get work(): KernelWork[] {
+    return this.step.work;
   }
 
   /** Steps of the started run not yet done. */

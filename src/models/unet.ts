@@ -2,15 +2,27 @@ import { Act } from '../ops/activation.js';
 import { addChannelVectors } from '../ops/channel-add.js';
 import { concatChannels } from '../ops/concat.js';
 import { conv3d, type Conv3dWeights } from '../ops/conv3d.js';
-import { convTranspose3d, prepareConvTranspose3d, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
-import { linear, prepareLinear, type LinearWeights } from '../ops/linear.js';
+import { convTranspose3d, type ConvTranspose3dOptions, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
+import { linear, type LinearWeights } from '../ops/linear.js';
 import { maxPool3d } from '../ops/maxpool3d.js';
 import { groupNorm, type Affine } from '../ops/norm.js';
 import { unary } from '../ops/unary.js';
 import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
-import { inferUnetShape, UNET_DOWNSAMPLE, UNET_GROUPS as GROUPS, type UNetShape } from './architecture.js';
-import { loadAffine, loadResidualConvBlock, loadSame3, residualConvBlock, type ResidualConvBlock } from './blocks.js';
+import {
+  UNET_DOWNSAMPLE,
+  UNET_GROUPS as GROUPS,
+  type ConvTransposeLayer,
+  type EmbedLayers,
+  type ResidualConvBlockLayers,
+  type UNetArchitecture,
+  type UNetShape,
+} from './architecture.js';
+import { loadAffine, loadConvTranspose3d, loadLinear, loadResidualConvBlock, loadSame3, residualConvBlock, type ResidualConvBlock } from './blocks.js';
 import type { WeightSet } from './weights.js';
+
+/** The up-sampling layers: up0 keeps the size (k1), up1 and up2 double it (k2 s2). */
+const KEEP: ConvTranspose3dOptions = { stride: 1, padding: 0, outputPadding: 0 };
+const DOUBLE: ConvTranspose3dOptions = { stride: 2, padding: 0, outputPadding: 0 };
 
 /** EmbedFC(i, o)(v) = Linear(o, o)(GELU(Linear(i, o)(v))). */
 interface EmbedFC {
@@ -18,9 +30,8 @@ interface EmbedFC {
   fc2: LinearWeights;
 }
 
-function loadEmbed(owner: Allocator, w: WeightSet, prefix: string, inputs: number, outputs: number): EmbedFC {
-  const lin = (name: string, shape: number[]) => prepareLinear(owner, w.get(`${prefix}.${name}.weight`, shape), w.get(`${prefix}.${name}.bias`, [shape[0]]));
-  return { fc0: lin('model.0', [outputs, inputs]), fc2: lin('model.2', [outputs, outputs]) };
+function loadEmbed(owner: Allocator, w: WeightSet, spec: EmbedLayers): EmbedFC {
+  return { fc0: loadLinear(owner, w, spec.fc0), fc2: loadLinear(owner, w, spec.fc2) };
 }
 
 function embed(g: Graph, v: Tensor, e: EmbedFC): Tensor {
@@ -52,38 +63,35 @@ export class UNet {
   ) {}
 
   /**
+   * `spec`: the architecture `w` was checked against (checkArchitecture).
    * `latentSpatial` (d, h, w): the latent the UNet will run on, which picks each
    * conv's kernel (it still runs any divisible size). `dtype` f16 stores every
    * conv's weights (and padded input) as f16 with f32 sums; norms, embeddings
    * and everything between layers stay f32.
    */
-  static load(owner: Allocator, w: WeightSet, latentSpatial: readonly number[], dtype: DType = 'f32'): UNet {
-    const s = inferUnetShape(w).shape;
-    const { nFeat: n, latentChannels: C, contextSize: K } = s;
-    const m = 'nn_model';
+  static load(owner: Allocator, w: WeightSet, spec: UNetArchitecture, latentSpatial: readonly number[], dtype: DType = 'f32'): UNet {
+    const l = spec.net;
     const full = latentSpatial;
     const half = latentSpatial.map((v) => v / 2);
-    const rcb = (prefix: string, i: number, o: number, spatial: readonly number[]) =>
-      loadResidualConvBlock(owner, w, `${m}.${prefix}`, i, o, spatial, dtype);
-    const convT = (prefix: string, i: number, o: number, k: number) =>
-      prepareConvTranspose3d(owner, w.get(`${m}.${prefix}.weight`, [i, o, k, k, k]), w.get(`${m}.${prefix}.bias`, [o]), dtype);
-    return new UNet(s, {
-      init: rcb('init_conv', C, n, full),
-      down1: rcb('down1.model.0', n, n, full),
-      down2: rcb('down2.model.0', n, 2 * n, half),
-      time1: loadEmbed(owner, w, `${m}.timeembed1`, 1, 2 * n),
-      time2: loadEmbed(owner, w, `${m}.timeembed2`, 1, n),
-      ctx1: loadEmbed(owner, w, `${m}.contextembed1`, K, 2 * n),
-      ctx2: loadEmbed(owner, w, `${m}.contextembed2`, K, n),
-      up0: convT('up0.0', 2 * n, 2 * n, 1),
-      up0Norm: loadAffine(owner, w, `${m}.up0.1`, 2 * n),
-      up1: convT('up1.model.0', 4 * n, n, 2),
-      up1Blocks: [rcb('up1.model.1', n, n, half), rcb('up1.model.2', n, n, half)],
-      up2: convT('up2.model.0', 2 * n, n, 2),
-      up2Blocks: [rcb('up2.model.1', n, n, full), rcb('up2.model.2', n, n, full)],
-      out0: loadSame3(owner, w, `${m}.out.0`, n, 2 * n, full, dtype),
-      out1: loadAffine(owner, w, `${m}.out.1`, n),
-      out3: loadSame3(owner, w, `${m}.out.3`, C, n, full, dtype),
+    const rcb = (block: ResidualConvBlockLayers, spatial: readonly number[]) => loadResidualConvBlock(owner, w, block, spatial, dtype);
+    const convT = (layer: ConvTransposeLayer, up: ConvTranspose3dOptions) => loadConvTranspose3d(owner, w, layer, up, dtype);
+    return new UNet(spec.shape, {
+      init: rcb(l.init, full),
+      down1: rcb(l.down1, full),
+      down2: rcb(l.down2, half),
+      time1: loadEmbed(owner, w, l.time1),
+      time2: loadEmbed(owner, w, l.time2),
+      ctx1: loadEmbed(owner, w, l.ctx1),
+      ctx2: loadEmbed(owner, w, l.ctx2),
+      up0: convT(l.up0, KEEP),
+      up0Norm: loadAffine(owner, w, l.up0Norm),
+      up1: convT(l.up1, DOUBLE),
+      up1Blocks: [rcb(l.up1Blocks[0], half), rcb(l.up1Blocks[1], half)],
+      up2: convT(l.up2, DOUBLE),
+      up2Blocks: [rcb(l.up2Blocks[0], full), rcb(l.up2Blocks[1], full)],
+      out0: loadSame3(owner, w, l.out0, full, dtype),
+      out1: loadAffine(owner, w, l.out1),
+      out3: loadSame3(owner, w, l.out3, full, dtype),
     });
   }
 
@@ -106,12 +114,10 @@ export class UNet {
     const ce1 = embed(g, c, p.ctx1);
     const ce2 = embed(g, c, p.ctx2);
 
-    const keep = { stride: 1, padding: 0, outputPadding: 0 };
-    const double = { stride: 2, padding: 0, outputPadding: 0 };
-    const u1 = groupNorm(g, convTranspose3d(g, hidden, p.up0, keep), GROUPS, { affine: p.up0Norm, act: Act.leakyRelu });
-    let u2 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u1, [te1, ce1]), d2]), p.up1, double);
+    const u1 = groupNorm(g, convTranspose3d(g, hidden, p.up0, KEEP), GROUPS, { affine: p.up0Norm, act: Act.leakyRelu });
+    let u2 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u1, [te1, ce1]), d2]), p.up1, DOUBLE);
     for (const blk of p.up1Blocks) u2 = residualConvBlock(g, u2, blk);
-    let u3 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u2, [te2, ce2]), d1]), p.up2, double);
+    let u3 = convTranspose3d(g, concatChannels(g, [addChannelVectors(g, u2, [te2, ce2]), d1]), p.up2, DOUBLE);
     for (const blk of p.up2Blocks) u3 = residualConvBlock(g, u3, blk);
 
     const same = { stride: 1, padding: 1 };

@@ -1,9 +1,15 @@
 import type { HostTensor } from '../io/host-tensor.js';
 import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
+import { Act } from './activation.js';
 import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvClass, type ConvWeights } from './conv-core.js';
+import { gemmLayer, prepareGemmLayer, type GemmLayerWeights } from './gemm-layer.js';
 
-/** Laid out as for conv3d (see ConvWeights): prepareConvTranspose3d swaps PyTorch's I and O. */
-export type ConvTranspose3dWeights = ConvWeights;
+/**
+ * A layer whose kernel equals its stride with no padding (the UNet's k1 and
+ * k2 s2 up-sampling) is one GEMM (src/ops/gemm-layer.ts); any other runs on
+ * the conv core, laid out as for conv3d (see ConvWeights) with PyTorch's I and O swapped.
+ */
+export type ConvTranspose3dWeights = ({ path: 'gemm' } & GemmLayerWeights) | ({ path: 'direct' } & ConvWeights);
 
 export interface ConvTranspose3dOptions {
   stride: number;
@@ -11,21 +17,38 @@ export interface ConvTranspose3dOptions {
   outputPadding: number;
 }
 
+/** Layers that are one GEMM: kernel = stride, no padding, no output padding. */
+function isGemmLayer(kernel: number, opts: ConvTranspose3dOptions): boolean {
+  return kernel === opts.stride && opts.padding === 0 && opts.outputPadding === 0;
+}
+
 /**
  * Uploads a PyTorch ConvTranspose3d weight (I, O, k, k, k) and optional bias (O)
- * in the kernel's layout; `dtype` as for prepareConv3d.
+ * in the layout of the kernel that runs the layer `opts`; `dtype` as for prepareConv3d.
  */
-export function prepareConvTranspose3d(owner: Allocator, weight: HostTensor, bias?: HostTensor, dtype: DType = 'f32'): ConvTranspose3dWeights {
+export function prepareConvTranspose3d(
+  owner: Allocator,
+  weight: HostTensor,
+  opts: ConvTranspose3dOptions,
+  bias?: HostTensor,
+  dtype: DType = 'f32',
+): ConvTranspose3dWeights {
   const [inChannels, outChannels, kernel] = weight.shape;
   checkWeightShape('convTranspose3d', weight, '(I, O, k, k, k)');
   const taps = kernel ** 3;
+  const uploadedBias = uploadBias(owner, 'convTranspose3d', bias, outChannels);
+  if (isGemmLayer(kernel, opts)) {
+    const at = (i: number, o: number, t: number) => weight.data[(i * outChannels + o) * taps + t];
+    return { path: 'gemm', ...prepareGemmLayer(owner, 'convTranspose3d', { inChannels, outChannels, kernel }, at, uploadedBias, dtype) };
+  }
   return {
+    path: 'direct',
     // Element (o, r) with r = i * taps + tap sits at (i, o, tap) in PyTorch's layout.
     weight: uploadWeight(owner, outChannels, inChannels * taps, (o, r) => {
       const i = Math.floor(r / taps);
       return weight.data[(i * outChannels + o) * taps + (r % taps)];
     }, dtype),
-    bias: uploadBias(owner, 'convTranspose3d', bias, outChannels),
+    bias: uploadedBias,
     inChannels,
     outChannels,
     kernel,
@@ -33,7 +56,7 @@ export function prepareConvTranspose3d(owner: Allocator, weight: HostTensor, bia
 }
 
 /**
- * y = convTranspose3d(x, w) + bias with PyTorch semantics, as a gather: the
+ * y = convTranspose3d(x, w) + bias with PyTorch semantics. Off the GEMM, as a gather: the
  * output splits into stride^3 parity classes; in each, every voxel receives
  * the same kernel taps (only those, e.g. exactly one per axis when
  * kernel = stride = 2), so a class is a correlation with a thinned, flipped
@@ -64,6 +87,20 @@ export function convTranspose3d(
         `with stride ${s}, padding ${p}, output padding ${op}; ${problem}`,
     );
   }
+  const [Do, Ho, Wo] = spatial;
+  if (w.path === 'gemm' || isGemmLayer(k, opts)) {
+    const expected = isGemmLayer(k, opts) ? 'gemm' : 'direct';
+    if (w.path !== expected) {
+      throw new Error(`convTranspose3d: weights prepared for the ${w.path} kernel, but stride ${s}, padding ${p}, output padding ${op} runs on the ${expected} one`);
+    }
+  }
+  if (w.path === 'gemm') {
+    const outShape = [B, w.outChannels, Do, Ho, Wo];
+    const y = out ?? g.tensor(outShape);
+    if (y.shape.join() !== outShape.join()) throw new Error(`convTranspose3d: output tensor is [${y.shape}], expected [${outShape}]`);
+    gemmLayer(g, `convTranspose3d ${I}->${w.outChannels} k${k} s${s} -> ${Do}x${Ho}x${Wo}`, x, w, Act.none, y);
+    return y;
+  }
   const residues = Array.from({ length: s }, (_, r) => r);
   const axes = residues.map((r) => transposedAxis(r, k, s, p));
   // Leading zero taps give every W window the same start, hence the same vec4 alignment.
@@ -75,7 +112,6 @@ export function convTranspose3d(
       for (const rx of residues) classes.push({ residue: [rz, ry, rx], axes: [axes[rz], axes[ry], axesW[rx]] });
     }
   }
-  const [Do, Ho, Wo] = spatial;
   return runConv(g, x, w, {
     op: 'convTranspose3d',
     outShape: [B, w.outChannels, Do, Ho, Wo],

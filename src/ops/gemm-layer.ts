@@ -124,7 +124,7 @@ export function gemmLayer(g: Graph, signature: string, x: Tensor, w: GemmLayerWe
       },
       overrides: { ACT: act },
       uniforms: {
-        total: values,
+        total: rows * w.outChannels,
         channels: w.outChannels,
         taps,
         kernel: w.kernel,
@@ -136,7 +136,7 @@ export function gemmLayer(g: Graph, signature: string, x: Tensor, w: GemmLayerWe
         hasBias: w.bias ? 1 : 0,
       },
       storage: { c, bias: w.bias ?? c, y },
-      workgroups: elementwiseGrid(values),
+      workgroups: elementwiseGrid(rows * w.outChannels),
     });
   }
 }

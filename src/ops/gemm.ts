@@ -39,7 +39,7 @@ function declareGemm(dtype: DType, lanes: LaneVariant) {
     parts: [QUADS[dtype], gemmBindingsWgsl, gemmRowsWgsl, ROW_LOADS[lanes], gemmWgsl],
     uniforms: GEMM_PARAMS,
     storage: { a: 'read', b: 'read', c: 'read_write' },
-    overrides: { WG: 'u32', ROWS: 'u32' },
+    overrides: { WG: 'u32' },
   });
 }
 
@@ -143,6 +143,8 @@ const splitReduce = declareKernel({
   storage: { partial: 'read', c: 'read_write' },
 });
 
+/** Rows of C per invocation of shaders/gemm.wgsl: 8 share each B load. */
+const BLOCK_ROWS = wgslConstant(gemmRowsWgsl, 'ROWS');
 /** The C tile of one workgroup of shaders/gemm-tiled.wgsl. */
 const TILE_ROWS = wgslConstant(gemmTiledWgsl, 'TILE_ROWS');
 const TILE_COLS = 4 * wgslConstant(gemmTiledWgsl, 'TILE_COL_QUADS');
@@ -243,15 +245,13 @@ export function batchedGemm(
     });
     return;
   }
-  // 8 rows share each B load; 4 where there are no more, so no lane computes idle rows.
-  const blockRows = rows > 4 ? 8 : 4;
   const colBlocks = cols / GEMM_COLUMN_BLOCK;
-  const rowBlocks = Math.ceil(rows / blockRows);
+  const rowBlocks = Math.ceil(rows / BLOCK_ROWS);
   const lanes = workgroupLanes(g.rt, colBlocks * rowBlocks);
   kernels[b.dtype][laneVariant(g.rt)].dispatch(g, {
     label,
     work,
-    overrides: { WG: lanes, ROWS: blockRows },
+    overrides: { WG: lanes },
     uniforms: unsplit,
     storage: { a, b, c },
     workgroups: [Math.ceil(colBlocks / lanes), rowBlocks, count],

@@ -1,9 +1,11 @@
 import normWgsl from '../../shaders/norm.wgsl';
+import normIoWgsl from '../../shaders/norm-io.wgsl';
+import normIoInPlaceWgsl from '../../shaders/norm-io-in-place.wgsl';
 import normPlainWgsl from '../../shaders/norm-plain.wgsl';
 import normSubgroupWgsl from '../../shaders/norm-subgroup.wgsl';
 import { declareKernel, grid } from '../kernel/kernel.js';
 import { wgslConstant } from '../kernel/wgsl-source.js';
-import type { Graph, Runtime, Tensor } from '../runtime/index.js';
+import { UNUSED_BINDING, type Graph, type Runtime, type Tensor } from '../runtime/index.js';
 import { Act, ACTIVATION_OVERRIDES, ACTIVATION_PART } from './activation.js';
 
 /** The two ways a workgroup sums (workgroup memory, or one subgroup), each with its entry point. */
@@ -19,7 +21,7 @@ const kernels = {
 function declareNorm(variant: keyof typeof variants) {
   return declareKernel({
     name: `groupNorm ${variant}`,
-    parts: [ACTIVATION_PART, variants[variant].lanes, normWgsl],
+    parts: [ACTIVATION_PART, variants[variant].lanes, normIoWgsl, normWgsl],
     entryPoint: variants[variant].entryPoint,
     uniforms: {
       struct: 'P',
@@ -33,8 +35,10 @@ function declareNorm(variant: keyof typeof variants) {
         residual_scale: 'f32',
       },
     },
-    storage: { x: 'read', weight: 'read', bias: 'read', residual: 'read', y: 'read_write' },
+    storage: { weight: 'read', bias: 'read', residual: 'read', y: 'read_write', x: 'read' },
     overrides: { ...ACTIVATION_OVERRIDES, AFFINE: 'bool', RESIDUAL: 'u32', WG: 'u32', SEGMENTS: 'u32' },
+    // Every pass over a segment reads each value before the last one writes it, in the same invocation.
+    inPlace: { output: 'y', input: 'x', replace: normIoWgsl, with: normIoInPlaceWgsl },
   });
 }
 
@@ -120,7 +124,7 @@ export function groupNorm(g: Graph, x: Tensor, groups: number, opts: NormOptions
       eps,
       residual_scale: residual?.scale ?? 1,
     },
-    storage: { x, weight: affine?.weight ?? x, bias: affine?.bias ?? x, residual: residual?.tensor ?? x, y },
+    storage: { weight: affine?.weight ?? UNUSED_BINDING, bias: affine?.bias ?? UNUSED_BINDING, residual: residual?.tensor ?? UNUSED_BINDING, y, x },
     workgroups: grid(segments, plan.segmentsPerWorkgroup),
   });
   return y;

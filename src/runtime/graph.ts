@@ -1,4 +1,4 @@
-import { planMemory, type MemoryPlan, type TensorUse } from './memory-plan.js';
+import { planMemory, type InPlaceCandidate, type MemoryPlan, type TensorUse } from './memory-plan.js';
 import type { Dispatch, KernelSpec, Runtime } from './runtime.js';
 import type { Scope } from './scope.js';
 import { Storage, Tensor, type DType } from './tensor.js';
@@ -20,7 +20,11 @@ import { Storage, Tensor, type DType } from './tensor.js';
  * output, live to the end. Tensors passed to keep() are live over the whole
  * graph. A kernel that reads an intermediate's earlier content through a
  * read_write binding needs it written before, in the same graph: its first
- * binding counts as the write that starts it. Tensors from
+ * binding counts as the write that starts it. A kernel declared in place
+ * (KernelSpec.inPlace) writes its output over its input where the plan
+ * allows it (memory-plan.ts chooseInPlace: the input dies there, neither is
+ * kept): the two then share a buffer and the dispatch runs the kernel's
+ * single-binding variant. Tensors from
  * `rt.tensor`/`rt.upload` or a Scope (weights, state) are never placed by a
  * graph: their owner frees them. dispose() frees the intermediates and the
  * dispatches' uniform buffers.
@@ -66,7 +70,7 @@ export class Graph {
 
   /** Where the intermediates go and what they cost; computed once, allocates nothing. */
   memoryPlan(): MemoryPlan {
-    this.memory ??= planMemory(this.uses(), this.specs.length);
+    this.memory ??= planMemory(this.uses(), this.specs.length, this.inPlaceCandidates());
     return this.memory;
   }
 
@@ -77,7 +81,8 @@ export class Graph {
       const plan = this.memoryPlan();
       const buffers = plan.buffers.map((bytes) => this.scope.tensor([bytes / 4]).buffer);
       this.storages.forEach((s, i) => s.assign(buffers[plan.placement[i]]));
-      this.placedDispatches = this.specs.map((spec) => this.rt.kernel(spec, this.scope));
+      const inPlace = new Set(plan.inPlace);
+      this.placedDispatches = this.specs.map((spec, at) => this.rt.kernel(inPlace.has(at) ? singleBinding(spec) : spec, this.scope));
     }
     return this.placedDispatches;
   }
@@ -95,9 +100,25 @@ export class Graph {
     this.scope.dispose();
   }
 
+  /** The dispatches whose kernels may write their output over an input intermediate of this graph. */
+  private inPlaceCandidates(): InPlaceCandidate[] {
+    const index = this.storageIndex();
+    return this.specs.flatMap((spec, at) => {
+      if (!spec.inPlace) return [];
+      const [x, y] = [spec.buffers[spec.inPlace.input], spec.buffers[spec.inPlace.output]];
+      const input = x instanceof Tensor ? index.get(x.storage) : undefined;
+      const output = y instanceof Tensor ? index.get(y.storage) : undefined;
+      return input === undefined || output === undefined ? [] : [{ at, input, output }];
+    });
+  }
+
+  private storageIndex(): Map<Storage, number> {
+    return new Map(this.storages.map((s, i) => [s, i]));
+  }
+
   /** Each intermediate's size and the dispatches that bind it, with how. */
   private uses(): TensorUse[] {
-    const index = new Map(this.storages.map((s, i) => [s, i]));
+    const index = this.storageIndex();
     const uses: TensorUse[] = this.storages.map((s) => ({ bytes: s.byteLength, accesses: [], kept: this.kept.has(s) }));
     this.specs.forEach((spec, at) => {
       spec.buffers.forEach((b, k) => {
@@ -112,4 +133,11 @@ export class Graph {
     if (this.disposed) throw new Error(`graph.${what}: used after dispose()`);
     if (this.placedDispatches) throw new Error(`graph.${what}: the graph is already placed (it ran); record a new one`);
   }
+}
+
+/** The dispatch as its kernel's single-binding variant: the input's binding goes, the output holds it. */
+function singleBinding(spec: KernelSpec): KernelSpec {
+  const { shader, input } = spec.inPlace!;
+  const others = (_: unknown, k: number) => k !== input;
+  return { ...spec, shader, buffers: spec.buffers.filter(others), writes: spec.writes.filter(others), inPlace: undefined };
 }

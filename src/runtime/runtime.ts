@@ -73,6 +73,21 @@ export interface Dispatch {
   work: KernelWork;
 }
 
+/**
+ * Stands for a storage binding that the dispatch's overrides leave unread
+ * (a norm without affine or residual): the runtime binds a placeholder there,
+ * never a tensor of the dispatch, so an in-place variant stays valid.
+ */
+export const UNUSED_BINDING: unique symbol = Symbol('unused binding');
+
+/** The single-binding variant of a dispatch whose output may overwrite an input (KernelDeclaration.inPlace). */
+export interface InPlaceVariant {
+  shader: Shader;
+  /** Indices into KernelSpec.buffers: the input the variant does not bind, and the output that holds it. */
+  input: number;
+  output: number;
+}
+
 export interface KernelSpec {
   label: string;
   work: KernelWork;
@@ -82,10 +97,12 @@ export interface KernelSpec {
   /** Uniform parameters, bound at @binding(0) when present. */
   params?: ArrayBuffer;
   /** Storage buffers, bound in order from @binding(1) (or 0 without params). */
-  buffers: (Tensor | GPUBuffer)[];
+  buffers: (Tensor | GPUBuffer | typeof UNUSED_BINDING)[];
   /** Whether the kernel may write each of `buffers` (its declared read_write bindings): graphs plan lifetimes by it. */
   writes: boolean[];
   workgroups: [number, number, number];
+  /** Given when the output may take the input's buffer: a graph runs this variant where the input dies (Graph.place). */
+  inPlace?: InPlaceVariant;
 }
 
 /** The runtime's account of GPU memory (runtime.memoryStats()). */
@@ -126,6 +143,8 @@ export class Runtime implements Allocator {
   private readonly live = new Map<GPUBuffer, boolean>();
   private liveBytes = 0;
   private peakBytes = 0;
+  /** What UNUSED_BINDING binds: one word, never read. */
+  private readonly placeholder: GPUBuffer;
 
   private constructor(
     readonly device: GPUDevice,
@@ -136,6 +155,7 @@ export class Runtime implements Allocator {
   ) {
     this.pool = new BufferPool(device);
     this.limits = device.limits;
+    this.placeholder = this.buffer({ size: 4, usage: USAGE.STORAGE });
     device.addEventListener('uncapturederror', (e) => {
       this.firstError ??= (e as GPUUncapturedErrorEvent).error.message;
     });
@@ -323,7 +343,7 @@ export class Runtime implements Allocator {
     let binding = 0;
     if (spec.params) entries.push({ binding: binding++, resource: { buffer: owner.uniform(spec.params) } });
     for (const b of spec.buffers) {
-      const buffer = b instanceof Tensor ? b.buffer : b;
+      const buffer = b === UNUSED_BINDING ? this.placeholder : b instanceof Tensor ? b.buffer : b;
       entries.push({ binding: binding++, resource: { buffer } });
     }
     const bindGroup = this.device.createBindGroup({ label: spec.label, layout: pipeline.getBindGroupLayout(0), entries });

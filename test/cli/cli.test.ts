@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { HostTensor } from '../../src/io/host-tensor.js';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import { randomCheckpoints, TINY_MODEL } from '../../src/models/random-model.js';
 import { writeTinyModel } from '../helpers/tiny-model.js';
 import { writeTorchCheckpoint } from '../io/torch-writer.js';
@@ -85,5 +87,28 @@ describe('mg3d command line', () => {
     const r = await runCli(convert('4,8,8,4'));
     expect(r.code).toBe(0);
   });
-});
 
+  it('refuses a hand-edited weight file in one line naming the file, the tensor and both shapes', async () => {
+    const edited = (name: string, file: string, edit: (tensors: Map<string, HostTensor>) => void) => {
+      const dir = join(root, name);
+      cpSync(model, dir, { recursive: true });
+      const tensors = new Map(readSafetensors(readFileSync(join(dir, file)), file).tensors);
+      edit(tensors);
+      writeFileSync(join(dir, file), writeSafetensors(tensors));
+      return ['generate', '--model', dir, '--context', '0.5,0.2,0.2', '--out', join(root, 'never')];
+    };
+    const conv = 'nn_model.up1.model.1.conv2.0.weight';
+    await expectUsageError(
+      edited('wrong-shape', 'ddpm.safetensors', (t) => t.set(conv, { shape: [8, 8, 3, 3, 1], data: new Float32Array(8 * 8 * 9) })),
+      /ddpm\.safetensors: tensor 'nn_model\.up1\.model\.1\.conv2\.0\.weight' has shape \[8,8,3,3,1\], expected \[8,8,3,3,3\]/,
+    );
+    await expectUsageError(
+      edited('missing', 'vae.safetensors', (t) => t.delete('decoder.resblocks.2.block.4.bias')),
+      /vae\.safetensors: missing tensor 'decoder\.resblocks\.2\.block\.4\.bias'/,
+    );
+    await expectUsageError(
+      edited('fp-inputs', 'fp.safetensors', (t) => t.set('fc1.weight', { shape: [32, 63], data: new Float32Array(32 * 63) })),
+      /fp\.safetensors: tensor 'fc1\.weight' has shape \[32,63\], expected \[32,64\]/,
+    );
+  });
+});

@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { declareKernel, declaredKernels } from '../../src/kernel/kernel.js';
-import { composeShader, type WgslFile } from '../../src/kernel/wgsl-source.js';
+import { composeShader, type Shader, type WgslFile } from '../../src/kernel/wgsl-source.js';
 import { batchedGemm } from '../../src/ops/gemm.js';
 import { Graph, type Runtime } from '../../src/runtime/index.js';
+import { Storage, Tensor } from '../../src/runtime/tensor.js';
 import { useRuntime } from '../helpers/gpu.js';
 import { withSubgroupMatrixConfigs, withSubgroupMatrixFeature } from '../reference/gemm.js';
 
@@ -32,6 +33,13 @@ function compilable(rt: Runtime, code: string): boolean {
   return !code.includes('enable chromium_experimental_subgroup_matrix;') || rt.device.features.has('chromium-experimental-subgroup-matrix' as GPUFeatureName);
 }
 
+/** A kernel's compositions: its shader and, when it has one, its in-place variant, each with its parts. */
+function compositions(k: ReturnType<typeof declaredKernels>[number]): { shader: Shader; parts: readonly WgslFile[] }[] {
+  const { parts, inPlace } = k.declaration;
+  const single = k.inPlaceShader && inPlace ? [{ shader: k.inPlaceShader, parts: parts.map((p) => (p === inPlace.replace ? inPlace.with : p)) }] : [];
+  return [{ shader: k.shader, parts }, ...single];
+}
+
 describe('declared kernels', () => {
   const rt = useRuntime();
   beforeAll(() => declareSubgroupMatrixGemms(rt()));
@@ -45,19 +53,18 @@ describe('declared kernels', () => {
   it('every kernel compiles, and every part is valid WGSL with the parts before it', async () => {
     const kernels = declaredKernels();
     expect(kernels.length).toBeGreaterThan(20);
-    for (const k of kernels) {
-      if (!compilable(rt(), k.shader.code)) continue;
-      expect(await compileErrors(k.shader.code), k.shader.name).toEqual([]);
-      const parts = k.declaration.parts;
+    for (const { shader, parts } of kernels.flatMap(compositions)) {
+      if (!compilable(rt(), shader.code)) continue;
+      expect(await compileErrors(shader.code), shader.name).toEqual([]);
       for (let n = 1; n < parts.length; n++) {
-        const prefix = composeShader(`${k.shader.name} prefix`, parts.slice(0, n));
-        expect(await compileErrors(prefix.code), `${k.shader.name}: ${parts[n - 1].file} with the parts before it`).toEqual([]);
+        const prefix = composeShader(`${shader.name} prefix`, parts.slice(0, n));
+        expect(await compileErrors(prefix.code), `${shader.name}: ${parts[n - 1].file} with the parts before it`).toEqual([]);
       }
     }
   });
 
   it('every shader file belongs to a declared kernel', () => {
-    const used = new Set(declaredKernels().flatMap((k) => k.declaration.parts.map((p) => p.file)));
+    const used = new Set(declaredKernels().flatMap((k) => compositions(k).flatMap((c) => c.parts.map((p) => p.file))));
     const files = readdirSync(SHADERS).filter((f) => f.endsWith('.wgsl')).map((f) => `shaders/${f}`);
     expect(files.filter((f) => !used.has(f))).toEqual([]);
   });
@@ -137,6 +144,33 @@ fn main() { if (FLAG) { y[0] = x[0] * p.scale + f32(p.items[1].b); } }
     expect(declare({ storage: { x: 'read' } })).toThrow(/bindings are/);
     expect(declare({ overrides: { FLAG: 'u32' } })).toThrow(/overrides are \{FLAG: bool\}, declared \{FLAG: u32\}/);
     expect(declare({ overrides: {} })).toThrow(/overrides are/);
+  });
+
+  it('composes an in-place variant with one part swapped, and refuses one that cannot bind the output alone', () => {
+    const io = part('io.wgsl', `@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+fn input_at(i: u32) -> f32 { return x[i]; }
+`);
+    const ioInPlace = part('io-in-place.wgsl', `@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+fn input_at(i: u32) -> f32 { return y[i]; }
+`);
+    const body = part('body.wgsl', `struct P { n: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@compute @workgroup_size(1)
+fn main() { y[0] = input_at(0) * f32(p.n); }
+`);
+    const storage = { y: 'read_write', x: 'read' } as const;
+    const decl = { parts: [io, body], uniforms: { struct: 'P', fields: { n: 'u32' } }, storage } as const;
+    const k = declareKernel({ name: `probe ${names++}`, ...decl, inPlace: { output: 'y', input: 'x', replace: io, with: ioInPlace } });
+    expect(k.inPlaceShader?.code).toContain('return y[i];');
+    const tensor = () => new Tensor(new Storage(4), [1]);
+    const spec = k.spec({ work: { signature: 'probe', bytes: 0 }, uniforms: { n: 1 }, storage: { y: tensor(), x: tensor() }, workgroups: [1, 1, 1] });
+    expect(spec.inPlace).toMatchObject({ input: 1, output: 0, shader: k.inPlaceShader });
+    const stillBindsX = part('still-binds-x.wgsl', `${io.code.replace('return x[i]', 'return y[i]')}`);
+    const inPlace = (over: object) => () => declareKernel({ name: `probe ${names++}`, ...decl, inPlace: { output: 'y', input: 'x', replace: io, with: ioInPlace, ...over } });
+    expect(inPlace({ input: 'y', output: 'x' })).toThrow(/the input must be the last binding, read-only/);
+    expect(inPlace({ replace: ioInPlace })).toThrow(/io-in-place.wgsl is not one of its parts/);
+    expect(inPlace({ with: stillBindsX })).toThrow(/in place \(still-binds-x.wgsl \+ body.wgsl\): bindings are/);
   });
 
   it('refuses a second kernel of the same name (it keys the pipeline cache)', () => {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bufferValues,
   checkArchitecture,
   inferUnetShape,
+  layerWeights,
+  unetArchitecture,
   unetLayers,
+  vaeArchitecture,
   vaeDownsampleFactor,
   vaeLayers,
 } from '../../src/models/architecture.js';
@@ -35,5 +39,18 @@ describe('architecture spec', () => {
     expect(() => checkArchitecture(new WeightSet('vae.pt', wrong), vaeLayers(vaeShape))).toThrow(/tensor 'encoder\.conv_mu\.bias' has shape \[2\], expected \[1\]/);
     const extra = new Map(tensors).set('decoder.extra.weight', { shape: [1], data: new Float32Array(1) });
     expect(() => checkArchitecture(new WeightSet('vae.pt', extra), vaeLayers(vaeShape))).toThrow(/unexpected tensors for this architecture: 'decoder\.extra\.weight'/);
+  });
+
+  it('gives the loaders a layer\'s tensors by its spec, checked against the spec\'s shapes', () => {
+    const vae = checkpoints.vae!;
+    const spec = vaeArchitecture(vaeShape);
+    const { weight, bias } = layerWeights(vae, spec.decoder.finalConv);
+    expect([weight.shape, bias.shape]).toEqual([[64, 1, 3, 3, 3], [1]]);
+    const wrong = new Map(vae.names().map((n) => [n, vae.get(n)])).set('decoder.final_conv.weight', { shape: [64, 1, 3, 3], data: new Float32Array(576) });
+    expect(() => layerWeights(new WeightSet('vae.pt', wrong), spec.decoder.finalConv)).toThrow(
+      /vae\.pt: tensor 'decoder\.final_conv\.weight' has shape \[64,1,3,3\], expected \[64,1,3,3,3\]/,
+    );
+    const { shape, timesteps } = inferUnetShape(checkpoints.ddpm!);
+    expect(bufferValues(checkpoints.ddpm!, unetArchitecture(shape, timesteps).schedule.alphabar_t)).toHaveLength(timesteps);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { convTranspose3d, prepareConvTranspose3d } from '../../src/ops/conv-transpose3d.js';
 import { Graph, type DType } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
-import { convErr, convTranspose3dOutSize, convTranspose3dRef, pickChannels, randomLayer, withoutSubgroups, type LayerCase } from '../reference/conv.js';
+import { asGpuAdapter, convErr, convTranspose3dOutSize, convTranspose3dRef, pickChannels, randomLayer, withoutSubgroups, type LayerCase } from '../reference/conv.js';
 
 type Case = LayerCase & { outputPadding: number };
 
@@ -13,13 +13,14 @@ describe('convTranspose3d', () => {
     const k = c.kernel;
     // PyTorch's fan-in for ConvTranspose3d weights (I, O, k, k, k) is O * k^3.
     const { xShape, x, weight, bias } = randomLayer(c, seed, c.outChannels * k ** 3);
+    const opts = { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding };
     const w = prepareConvTranspose3d(
       runtime,
       { shape: [c.inChannels, c.outChannels, k, k, k], data: weight },
+      opts,
       bias && { shape: [c.outChannels], data: bias },
       dtype,
     );
-    const opts = { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding };
     const out = await runOnce(runtime, (g) => convTranspose3d(g, runtime.upload(x, xShape), w, opts));
     runtime.release(w.weight, ...(w.bias ? [w.bias] : []));
     const ref = convTranspose3dRef({ xShape, x, weight, bias, outChannels: c.outChannels, kernel: k, ...opts }, channels);
@@ -104,7 +105,7 @@ describe('convTranspose3d', () => {
   it('stores weights (and padded input) as f16 with f32 sums, with and without subgroups', async () => {
     let seed = 1500;
     for (const runtime of [rt(), withoutSubgroups(rt())]) {
-      // [2, 2, 0, 0] runs the pointwise kernel (f16 weights only), the others the padded core.
+      // [2, 2, 0, 0] runs the GEMM (f16 weights only), the others the padded core.
       for (const [kernel, stride, padding, outputPadding] of [[3, 2, 1, 1], [2, 2, 0, 0], [3, 1, 1, 0]]) {
         const c: Case = { batch: 2, inChannels: 9, outChannels: 17, size: [5, 7, 3], kernel, stride, padding, outputPadding, bias: true };
         const err = await check(c, (seed += 7), undefined, runtime, 'f16');
@@ -114,10 +115,38 @@ describe('convTranspose3d', () => {
     }
   });
 
-  it('rejects inputs that do not fit the weights', () => {
-    const w = prepareConvTranspose3d(rt(), { shape: [3, 4, 2, 2, 2], data: new Float32Array(3 * 4 * 8) });
+  it('kernel = stride layers on the GEMM core: GPU tiling (split-K on small outputs), no subgroups, f16', async () => {
+    let seed = 2000;
+    for (const runtime of [asGpuAdapter(rt()), withoutSubgroups(asGpuAdapter(rt())), withoutSubgroups(rt())]) {
+      for (const [kernel, batch, inChannels, outChannels, size] of [
+        [2, 3, 9, 17, [5, 7, 3]],
+        [1, 2, 37, 5, [3, 1, 6]],
+        [2, 1, 130, 70, [2, 2, 1]],
+      ] as const) {
+        const c: Case = { batch, inChannels, outChannels, size: [...size], kernel, stride: kernel, padding: 0, outputPadding: 0, bias: true };
+        expect(await check(c, (seed += 7), undefined, runtime), JSON.stringify(c)).toBeLessThan(1e-5);
+        expect(await check(c, (seed += 7), undefined, runtime, 'f16'), JSON.stringify(c)).toBeLessThan(1e-3);
+      }
+    }
+    const c: Case = { batch: 1, inChannels: 2048, outChannels: 512, size: [2, 2, 2], kernel: 2, stride: 2, padding: 0, outputPadding: 0, bias: true };
+    expect(await check(c, 31, [0, 1, 7, 8, 13, 21, 30, 511], asGpuAdapter(rt()))).toBeLessThan(1e-5);
+  });
+
+  it('rejects weights prepared for another stride or padding', () => {
+    const gemm = prepareConvTranspose3d(rt(), { shape: [3, 4, 2, 2, 2], data: new Float32Array(3 * 4 * 8) }, { stride: 2, padding: 0, outputPadding: 0 });
+    const direct = prepareConvTranspose3d(rt(), { shape: [3, 4, 2, 2, 2], data: new Float32Array(3 * 4 * 8) }, { stride: 1, padding: 0, outputPadding: 0 });
     const g = new Graph(rt());
+    const x = rt().tensor([1, 3, 2, 2, 2]);
+    expect(() => convTranspose3d(g, x, gemm, { stride: 1, padding: 0, outputPadding: 0 })).toThrow(/prepared for the gemm kernel/);
+    expect(() => convTranspose3d(g, x, direct, { stride: 2, padding: 0, outputPadding: 0 })).toThrow(/prepared for the direct kernel/);
+    g.dispose();
+    rt().release(x, gemm.weight, direct.weight);
+  });
+
+  it('rejects inputs that do not fit the weights', () => {
     const opts = { stride: 2, padding: 0, outputPadding: 0 };
+    const w = prepareConvTranspose3d(rt(), { shape: [3, 4, 2, 2, 2], data: new Float32Array(3 * 4 * 8) }, opts);
+    const g = new Graph(rt());
     const x = rt().tensor([1, 4, 2, 2, 2]);
     expect(() => convTranspose3d(g, x, w, opts)).toThrow(/convTranspose3d: input \[1,4,2,2,2\].*expected \(B, 3, D, H, W\)/);
     expect(() => convTranspose3d(g, rt().tensor([1, 3, 2, 2, 2]), w, { ...opts, outputPadding: 2 })).toThrow(/output padding < stride/);

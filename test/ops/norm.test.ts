@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Act } from '../../src/ops/activation.js';
 import { groupNorm, instanceNorm, type Residual } from '../../src/ops/norm.js';
-import { Graph, type Runtime } from '../../src/runtime/index.js';
+import { unary } from '../../src/ops/unary.js';
+import { Graph, RecordedGraph, type Runtime, type Tensor } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
 import { prod, randomArray, relErr } from '../helpers/numeric.js';
 import { activations } from '../reference/activation.js';
@@ -14,6 +15,21 @@ interface CheckOptions {
   eps?: number;
   offset?: number;
   residual?: Omit<Residual, 'tensor'>;
+}
+
+/**
+ * Runs `op` on x once. In place, between two exact copies (unary with no
+ * activation), so that its input is an intermediate that dies at it and its
+ * output is not the graph's: the graph must then run it in place.
+ */
+async function runPlanned(r: Runtime, inPlace: boolean, x: Tensor, op: (g: Graph, input: Tensor) => Tensor): Promise<Float32Array> {
+  const graph = RecordedGraph.record(r, {}, (g) => ({ out: inPlace ? unary(g, op(g, unary(g, x, Act.none)), Act.none) : op(g, x) }));
+  try {
+    expect(graph.memoryPlan.inPlace).toEqual(inPlace ? [1] : []);
+    return (await graph.evaluate({})).out;
+  } finally {
+    graph.dispose();
+  }
 }
 
 describe('groupNorm / instanceNorm', () => {
@@ -30,6 +46,7 @@ describe('groupNorm / instanceNorm', () => {
     ['no subgroups', (): Runtime => withoutSubgroups(rt())],
   ] as const) {
     describe(path, () => {
+      /** Checks out of place (x uploaded) and in place (x an intermediate that dies at the norm). */
       async function check(shape: number[], groups: number, seed: number, opts: CheckOptions = {}) {
         const r = runtime();
         const [batch, channels] = shape;
@@ -38,15 +55,17 @@ describe('groupNorm / instanceNorm', () => {
         const res = opts.residual && { ...opts.residual, values: randomArray(prod(shape), seed + 9, 2) };
         const act = opts.act ?? 'none';
         const ref = groupNormRef(x, batch, channels, groups, opts.eps ?? 1e-5, aff, activations[act], res);
-        const out = await runOnce(r, (g) =>
-          groupNorm(g, r.upload(x, shape), groups, {
-            affine: aff && { weight: r.upload(aff.weight, [channels]), bias: r.upload(aff.bias, [channels]) },
-            act: Act[act],
-            eps: opts.eps,
-            residual: res && { ...res, tensor: r.upload(res.values, shape) },
-          }),
-        );
-        expect(relErr(out, ref), JSON.stringify({ shape, groups, opts })).toBeLessThan(1e-5);
+        for (const inPlace of [false, true]) {
+          const norm = (g: Graph, input: Tensor) =>
+            groupNorm(g, input, groups, {
+              affine: aff && { weight: r.upload(aff.weight, [channels]), bias: r.upload(aff.bias, [channels]) },
+              act: Act[act],
+              eps: opts.eps,
+              residual: res && { ...res, tensor: r.upload(res.values, shape) },
+            });
+          const out = await runPlanned(r, inPlace, r.upload(x, shape), norm);
+          expect(relErr(out, ref), JSON.stringify({ shape, groups, opts, inPlace })).toBeLessThan(1e-5);
+        }
       }
 
       it('GroupNorm(8) at the UNet sizes, C = 16 and C = 1024 at 2x2x2, with affine', async () => {

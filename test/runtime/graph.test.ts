@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Act } from '../../src/ops/activation.js';
+import { instanceNorm } from '../../src/ops/norm.js';
 import { unary } from '../../src/ops/unary.js';
 import { Graph, RecordedGraph, type Tensor } from '../../src/runtime/index.js';
 import { useRuntime } from '../helpers/gpu.js';
-import { randomArray } from '../helpers/numeric.js';
+import { randomArray, relErr } from '../helpers/numeric.js';
+import { activations } from '../reference/activation.js';
+import { groupNormRef } from '../reference/norm.js';
 
 const rt = useRuntime();
 
@@ -94,6 +97,40 @@ describe('Graph', () => {
     expect(g.work.map((w) => w.signature)).toEqual(['unary gelu [16]', 'unary relu [16]']);
     expect(g.memoryPlan().plannedBytes).toBe(3 * 64);
     expect(rt().memoryStats().liveBuffers).toBe(before);
+    g.dispose();
+  });
+
+  it('writes a norm over its input where the input dies there, never over a graph input or output', async () => {
+    const shape = [2, 3, 5, 3, 1];
+    const x = randomArray(90, 8, 2);
+    const before = rt().memoryStats();
+    const g = RecordedGraph.record(rt(), { x: shape }, (graph, { x: input }) => {
+      let h = input;
+      for (let i = 0; i < 4; i++) h = instanceNorm(graph, h, { act: i % 2 ? Act.relu : Act.gelu });
+      return { y: h };
+    });
+    // The first reads the graph's input and the last writes its output: the two between run in place, in one buffer.
+    expect(g.memoryPlan.inPlace).toEqual([1, 2]);
+    expect(g.memoryPlan.buffers.length).toBe(3);
+    let ref: ArrayLike<number> = x;
+    for (let i = 0; i < 4; i++) ref = groupNormRef(ref, 2, 3, 3, 1e-5, undefined, i % 2 ? activations.relu : activations.gelu);
+    for (let run = 0; run < 2; run++) expect(relErr((await g.evaluate({ x })).y, ref)).toBeLessThan(1e-5);
+    g.dispose();
+    expect(rt().memoryStats().liveBytes).toBe(before.liveBytes);
+  });
+
+  it('runs a norm out of place where its input is read after it', async () => {
+    const shape = [1, 2, 7];
+    const x = randomArray(14, 9, 2);
+    const g = RecordedGraph.record(rt(), { x: shape }, (graph, { x: input }) => {
+      const h = unary(graph, input, Act.none);
+      const y = unary(graph, instanceNorm(graph, h), Act.none);
+      return { y, z: unary(graph, h, Act.relu) };
+    });
+    expect(g.memoryPlan.inPlace).toEqual([]);
+    const out = await g.evaluate({ x });
+    expect(relErr(out.y, groupNormRef(x, 1, 2, 2, 1e-5))).toBeLessThan(1e-5);
+    expect(Array.from(out.z)).toEqual(Array.from(x.map((v) => Math.max(v, 0))));
     g.dispose();
   });
 });
