@@ -148,7 +148,7 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
     const path = c.direct ? 'direct' : conv3dPath(k, opts, outSize, c.inChannels, c.outChannels);
     const w = prepareConv3d(rt, { shape: [c.outChannels, c.inChannels, k, k, k], data: layer.weight }, bias, 'f32', path);
     out = conv3d(g, x, w, opts);
-    weights = [...(w.path === 'direct' ? [w.weight] : w.winograd.parts), ...(w.bias ? [w.bias] : [])];
+    weights = [...(w.path === 'direct' ? [w.weight] : w.path === 'winograd' ? w.winograd.parts : [w.gemm.weight]), ...(w.bias ? [w.bias] : [])];
   }
   await measure(rt, c.name, g, flops(c, out), cores);
   rt.release(x, ...weights);

@@ -1,6 +1,5 @@
 import { Act } from '../ops/activation.js';
-import { conv3d, conv3dPath, prepareConv3d, type Conv3dWeights } from '../ops/conv3d.js';
-import type { ConvPath } from '../ops/conv-choice.js';
+import { conv3d, conv3dPath, prepareConv3d, type Conv3dPath, type Conv3dWeights } from '../ops/conv3d.js';
 import { prepareConvTranspose3d, type ConvTranspose3dOptions, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
 import { prepareLinear, type LinearWeights } from '../ops/linear.js';
 import { instanceNorm, type Affine } from '../ops/norm.js';
@@ -18,7 +17,7 @@ import type { WeightSet } from './weights.js';
 
 const SAME3 = { stride: 1, padding: 1 };
 
-export function loadConv3d(owner: Allocator, w: WeightSet, layer: ConvLayer, dtype: DType = 'f32', path: ConvPath = 'direct'): Conv3dWeights {
+export function loadConv3d(owner: Allocator, w: WeightSet, layer: ConvLayer, dtype: DType = 'f32', path: Conv3dPath = 'direct'): Conv3dWeights {
   const { weight, bias } = layerWeights(w, layer);
   return prepareConv3d(owner, weight, bias, dtype, path);
 }

@@ -1,5 +1,5 @@
 import { Act } from '../ops/activation.js';
-import { conv3d, type Conv3dWeights } from '../ops/conv3d.js';
+import { conv3d, directPath, type Conv3dWeights } from '../ops/conv3d.js';
 import { convTranspose3d, type ConvTranspose3dOptions, type ConvTranspose3dWeights } from '../ops/conv-transpose3d.js';
 import { instanceNorm, type Affine } from '../ops/norm.js';
 import { unary } from '../ops/unary.js';
@@ -12,8 +12,11 @@ interface EncoderStage {
   conv: Conv3dWeights;
   norm: Affine;
   res: ResBlock;
-  stride: number;
+  opts: { stride: number; padding: number };
 }
+
+/** conv_mu and conv_logvar: 1x1x1 convs. */
+const ONE = { stride: 1, padding: 0 };
 
 /** The VAE encoder: volume (B, 1, D, H, W) -> mu, logvar (B, L, d, h, w). */
 export class VaeEncoder {
@@ -24,25 +27,27 @@ export class VaeEncoder {
   ) {}
 
   static load(owner: Allocator, w: WeightSet, spec: VaeArchitecture['encoder']): VaeEncoder {
-    const stages = spec.stages.map((st) => ({
-      conv: loadConv3d(owner, w, st.conv),
-      norm: loadAffine(owner, w, st.norm),
-      res: loadResBlock(owner, w, st.res),
-      stride: st.stride,
-    }));
-    return new VaeEncoder(stages, loadConv3d(owner, w, spec.mu), loadConv3d(owner, w, spec.logvar));
+    const stages = spec.stages.map((st) => {
+      const opts = { stride: st.stride, padding: st.conv.kernel === 3 ? 1 : 0 };
+      return {
+        conv: loadConv3d(owner, w, st.conv, 'f32', directPath(st.conv.kernel, opts)),
+        norm: loadAffine(owner, w, st.norm),
+        res: loadResBlock(owner, w, st.res),
+        opts,
+      };
+    });
+    const gemm = directPath(1, ONE);
+    return new VaeEncoder(stages, loadConv3d(owner, w, spec.mu, 'f32', gemm), loadConv3d(owner, w, spec.logvar, 'f32', gemm));
   }
 
   build(g: Graph, x: Tensor): { mu: Tensor; logvar: Tensor } {
     let h = x;
     for (const st of this.stages) {
-      const k = st.conv.kernel;
-      h = conv3d(g, h, st.conv, { stride: st.stride, padding: k === 3 ? 1 : 0 });
+      h = conv3d(g, h, st.conv, st.opts);
       h = instanceNorm(g, h, { affine: st.norm });
       h = resBlock(g, h, st.res);
     }
-    const one = { stride: 1, padding: 0 };
-    return { mu: conv3d(g, h, this.mu, one), logvar: conv3d(g, h, this.logvar, one) };
+    return { mu: conv3d(g, h, this.mu, ONE), logvar: conv3d(g, h, this.logvar, ONE) };
   }
 }
 

@@ -1,29 +1,23 @@
 // The core shared by conv3d and convTranspose3d: each wrapper turns its layer
 // into a ConvPlan of output classes, every class a correlation run by
-// shaders/conv3d.wgsl (or shaders/conv-pointwise.wgsl where it applies).
+// shaders/conv3d.wgsl (layers that are one GEMM bypass it: src/ops/gemm-layer.ts).
 import conv3dWgsl from '../../shaders/conv3d.wgsl';
 import conv3dBindingsWgsl from '../../shaders/conv3d-bindings.wgsl';
 import convPadWgsl from '../../shaders/conv-pad.wgsl';
 import convTapsPlainWgsl from '../../shaders/conv-taps-plain.wgsl';
 import convTapsSubgroupWgsl from '../../shaders/conv-taps-subgroup.wgsl';
-import convPointwiseWgsl from '../../shaders/conv-pointwise.wgsl';
-import convPointwiseBindingsWgsl from '../../shaders/conv-pointwise-bindings.wgsl';
-import convPointwisePlainWgsl from '../../shaders/conv-pointwise-plain.wgsl';
-import convPointwiseSubgroupWgsl from '../../shaders/conv-pointwise-subgroup.wgsl';
 import convQuadF16Wgsl from '../../shaders/conv-quad-f16.wgsl';
 import convQuadF32Wgsl from '../../shaders/conv-quad-f32.wgsl';
 import convWeightsWgsl from '../../shaders/conv-weights.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
-import { declareKernel, MAX_WORKGROUPS_PER_DIMENSION } from '../kernel/kernel.js';
+import { declareKernel } from '../kernel/kernel.js';
 import type { UniformValue } from '../kernel/uniform-layout.js';
 import { wgslConstant, type WgslFile } from '../kernel/wgsl-source.js';
 import { Tensor, type Allocator, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
 import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
-/** Output channels per workgroup of both direct conv kernels: the weight layout's group size. */
+/** Output channels per workgroup of the direct conv kernel: the weight layout's group size. */
 const CHANNELS_PER_GROUP = wgslConstant(convWeightsWgsl, 'CHANNELS_PER_GROUP');
-/** Input voxels per workgroup of shaders/conv-pointwise.wgsl. */
-const POINTWISE_VOXELS = wgslConstant(convPointwiseBindingsWgsl, 'VOXELS_PER_WORKGROUP');
 const MAX_CLASSES = 8;
 
 /**
@@ -33,7 +27,6 @@ const MAX_CLASSES = 8;
 export const QUADS: Record<DType, WgslFile> = { f32: convQuadF32Wgsl, f16: convQuadF16Wgsl };
 export type LaneVariant = 'plain' | 'subgroup';
 const TAPS: Record<LaneVariant, WgslFile> = { plain: convTapsPlainWgsl, subgroup: convTapsSubgroupWgsl };
-const POINTWISE_LOADS: Record<LaneVariant, WgslFile> = { plain: convPointwisePlainWgsl, subgroup: convPointwiseSubgroupWgsl };
 
 const CONV_CLASS = {
   struct: 'ConvClass',
@@ -60,25 +53,6 @@ function declareCore(dtype: DType, lanes: LaneVariant) {
   });
 }
 
-function declarePointwise(dtype: DType, lanes: LaneVariant) {
-  return declareKernel({
-    name: `conv pointwise ${dtype} ${lanes}`,
-    parts: [QUADS[dtype], convWeightsWgsl, convPointwiseBindingsWgsl, POINTWISE_LOADS[lanes], convPointwiseWgsl],
-    uniforms: {
-      struct: 'Params',
-      fields: {
-        inChannels: 'u32', outChannels: 'u32', taps: 'u32', voxels: 'u32',
-        inH: 'u32', inW: 'u32', outD: 'u32', outH: 'u32',
-        outW: 'u32', step: 'u32', hasBias: 'u32', groups: 'u32',
-        lanes: 'u32', tilesPerSample: 'u32',
-        classTap: { array: 'vec4u', length: MAX_CLASSES },
-      },
-    },
-    storage: { x: 'read', w: 'read', bias: 'read', y: 'read_write' },
-    overrides: { WG: 'u32' },
-  });
-}
-
 function declarePad(dtype: DType) {
   return declareKernel({
     name: `conv pad ${dtype}`,
@@ -100,10 +74,6 @@ const kernels = {
   core: {
     f32: { plain: declareCore('f32', 'plain'), subgroup: declareCore('f32', 'subgroup') },
     f16: { plain: declareCore('f16', 'plain'), subgroup: declareCore('f16', 'subgroup') },
-  },
-  pointwise: {
-    f32: { plain: declarePointwise('f32', 'plain'), subgroup: declarePointwise('f32', 'subgroup') },
-    f16: { plain: declarePointwise('f16', 'plain'), subgroup: declarePointwise('f16', 'subgroup') },
   },
   pad: { f32: declarePad('f32'), f16: declarePad('f16') },
 };
@@ -152,63 +122,15 @@ export interface ConvPlan {
   classes: ConvClass[];
 }
 
-/** Runs `plan`: the pointwise kernel where it applies, else padding and the core kernel. */
+/** Runs `plan`: padding, then the core kernel. */
 export function runConv(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, out?: Tensor): Tensor {
   const y = out ?? g.tensor(plan.outShape);
   if (y.shape.join() !== plan.outShape.join()) {
     throw new Error(`${plan.op}: output tensor is [${y.shape}], expected [${plan.outShape}]`);
   }
   if (plan.classes.length > MAX_CLASSES) throw new Error(`${plan.op}: ${plan.classes.length} output classes`);
-  const taps = pointwiseTaps(plan, x.shape, w.kernel);
-  if (taps) addPointwise(g, x, w, plan, taps, y);
-  else addPaddedCore(g, x, w, plan, y);
+  addPaddedCore(g, x, w, plan, y);
   return y;
-}
-
-/**
- * The kernel tap of each class when every class reads exactly the input
- * voxel at its own coordinates (see shaders/conv-pointwise.wgsl), else undefined.
- */
-function pointwiseTaps(plan: ConvPlan, xShape: readonly number[], k: number): number[] | undefined {
-  const [B, , D, H, W] = xShape;
-  const fits =
-    plan.inStride === 1 && plan.grid.join() === [D, H, W].join() && B * Math.ceil((D * H * W) / POINTWISE_VOXELS) <= MAX_WORKGROUPS_PER_DIMENSION;
-  const single = (a: ConvAxis) => a.count === 1 && a.start === 0 && a.lead === 0;
-  if (!fits || !plan.classes.every((c) => c.axes.every(single))) return undefined;
-  return plan.classes.map(({ axes: [d, h, w] }) => (d.origin * k + h.origin) * k + w.origin);
-}
-
-function addPointwise(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, taps: number[], y: Tensor): void {
-  const [B, I, D, H, W] = x.shape;
-  const [, O, Do, Ho, Wo] = plan.outShape;
-  const groups = Math.ceil(O / CHANNELS_PER_GROUP);
-  const lanes = plan.classes.length * groups;
-  const tilesPerSample = Math.ceil((D * H * W) / POINTWISE_VOXELS);
-  const workgroupSize = workgroupLanes(g.rt, lanes);
-  kernels.pointwise[w.weight.dtype][laneVariant(g.rt)].dispatch(g, {
-    label: plan.op,
-    work: convWork(plan, w, B, x.byteLength),
-    overrides: { WG: workgroupSize },
-    uniforms: {
-      inChannels: I,
-      outChannels: O,
-      taps: w.kernel ** 3,
-      voxels: D * H * W,
-      inH: H,
-      inW: W,
-      outD: Do,
-      outH: Ho,
-      outW: Wo,
-      step: plan.outStep,
-      hasBias: w.bias ? 1 : 0,
-      groups,
-      lanes,
-      tilesPerSample,
-      classTap: plan.classes.map((c, k) => [taps[k], ...c.residue]),
-    },
-    storage: { x, w: w.weight, bias: w.bias ?? w.weight, y },
-    workgroups: [Math.ceil(lanes / workgroupSize), B * tilesPerSample, 1],
-  });
 }
 
 function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: Tensor): void {

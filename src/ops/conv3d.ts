@@ -1,8 +1,13 @@
 import type { HostTensor } from '../io/host-tensor.js';
 import type { Allocator, DType, Graph, Tensor } from '../runtime/index.js';
+import { Act } from './activation.js';
 import { checkWeightShape, runConv, uploadBias, uploadWeight, type ConvAxis, type ConvWeights } from './conv-core.js';
 import { convPathFor, noteConvLayer, type ConvPath } from './conv-choice.js';
 import { prepareWinograd, winogradConv3d, type WinogradWeights } from './conv-winograd.js';
+import { gemmLayer, prepareGemmLayer, type GemmLayerWeights } from './gemm-layer.js';
+
+/** The kernels a Conv3d layer can run on: the direct one, Winograd, or (pointwise layers) one GEMM. */
+export type Conv3dPath = ConvPath | 'gemm';
 
 /**
  * A Conv3d layer's weights in the layout of the one kernel that runs it. Only
@@ -12,12 +17,13 @@ import { prepareWinograd, winogradConv3d, type WinogradWeights } from './conv-wi
 export type Conv3dWeights = { inChannels: number; outChannels: number; kernel: number; bias: Tensor | undefined; dtype: DType } & (
   | ({ path: 'direct' } & ConvWeights)
   | { path: 'winograd'; winograd: WinogradWeights }
+  | { path: 'gemm'; gemm: GemmLayerWeights }
 );
 
 /**
  * The kernel for a Conv3d layer whose output is `outSpatial` (D, H, W):
  * Winograd only exists for 3x3x3 stride-1 pad-1 layers, and there
- * conv-choice.ts decides where it pays.
+ * conv-choice.ts decides where it pays; a pointwise layer is one GEMM.
  */
 export function conv3dPath(
   kernel: number,
@@ -25,8 +31,18 @@ export function conv3dPath(
   outSpatial: readonly number[],
   inChannels: number,
   outChannels: number,
-): ConvPath {
-  return hasWinograd(kernel, opts) ? convPathFor(outSpatial, inChannels, outChannels) : 'direct';
+): Conv3dPath {
+  return hasWinograd(kernel, opts) ? convPathFor(outSpatial, inChannels, outChannels) : directPath(kernel, opts);
+}
+
+/** The kernel for a layer kept off Winograd (the VAE's): one GEMM where it is pointwise, else the direct kernel. */
+export function directPath(kernel: number, opts: { stride: number; padding: number }): Conv3dPath {
+  return isPointwise(kernel, opts) ? 'gemm' : 'direct';
+}
+
+/** Pointwise layers, which the GEMM core runs: 1x1x1, stride 1, no padding. */
+function isPointwise(kernel: number, opts: { stride: number; padding: number }): boolean {
+  return kernel === 1 && opts.stride === 1 && opts.padding === 0;
 }
 
 /** Layers that Winograd F(2x2x2, 3x3x3) can run: 3x3x3, stride 1, padding 1. */
@@ -43,7 +59,7 @@ export function prepareConv3d(
   weight: HostTensor,
   bias?: HostTensor,
   dtype: DType = 'f32',
-  path: ConvPath = 'direct',
+  path: Conv3dPath = 'direct',
 ): Conv3dWeights {
   const [outChannels, inChannels, kernel] = weight.shape;
   checkWeightShape('conv3d', weight, '(O, I, k, k, k)');
@@ -51,6 +67,11 @@ export function prepareConv3d(
   if (path === 'winograd') {
     if (kernel !== 3) throw new Error(`conv3d: Winograd weights need a 3x3x3 kernel, got [${weight.shape}]`);
     return { ...common, path, winograd: prepareWinograd(owner, weight, dtype) };
+  }
+  if (path === 'gemm') {
+    if (kernel !== 1) throw new Error(`conv3d: GEMM weights need a 1x1x1 kernel, got [${weight.shape}]`);
+    const at = (i: number, o: number) => weight.data[o * inChannels + i];
+    return { ...common, path, gemm: prepareGemmLayer(owner, 'conv3d', { inChannels, outChannels, kernel }, at, common.bias, dtype) };
   }
   const perOut = inChannels * kernel ** 3;
   return { ...common, path, weight: uploadWeight(owner, outChannels, perOut, (o, r) => weight.data[o * perOut + r], dtype) };
@@ -77,7 +98,9 @@ export function conv3d(
           ? 'the output would be empty'
           : w.path === 'winograd' && !hasWinograd(k, opts)
             ? 'Winograd weights run only stride 1, padding 1'
-            : undefined;
+            : w.path === 'gemm' && !isPointwise(k, opts)
+              ? 'GEMM weights run only stride 1, padding 0'
+              : undefined;
   if (problem) {
     throw new Error(
       `conv3d: input [${x.shape}] does not fit weight (${w.outChannels}, ${w.inChannels}, ${k}, ${k}, ${k}) ` +
@@ -87,7 +110,8 @@ export function conv3d(
   const outShape = [B, w.outChannels, ...spatial];
   const y = out ?? g.tensor(outShape);
   if (y.shape.join() !== outShape.join()) throw new Error(`conv3d: output tensor is [${y.shape}], expected [${outShape}]`);
-  if (hasWinograd(k, opts)) {
+  // (GEMM weights never get here: they were refused above.)
+  if (hasWinograd(k, opts) && w.path !== 'gemm') {
     const layer = `conv3d ${I}->${w.outChannels} k3 s1 -> ${D}x${H}x${W} (B=${B}) ${w.dtype}`;
     noteConvLayer(g.rt, layer, w.path, (sg, owner, path) => {
       const zeros = { shape: [w.outChannels, I, 3, 3, 3], data: new Float32Array(w.outChannels * I * 27) };
@@ -95,6 +119,7 @@ export function conv3d(
     });
   }
   if (w.path === 'winograd') winogradConv3d(g, x, w.winograd, w.bias, w.inChannels, w.outChannels, y);
+  else if (w.path === 'gemm') gemmLayer(g, `conv3d ${I}->${w.outChannels} k1 s1 -> ${D}x${H}x${W}`, x, w.gemm, Act.none, y);
   else stridedConv3d(g, x, w, s, p, y);
   return y;
 }

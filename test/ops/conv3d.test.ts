@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConvPath } from '../../src/ops/conv-choice.js';
-import { conv3d, conv3dPath, prepareConv3d } from '../../src/ops/conv3d.js';
+import { conv3d, conv3dPath, prepareConv3d, type Conv3dPath } from '../../src/ops/conv3d.js';
 import { Graph, type DType } from '../../src/runtime/index.js';
 import { useRuntime, runOnce } from '../helpers/gpu.js';
 import {
@@ -23,7 +22,7 @@ describe('conv3d', () => {
    * float64 reference; `path` forces a 3x3x3 stride-1 pad-1 layer onto one
    * path instead of conv3d's choice.
    */
-  async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32', path?: ConvPath): Promise<number> {
+  async function check(c: Case, seed: number, channels?: number[], runtime = rt(), dtype: DType = 'f32', path?: Conv3dPath): Promise<number> {
     const k = c.kernel;
     const { xShape, x, weight, bias } = randomLayer(c, seed, c.inChannels * k ** 3);
     const weights = runtime.scope();
@@ -211,23 +210,41 @@ describe('conv3d', () => {
     });
   });
 
-  it('writes into a given output tensor', async () => {
-    const w = prepareConv3d(rt(), { shape: [3, 2, 1, 1, 1], data: new Float32Array([1, 2, 3, 4, 5, 6]) });
-    const out = await runOnce(rt(), (g) => {
-      const y = g.tensor([1, 3, 1, 1, 2]);
-      expect(conv3d(g, rt().upload(new Float32Array([1, 10, 100, 1000]), [1, 2, 1, 1, 2]), w, { stride: 1, padding: 0 }, y)).toBe(y);
-      return y;
-    });
-    expect(Array.from(out)).toEqual([201, 2010, 403, 4030, 605, 6050]);
+  it('writes into a given output tensor, on the direct kernel and the GEMM', async () => {
+    for (const path of ['direct', 'gemm'] as const) {
+      const w = prepareConv3d(rt(), { shape: [3, 2, 1, 1, 1], data: new Float32Array([1, 2, 3, 4, 5, 6]) }, undefined, 'f32', path);
+      const out = await runOnce(rt(), (g) => {
+        const y = g.tensor([1, 3, 1, 1, 2]);
+        expect(conv3d(g, rt().upload(new Float32Array([1, 10, 100, 1000]), [1, 2, 1, 1, 2]), w, { stride: 1, padding: 0 }, y)).toBe(y);
+        return y;
+      });
+      expect(Array.from(out)).toEqual([201, 2010, 403, 4030, 605, 6050]);
+    }
+  });
+
+  it('runs pointwise layers on the GEMM core: GPU tiling (split-K), no subgroups, f16, batch > 1', async () => {
+    let seed = 3500;
+    for (const runtime of [asGpuAdapter(rt()), withoutSubgroups(rt()), rt()]) {
+      const c: Case = { batch: 3, inChannels: 37, outChannels: 5, size: [5, 7, 3], kernel: 1, stride: 1, padding: 0, bias: true };
+      expect(await check(c, (seed += 7), undefined, runtime, 'f32', 'gemm')).toBeLessThan(1e-5);
+      expect(await check(c, (seed += 7), undefined, runtime, 'f16', 'gemm')).toBeLessThan(1e-3);
+    }
   });
 
   it('declares its FLOP and the bytes it cannot avoid moving', () => {
-    // 1x1 conv, 2 -> 3 channels on 2 voxels: the pointwise kernel, no padding pass.
-    const w = prepareConv3d(rt(), { shape: [3, 2, 1, 1, 1], data: new Float32Array(6) }, { shape: [3], data: new Float32Array(3) });
+    // 1x1 conv, 2 -> 3 channels on 2 voxels: one GEMM, 2 rows (voxels) x K 4 (2 channels padded) x 8 columns (3 padded).
+    const w = prepareConv3d(rt(), { shape: [3, 2, 1, 1, 1], data: new Float32Array(6) }, { shape: [3], data: new Float32Array(3) }, 'f32', 'gemm');
     const g = new Graph(rt());
     conv3d(g, rt().upload(new Float32Array(4), [1, 2, 1, 1, 2]), w, { stride: 1, padding: 0 });
-    // x 16 B, weights one group of 8 channels x 2 inputs (64 B), bias 12 B, y 24 B.
-    expect(g.dispatches.map((d) => d.work)).toEqual([{ signature: 'conv3d 2->3 k1 s1 -> 1x1x2 (B=1)', bytes: 16 + 64 + 12 + 24, flops: 2 * 2 * 3 * 2 }]);
+    const signature = 'conv3d 2->3 k1 s1 -> 1x1x2 (B=1)';
+    expect(g.dispatches.map((d) => d.work)).toEqual([
+      // x 16 B in, A 2 x 4 out.
+      { signature, bytes: 16 + 32 },
+      // A and C (2 x 8) in and out, W 4 x 8.
+      { signature, bytes: 32 + 64 + 128, flops: 2 * 2 * 3 * 2 },
+      // C in, bias 12 B, y 24 B.
+      { signature, bytes: 64 + 12 + 24 },
+    ]);
     // 3x3x3, padding 1 on 1x1x2: a padding pass (x in, padded copy out), then the core (padded copy in).
     const w3 = prepareConv3d(rt(), { shape: [3, 2, 3, 3, 3], data: new Float32Array(162) });
     const g3 = new Graph(rt());
@@ -238,8 +255,8 @@ describe('conv3d', () => {
     expect(core.bytes).toBe(padded + 2 * 27 * 8 * 4 + 24);
     g.dispose();
     g3.dispose();
-    if (w.path !== 'direct' || w3.path !== 'direct') throw new Error('prepared for Winograd');
-    rt().release(w.weight, w.bias!, w3.weight);
+    if (w.path !== 'gemm' || w3.path !== 'direct') throw new Error('prepared for another kernel');
+    rt().release(w.gemm.weight, w.bias!, w3.weight);
   });
 
   it('rejects inputs that do not fit the weights', () => {
