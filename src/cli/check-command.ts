@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { checkFixture } from '../check.js';
 import { UsageError } from '../errors.js';
 import { readFileBytes } from '../io/node-files.js';
+import { describeSubgroupMatrices } from '../ops/gemm.js';
 import { F16_BARS, F32_BAR, parityBar } from '../parity-bars.js';
 import type { Runtime } from '../runtime/index.js';
 import { parseNumber, parsePrecision, splitList } from './args.js';
@@ -30,7 +31,7 @@ export async function checkCommand(
   const precision = parsePrecision(f.precision);
   const given = f.tolerance === undefined ? undefined : parseNumber('tolerance', f.tolerance, { min: 0 });
   const tolerance = (name: string) => given ?? parityBar(name, precision);
-  warn(`adapter: ${rt.adapterName}${precision === 'f16' ? ' (UNet in f16)' : ''}`);
+  warn(`adapter: ${rt.adapterName}${precision === 'f16' ? ' (UNet in f16)' : ''}; ${describeSubgroupMatrices(rt)}`);
   const read = async (name: string) => (existsSync(join(dir, name)) ? readFileBytes(join(dir, name)) : undefined);
   const results = await checkFixture(rt, read, {
     cases: f.cases === undefined ? undefined : splitList('cases', f.cases),

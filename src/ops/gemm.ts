@@ -1,8 +1,10 @@
 // The batched GEMM core: C[z] = A[z] B[z] for a batch of matrices, A and C
 // f32, B in the conv storage type (f32, or packed f16), tiled by adapter:
-// register blocks on CPU adapters (shaders/gemm.wgsl), workgroup-memory tiles
-// on GPUs (shaders/gemm-tiled.wgsl), split along K where C has too few tiles
-// to fill the GPU (shaders/gemm-split-reduce.wgsl sums the slices).
+// subgroup matrices where the device has a shape for B's type
+// (shaders/gemm-subgroup-matrix.wgsl), else register blocks on CPU adapters
+// (shaders/gemm.wgsl) and workgroup-memory tiles on GPUs (shaders/gemm-tiled.wgsl),
+// split along K where C has too few tiles to fill the GPU
+// (shaders/gemm-split-reduce.wgsl sums the slices).
 import gemmBindingsWgsl from '../../shaders/gemm-bindings.wgsl';
 import gemmWgsl from '../../shaders/gemm.wgsl';
 import gemmTiledWgsl from '../../shaders/gemm-tiled.wgsl';
@@ -10,9 +12,13 @@ import gemmRowsWgsl from '../../shaders/gemm-rows.wgsl';
 import gemmRowsPlainWgsl from '../../shaders/gemm-rows-plain.wgsl';
 import gemmRowsSubgroupWgsl from '../../shaders/gemm-rows-subgroup.wgsl';
 import gemmSplitReduceWgsl from '../../shaders/gemm-split-reduce.wgsl';
+import gemmSubgroupMatrixWgsl from '../../shaders/gemm-subgroup-matrix.wgsl';
+import gemmSubgroupMatrixBuiltinsWgsl from '../../shaders/gemm-subgroup-matrix-builtins.wgsl';
+import gemmSubgroupMatrixEmulatedWgsl from '../../shaders/gemm-subgroup-matrix-emulated.wgsl';
+import gemmSubgroupMatrixTilesWgsl from '../../shaders/gemm-subgroup-matrix-tiles.wgsl';
 import { declareKernel } from '../kernel/kernel.js';
-import { wgslConstant } from '../kernel/wgsl-source.js';
-import { Tensor, type DType, type Graph, type KernelWork } from '../runtime/index.js';
+import { wgslConstant, type WgslFile } from '../kernel/wgsl-source.js';
+import { Tensor, type DType, type Graph, type KernelWork, type Runtime, type SubgroupMatrixConfig } from '../runtime/index.js';
 import { isCpuAdapter, laneVariant, QUADS, workgroupLanes, type LaneVariant } from './conv-core.js';
 import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
@@ -52,6 +58,83 @@ function declareTiledGemm(dtype: DType) {
 }
 
 const tiledKernels = { f32: declareTiledGemm('f32'), f16: declareTiledGemm('f16') };
+
+/**
+ * The subgroup-matrix shape a GEMM whose B is stored as `dtype` runs on, or
+ * undefined: the first of the device's configs whose inputs are B's storage
+ * type (f16 mode: f16 products; f32 mode only on f32 shapes, so it keeps its
+ * f32 results), whose results are f32, and whose K and N hold whole vec4s.
+ * Configs come from the adapter only with the feature (tests list some
+ * without it, for the emulation).
+ */
+export function subgroupMatrixConfig(rt: Runtime, dtype: DType): SubgroupMatrixConfig | undefined {
+  if (dtype === 'f16' && !rt.device.features.has('shader-f16')) return undefined;
+  return rt.subgroupMatrixConfigs.find(
+    (c) => c.componentType === dtype && c.resultComponentType === 'f32' && c.K % GEMM_K_BLOCK === 0 && c.N % 4 === 0,
+  );
+}
+
+/** The adapter's subgroup-matrix shapes and the ones the GEMM runs on, for the adapter line of mg3d check. */
+export function describeSubgroupMatrices(rt: Runtime): string {
+  const name = (c: SubgroupMatrixConfig) => `${c.componentType} ${c.M}x${c.N}x${c.K} -> ${c.resultComponentType}`;
+  if (!rt.subgroupMatrixConfigs.length) return 'no subgroup matrices';
+  const used = (['f32', 'f16'] as const).flatMap((dtype) => {
+    const config = subgroupMatrixConfig(rt, dtype);
+    return config ? [`${dtype} GEMMs on ${config.M}x${config.N}x${config.K}`] : [];
+  });
+  return `subgroup matrices ${rt.subgroupMatrixConfigs.map(name).join(', ')} (${used.length ? used.join(', ') : 'none used'})`;
+}
+
+/** The constants of shaders/gemm-subgroup-matrix-tiles.wgsl that one config fixes. */
+function subgroupMatrixShape(config: SubgroupMatrixConfig): WgslFile {
+  const { componentType, M, N, K } = config;
+  const directive = componentType === 'f16' ? 'enable f16;\n' : '';
+  return {
+    file: `subgroup matrix shape ${M}x${N}x${K} ${componentType}`,
+    code: `${directive}alias SmScalar = ${componentType};\nconst SM_M = ${M}u;\nconst SM_N = ${N}u;\nconst SM_K = ${K}u;\n`,
+  };
+}
+
+type SubgroupMatrixKernel = ReturnType<typeof declareSubgroupMatrixGemm>;
+
+function declareSubgroupMatrixGemm(dtype: DType, config: SubgroupMatrixConfig, emulated: boolean) {
+  const { componentType, M, N, K } = config;
+  return declareKernel({
+    name: `gemm subgroup matrix ${dtype} ${M}x${N}x${K} ${componentType}${emulated ? ' emulated' : ''}`,
+    parts: [
+      QUADS[dtype],
+      gemmBindingsWgsl,
+      subgroupMatrixShape(config),
+      gemmSubgroupMatrixTilesWgsl,
+      emulated ? gemmSubgroupMatrixEmulatedWgsl : gemmSubgroupMatrixBuiltinsWgsl,
+      gemmSubgroupMatrixWgsl,
+    ],
+    uniforms: GEMM_PARAMS,
+    storage: { a: 'read', b: 'read', c: 'read_write' },
+    overrides: { WG: 'u32' },
+  });
+}
+
+/** Declared on first use: their WGSL exists only for the configs a device lists. */
+const subgroupMatrixKernels = new Map<string, SubgroupMatrixKernel>();
+
+/**
+ * The kernel for `config`: on the builtins where the device has the feature,
+ * else on shaders/gemm-subgroup-matrix-emulated.wgsl.
+ */
+function subgroupMatrixKernel(rt: Runtime, dtype: DType, config: SubgroupMatrixConfig): SubgroupMatrixKernel {
+  const emulated = !rt.device.features.has('chromium-experimental-subgroup-matrix' as GPUFeatureName);
+  const key = [dtype, config.componentType, config.M, config.N, config.K, emulated].join();
+  let kernel = subgroupMatrixKernels.get(key);
+  if (!kernel) {
+    kernel = declareSubgroupMatrixGemm(dtype, config, emulated);
+    subgroupMatrixKernels.set(key, kernel);
+  }
+  return kernel;
+}
+
+const ROW_MATRICES = wgslConstant(gemmSubgroupMatrixTilesWgsl, 'ROW_MATRICES');
+const COL_MATRICES = wgslConstant(gemmSubgroupMatrixTilesWgsl, 'COL_MATRICES');
 
 const splitReduce = declareKernel({
   name: 'gemm split-K reduce',
@@ -124,6 +207,19 @@ export function batchedGemm(
   const kQuads = depth / 4;
   const colQuads = cols / 4;
   const unsplit = { rows, kQuads, colQuads, firstMatrix: first, kSlices: 1, sliceKQuads: kQuads, cFirstMatrix: first };
+  const config = subgroupMatrixConfig(g.rt, b.dtype);
+  if (config) {
+    subgroupMatrixKernel(g.rt, b.dtype, config).dispatch(g, {
+      label,
+      work,
+      // A subgroup matrix spans a whole subgroup, so the workgroup is one subgroup of the largest size.
+      overrides: { WG: g.rt.device.adapterInfo.subgroupMaxSize ?? 32 },
+      uniforms: unsplit,
+      storage: { a, b, c },
+      workgroups: [Math.ceil(cols / (COL_MATRICES * config.N)), Math.ceil(rows / (ROW_MATRICES * config.M)), count],
+    });
+    return;
+  }
   if (!isCpuAdapter(g.rt)) {
     const tiles: [number, number] = [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS)];
     const { slices, sliceKQuads } = splitKSlices(tiles[0] * tiles[1] * count, kQuads);

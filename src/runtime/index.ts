@@ -1,5 +1,5 @@
 export { Runtime, executedFlops, NO_ADAPTER_HELP, UNUSED_BINDING } from './runtime.js';
-export type { Dispatch, InPlaceVariant, KernelSpec, KernelWork, AdapterSummary, MemoryStats } from './runtime.js';
+export type { Dispatch, InPlaceVariant, KernelSpec, KernelWork, AdapterSummary, MemoryStats, SubgroupMatrixConfig } from './runtime.js';
 export { Scope, type Allocator } from './scope.js';
 export { Tensor, type DType } from './tensor.js';
 export { Graph } from './graph.js';

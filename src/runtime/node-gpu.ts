@@ -47,11 +47,24 @@ export function nodeGpu(options: NodeGpuOptions = {}): GPU {
   return dawnInstance([...(backend ? [`backend=${backend}`] : []), ...(adapter ? [`adapter=${adapter}`] : [])]);
 }
 
+/**
+ * Dawn toggles for the subgroup-matrix GEMM (src/ops/gemm.ts); dawn.node
+ * applies them to the instance, the adapter and the device alike.
+ * allow_unsafe_apis: Dawn offers chromium-experimental-* features only with
+ * it (on lavapipe it adds chromium-experimental-sampling-resource-table and
+ * multi-draw-indirect). use_vulkan_memory_model: Vulkan subgroup matrices
+ * need it; Dawn turns it on by default where the driver has the memory
+ * model, so naming it only keeps it on. vulkan_enable_f16_on_nvidia: Dawn
+ * withholds shader-f16, and so every f16 subgroup-matrix shape, on NVIDIA
+ * without it. dawn.node ignores toggle names it does not know, silently.
+ */
+const DAWN_TOGGLES = ['allow_unsafe_apis', 'use_vulkan_memory_model', 'vulkan_enable_f16_on_nvidia'];
+
 function dawnInstance(selection: string[]): GPU {
   Object.assign(globalThis, globals);
   lavapipeThreads();
   // Dawn rounds timestamp queries to 65.536 us (a web timing guard); mg3d profile needs real values.
-  const gpu = create(['disable-dawn-features=timestamp_quantization', ...selection]) as GPU;
+  const gpu = create([`enable-dawn-features=${DAWN_TOGGLES.join(',')}`, 'disable-dawn-features=timestamp_quantization', ...selection]) as GPU;
   liveInstances.add(gpu);
   return gpu;
 }

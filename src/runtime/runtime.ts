@@ -13,6 +13,22 @@ export const NO_ADAPTER_HELP =
   'Mesa >= 25 lavapipe (Debian 12: `bash .ci/install-vulkan.sh`, which adds bookworm-backports and ' +
   'installs mesa-vulkan-drivers). Pick a backend or adapter with MG3D_BACKEND / MG3D_ADAPTER.';
 
+/**
+ * One shape of chromium-experimental-subgroup-matrix the adapter runs
+ * (GPUAdapterInfo.subgroupMatrixConfigs; not yet in @webgpu/types): M x K
+ * left times K x N right matrices of `componentType`, into M x N results of
+ * `resultComponentType`.
+ */
+export interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
+
+const SUBGROUP_MATRIX = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
+
 export interface AdapterSummary {
   vendor: string;
   architecture: string;
@@ -133,6 +149,8 @@ export class Runtime implements Allocator {
   private constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterSummary,
+    /** The adapter's subgroup-matrix shapes; empty unless the device has the feature. */
+    readonly subgroupMatrixConfigs: readonly SubgroupMatrixConfig[],
     private readonly host: RuntimeHost,
   ) {
     this.pool = new BufferPool(device);
@@ -152,8 +170,9 @@ export class Runtime implements Allocator {
       throw new GpuError(`${NO_ADAPTER_HELP} (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
     });
     if (!adapter) throw new GpuError(NO_ADAPTER_HELP);
-    const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
-    const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+    // Subgroup matrices need subgroups, and shader-f16 for their f16 shapes.
+    const wanted: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16', SUBGROUP_MATRIX];
+    const requiredFeatures = wanted.filter((f) => adapter.features.has(f) && (f !== SUBGROUP_MATRIX || adapter.features.has('subgroups')));
     const l = adapter.limits;
     const device = await adapter.requestDevice({
       requiredFeatures,
@@ -176,7 +195,11 @@ export class Runtime implements Allocator {
       description: info.description,
       features: [...device.features].sort(),
     };
-    return new Runtime(device, summary, host);
+    const configs = device.features.has(SUBGROUP_MATRIX)
+      ? ((info as GPUAdapterInfo & { subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[] }).subgroupMatrixConfigs ?? [])
+      : [];
+    const subgroupMatrixConfigs = configs.map(({ componentType, resultComponentType, M, N, K }) => ({ componentType, resultComponentType, M, N, K }));
+    return new Runtime(device, summary, subgroupMatrixConfigs, host);
   }
 
   /** A human-readable adapter name. */

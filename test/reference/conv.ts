@@ -183,7 +183,7 @@ export function convErr(out: ArrayLike<number>, ref: ArrayLike<number>): number 
 }
 
 /** The runtime with some of its device's properties replaced. */
-function withDevice(rt: Runtime, replaced: Partial<Record<keyof GPUDevice, unknown>>): Runtime {
+export function withDevice(rt: Runtime, replaced: Partial<Record<keyof GPUDevice, unknown>>): Runtime {
   const device = new Proxy(rt.device, {
     get: (target, key) => {
       if (Object.hasOwn(replaced, key)) return replaced[key as keyof GPUDevice];

@@ -1,3 +1,6 @@
+import type { Runtime, SubgroupMatrixConfig } from '../../src/runtime/index.js';
+import { withDevice } from './conv.js';
+
 /** float64 C[z] = A[z] B[z]: A [matrices][rows][depth], B [matrices][depth][cols], C [matrices][rows][cols]. */
 export function batchedGemmRef(
   a: ArrayLike<number>,
@@ -19,4 +22,23 @@ export function batchedGemmRef(
     }
   }
   return c;
+}
+
+/**
+ * The runtime as if its adapter listed `configs` as its subgroup-matrix
+ * shapes, without the feature: the GEMM takes its subgroup-matrix tiling on
+ * the emulated builtins (shaders/gemm-subgroup-matrix-emulated.wgsl).
+ */
+export function withSubgroupMatrixConfigs(rt: Runtime, configs: readonly SubgroupMatrixConfig[]): Runtime {
+  return new Proxy(rt, { get: (target, key, receiver) => (key === 'subgroupMatrixConfigs' ? configs : Reflect.get(target, key, receiver)) });
+}
+
+/**
+ * The runtime as a device with chromium-experimental-subgroup-matrix and
+ * `configs` would present it: GEMMs recorded on it declare the kernel on the
+ * real builtins, which compiles only where an adapter has the feature.
+ */
+export function withSubgroupMatrixFeature(rt: Runtime, configs: readonly SubgroupMatrixConfig[]): Runtime {
+  const features = new Set([...rt.device.features, 'chromium-experimental-subgroup-matrix']);
+  return withSubgroupMatrixConfigs(withDevice(rt, { features }), configs);
 }
