@@ -7,27 +7,35 @@
 // and multiplies each pair into its f32 result. Matrix operations take only
 // workgroup-uniform values (the workgroup id, loop counters, constants), as
 // the builtins require. The results go through tileC to C, clipped.
+// Split-K as in shaders/gemm-tiled.wgsl: workgroup z covers matrix z / kSlices
+// over slice z % kSlices of K, a whole number of stages.
 
 override WG: u32;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let z = p.firstMatrix + wid.z;
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let count = nwg.z / p.kSlices;
+  let m = wid.z / p.kSlices;
+  let slice = wid.z % p.kSlices;
+  let z = p.firstMatrix + m;
   let row0 = wid.y * TILE_ROWS;
   let colQuad0 = wid.x * TILE_COL_QUADS;
   let depth = 4u * p.kQuads;
   let stageQuads = SM_K / 4u;
+  let kBegin = 4u * slice * p.sliceKQuads;
+  let kEnd = min(depth, kBegin + 4u * p.sliceKQuads);
 
   var acc00: ResultMatrix;
   var acc01: ResultMatrix;
   var acc10: ResultMatrix;
   var acc11: ResultMatrix;
-  for (var k0 = 0u; k0 < depth; k0 += SM_K) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += SM_K) {
     for (var i = lid; i < TILE_ROWS * stageQuads; i += WG) {
       let r = i / stageQuads;
       let row = row0 + r;
       let kq = k0 / 4u + i % stageQuads;
-      let inside = row < p.rows && kq < p.kQuads;
+      let inside = row < p.rows && kq < kEnd / 4u;
       let v = select(vec4f(), a[(z * p.rows + min(row, p.rows - 1u)) * p.kQuads + min(kq, p.kQuads - 1u)], inside);
       for (var e = 0u; e < 4u; e++) {
         tileA[(4u * (i % stageQuads) + e) * TILE_ROWS + r] = SmScalar(v[e]);
@@ -38,8 +46,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       let q = i % TILE_COL_QUADS;
       let kRow = k0 + k;
       let col = colQuad0 + q;
-      let inside = kRow < depth && col < p.colQuads;
-      let v = select(vec4f(), unpackQuad(b[(wid.z * depth + min(kRow, depth - 1u)) * p.colQuads + min(col, p.colQuads - 1u)]), inside);
+      let inside = kRow < kEnd && col < p.colQuads;
+      let v = select(vec4f(), unpackQuad(b[(m * depth + min(kRow, depth - 1u)) * p.colQuads + min(col, p.colQuads - 1u)]), inside);
       for (var e = 0u; e < 4u; e++) {
         tileB[k * TILE_COLS + 4u * q + e] = SmScalar(v[e]);
       }
@@ -61,6 +69,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   storeResult(SM_M * TILE_COLS, acc10);
   storeResult(SM_M * TILE_COLS + SM_N, acc11);
   workgroupBarrier();
+  let cz = p.cFirstMatrix + slice * count + m;
   for (var i = lid; i < TILE_ROWS * TILE_COL_QUADS; i += WG) {
     let r = i / TILE_COL_QUADS;
     let q = i % TILE_COL_QUADS;
@@ -68,7 +77,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let col = colQuad0 + q;
     if (row < p.rows && col < p.colQuads) {
       let at = r * TILE_COLS + 4u * q;
-      c[(z * p.rows + row) * p.colQuads + col] = vec4f(tileC[at], tileC[at + 1u], tileC[at + 2u], tileC[at + 3u]);
+      c[(cz * p.rows + row) * p.colQuads + col] = vec4f(tileC[at], tileC[at + 1u], tileC[at + 2u], tileC[at + 3u]);
     }
   }
 }

@@ -148,7 +148,7 @@ const BLOCK_ROWS = wgslConstant(gemmRowsWgsl, 'ROWS');
 /** The C tile of one workgroup of shaders/gemm-tiled.wgsl. */
 const TILE_ROWS = wgslConstant(gemmTiledWgsl, 'TILE_ROWS');
 const TILE_COLS = 4 * wgslConstant(gemmTiledWgsl, 'TILE_COL_QUADS');
-/** K quads that one stage of shaders/gemm-tiled.wgsl multiplies: the least a K slice holds. */
+/** K quads that one stage of shaders/gemm-tiled.wgsl multiplies: a K slice holds whole stages. */
 const STAGE_K_QUADS = wgslConstant(gemmTiledWgsl, 'STAGE_K_QUADS');
 
 /**
@@ -160,13 +160,13 @@ export const GPU_WORKGROUP_TARGET = 2 * 132;
 
 /**
  * K slices for a GPU GEMM of `tiles` C tiles (all matrices): enough for
- * GPU_WORKGROUP_TARGET workgroups, each slice at least one stage; 1 where
- * the tiles fill the GPU alone.
+ * GPU_WORKGROUP_TARGET workgroups, each slice whole stages of `stageKQuads`
+ * K quads; 1 where the tiles fill the GPU alone.
  */
-export function splitKSlices(tiles: number, kQuads: number): { slices: number; sliceKQuads: number } {
-  const wanted = Math.min(Math.ceil(GPU_WORKGROUP_TARGET / tiles), Math.ceil(kQuads / STAGE_K_QUADS));
+export function splitKSlices(tiles: number, kQuads: number, stageKQuads: number): { slices: number; sliceKQuads: number } {
+  const wanted = Math.min(Math.ceil(GPU_WORKGROUP_TARGET / tiles), Math.ceil(kQuads / stageKQuads));
   if (wanted <= 1) return { slices: 1, sliceKQuads: kQuads };
-  const sliceKQuads = STAGE_K_QUADS * Math.ceil(kQuads / wanted / STAGE_K_QUADS);
+  const sliceKQuads = stageKQuads * Math.ceil(kQuads / wanted / stageKQuads);
   return { slices: Math.ceil(kQuads / sliceKQuads), sliceKQuads };
 }
 
@@ -208,34 +208,18 @@ export function batchedGemm(
   const colQuads = cols / 4;
   const unsplit = { rows, kQuads, colQuads, firstMatrix: first, kSlices: 1, sliceKQuads: kQuads, cFirstMatrix: first };
   const config = subgroupMatrixConfig(g.rt, b.dtype);
-  if (config) {
-    subgroupMatrixKernel(g.rt, b.dtype, config).dispatch(g, {
-      label,
-      work,
-      // A subgroup matrix spans a whole subgroup, so the workgroup is one subgroup of the largest size.
-      overrides: { WG: g.rt.device.adapterInfo.subgroupMaxSize ?? 32 },
-      uniforms: unsplit,
-      storage: { a, b, c },
-      workgroups: [Math.ceil(cols / (COL_MATRICES * config.N)), Math.ceil(rows / (ROW_MATRICES * config.M)), count],
-    });
-    return;
-  }
-  if (!isCpuAdapter(g.rt)) {
-    const tiles: [number, number] = [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS)];
-    const { slices, sliceKQuads } = splitKSlices(tiles[0] * tiles[1] * count, kQuads);
+  // The GPU tilings split K where C has too few tiles: `tiled` records the
+  // product (of one K slice per workgroup z when split) into `into`.
+  const gpuTiling = (tiles: [number, number], stageKQuads: number, tiled: (into: Tensor, uniforms: typeof unsplit, z: number, name: string, what: KernelWork) => void) => {
+    const { slices, sliceKQuads } = splitKSlices(tiles[0] * tiles[1] * count, kQuads, stageKQuads);
     if (slices === 1) {
-      tiledKernels[b.dtype].dispatch(g, { label, work, uniforms: unsplit, storage: { a, b, c }, workgroups: [...tiles, count] });
+      tiled(c, unsplit, count, label, work);
       return;
     }
     const values = count * rows * colQuads;
     const partial = g.tensor([slices, count, rows, cols]);
-    tiledKernels[b.dtype].dispatch(g, {
-      label: `${label} split-K`,
-      work: { ...work, bytes: work.bytes + partial.byteLength - Tensor.bytesFor(4 * values, 'f32') },
-      uniforms: { ...unsplit, kSlices: slices, sliceKQuads, cFirstMatrix: 0 },
-      storage: { a, b, c: partial },
-      workgroups: [...tiles, count * slices],
-    });
+    const splitWork = { ...work, bytes: work.bytes + partial.byteLength - Tensor.bytesFor(4 * values, 'f32') };
+    tiled(partial, { ...unsplit, kSlices: slices, sliceKQuads, cFirstMatrix: 0 }, count * slices, `${label} split-K`, splitWork);
     splitReduce.dispatch(g, {
       label: `${label} split-K reduce`,
       work: { signature: `${work.signature} split-K reduce of ${slices}`, bytes: partial.byteLength + Tensor.bytesFor(4 * values, 'f32') },
@@ -243,6 +227,28 @@ export function batchedGemm(
       storage: { partial, c },
       workgroups: elementwiseGrid(values),
     });
+  };
+  if (config) {
+    const kernel = subgroupMatrixKernel(g.rt, b.dtype, config);
+    const tiles: [number, number] = [Math.ceil(cols / (COL_MATRICES * config.N)), Math.ceil(rows / (ROW_MATRICES * config.M))];
+    gpuTiling(tiles, config.K / 4, (into, uniforms, z, name, what) =>
+      kernel.dispatch(g, {
+        label: name,
+        work: what,
+        // A subgroup matrix spans a whole subgroup, so the workgroup is one subgroup of the largest size.
+        overrides: { WG: g.rt.device.adapterInfo.subgroupMaxSize ?? 32 },
+        uniforms,
+        storage: { a, b, c: into },
+        workgroups: [...tiles, z],
+      }),
+    );
+    return;
+  }
+  if (!isCpuAdapter(g.rt)) {
+    const tiles: [number, number] = [Math.ceil(cols / TILE_COLS), Math.ceil(rows / TILE_ROWS)];
+    gpuTiling(tiles, STAGE_K_QUADS, (into, uniforms, z, name, what) =>
+      tiledKernels[b.dtype].dispatch(g, { label: name, work: what, uniforms, storage: { a, b, c: into }, workgroups: [...tiles, z] }),
+    );
     return;
   }
   const colBlocks = cols / GEMM_COLUMN_BLOCK;

@@ -108,6 +108,14 @@ describe('batched GEMM on subgroup matrices (emulated)', () => {
     expect(declaredKernels().map((k) => k.shader.name)).toContain('gemm subgroup matrix f16 8x16x16 f16 emulated');
     // 40 columns in 32-column tiles, 17 rows in 16-row tiles (the other tilings' tiles differ).
     expect(g.dispatches.map((d) => d.workgroups)).toEqual([[2, 2, 2]]);
+    // K = 40 in stages of 16 on these 8 tiles: 3 slices (split-K, as on the other GPU tiling), then their sum.
+    const split = new Graph(runtime);
+    const a40 = split.tensor([2 * 17 * 40]);
+    const b40 = split.tensor([2 * 40 * 40], 'f16');
+    batchedGemm(split, 'gemm test', { signature: 'gemm test', bytes: 0 }, a40, b40, c, { rows: 17, depth: 40, cols: 40 }, 0, 2);
+    expect(split.dispatches.map((d) => d.label)).toEqual(['gemm test split-K', 'gemm test split-K reduce']);
+    expect(split.dispatches[0].workgroups).toEqual([2, 2, 6]);
+    split.dispose();
     g.dispose();
   });
 });

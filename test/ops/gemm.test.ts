@@ -49,16 +49,18 @@ describe('batched GEMM core', () => {
   }
 
   it('splits K only where the C tiles fall short of the occupancy target, each slice a whole stage', () => {
-    expect(splitKSlices(GPU_WORKGROUP_TARGET, 256)).toEqual({ slices: 1, sliceKQuads: 256 });
-    expect(splitKSlices(1, 3)).toEqual({ slices: 1, sliceKQuads: 3 });
+    expect(splitKSlices(GPU_WORKGROUP_TARGET, 256, 4)).toEqual({ slices: 1, sliceKQuads: 256 });
+    expect(splitKSlices(1, 3, 4)).toEqual({ slices: 1, sliceKQuads: 3 });
     // A 1024 -> 1024 linear at batch 1: 16 tiles, K = 256 quads.
-    const { slices, sliceKQuads } = splitKSlices(16, 256);
+    const { slices, sliceKQuads } = splitKSlices(16, 256, 4);
     expect(slices * 16).toBeGreaterThanOrEqual(GPU_WORKGROUP_TARGET - 16);
     expect(sliceKQuads % 4).toBe(0);
     expect((slices - 1) * sliceKQuads).toBeLessThan(256);
     // The uneven last slice: 257 quads.
-    const uneven = splitKSlices(2, 257);
+    const uneven = splitKSlices(2, 257, 4);
     expect((uneven.slices - 1) * uneven.sliceKQuads).toBeLessThan(257);
     expect(uneven.slices * uneven.sliceKQuads).toBeGreaterThanOrEqual(257);
+    // Stages of 4 quads (a subgroup-matrix K of 16): slices of whole stages.
+    expect(splitKSlices(2, 9, 4)).toEqual({ slices: 3, sliceKQuads: 4 });
   });
 });
