@@ -154,7 +154,7 @@ const STAGE_K_QUADS = wgslConstant(gemmTiledWgsl, 'STAGE_K_QUADS');
 /**
  * Workgroups a GPU dispatch should have, below which the GEMM splits K.
  * WebGPU reports no core count, so this is the largest target GPU's: two
- * 64-lane workgroups for each of the H200's 132 SMs, which fills smaller GPUs too.
+ * workgroups for each of the H200's 132 SMs, which fills smaller GPUs too.
  */
 export const GPU_WORKGROUP_TARGET = 2 * 132;
 
