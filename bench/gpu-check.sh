@@ -2,7 +2,10 @@
 # The GPU check, on a lent GPU machine (see tools/gpu-kit.sh, which packs
 # .gpukit/ here first):
 #   device run: command "bash bench/gpu-check.sh", carry [".gpukit"], timeout_s 540
-# Parity on the UNet fixtures (f32 and f16), mg3d bench on the CH variant at
+# Parity on the UNet fixtures (f32 and f16; where the adapter offers
+# chromium-experimental-subgroup-matrix with f16 shapes, the f16 check runs the
+# GEMMs on the real subgroup-matrix builtins, its first run anywhere: the
+# adapter line of each check names the shapes found and used), mg3d bench on the CH variant at
 # batches 1, 8, 32 (f32 and f16), a batch-32 kernel profile, and the engine
 # against CUDA PyTorch eager (bench/compare.ts --peer-device cuda). Everything
 # goes to $OUT: gpu-check.log and the JSON reports (at most 8 files come back).

@@ -7,6 +7,7 @@ import { readNpy, writeNpy } from '../io/npy.js';
 import { readVti, writeVti } from '../io/vti.js';
 import { measuresByDefault, MicroGen3D } from '../microgen3d.js';
 import type { SamplerSettings } from '../models/sampler-schedule.js';
+import { describeSubgroupMatrices } from '../ops/gemm.js';
 import { reportLines } from '../report/conditioning.js';
 import { reportRunFolder } from '../report/run-folder.js';
 import type { Runtime } from '../runtime/index.js';
@@ -213,7 +214,7 @@ export async function runGenerate(rt: Runtime, job: GenerateJob, io: CommandIo, 
     writer.setPlan(batch, performance.now() - t0);
     const part = shard.count > 1 ? ` of shard ${shardLabel(shard)}` : '';
     if (done.size) warn(`resuming: ${done.size} of ${plural(shardIndices(settings.samples, shard).length, 'sample')}${part} already done`);
-    warn(`adapter: ${rt.adapterName}; batch ${batch}; ${describeSampler(sampler)}; ${plural(todo.length, 'sample')}${part} to generate`);
+    warn(`adapter: ${rt.adapterName}${rt.subgroupMatrixConfigs.length ? `; ${describeSubgroupMatrices(rt)}` : ''}; batch ${batch}; ${describeSampler(sampler)}; ${plural(todo.length, 'sample')}${part} to generate`);
 
     const progress = new ProgressLine();
     let written = 0;

@@ -1,6 +1,7 @@
 import { FormatError, quote, UsageError } from '../errors.js';
 import { MODEL_CONFIG_FILE } from '../io/model-files.js';
 import { readSafetensors } from '../io/safetensors.js';
+import { checkSubgroupMatrixGemms } from '../ops/subgroup-matrix-check.js';
 import type { Runtime, Scope } from '../runtime/index.js';
 import type { Precision } from './precision.js';
 import type { TrainedSchedule } from './sampler-schedule.js';
@@ -58,6 +59,8 @@ async function weightSet(read: FileSource, file: string): Promise<WeightSet> {
 /** `precision` applies to the UNet, the denoiser that takes ~99.5% of the time; the VAE and FP stay f32. */
 export async function loadNetworks(rt: Runtime, read: FileSource, precision: Precision = 'f32'): Promise<LoadedNetworks> {
   const config = await readModelConfig(read);
+  // Refusals show in describeSubgroupMatrices (the adapter lines of mg3d check and generate).
+  await checkSubgroupMatrixGemms(rt);
   const scope = rt.scope();
   try {
     return await loadInto(scope, config, read, precision);

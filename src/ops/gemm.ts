@@ -69,20 +69,33 @@ const tiledKernels = { f32: declareTiledGemm('f32'), f16: declareTiledGemm('f16'
  */
 export function subgroupMatrixConfig(rt: Runtime, dtype: DType): SubgroupMatrixConfig | undefined {
   if (dtype === 'f16' && !rt.device.features.has('shader-f16')) return undefined;
+  const refused = refusedConfigs.get(rt);
   return rt.subgroupMatrixConfigs.find(
-    (c) => c.componentType === dtype && c.resultComponentType === 'f32' && c.K % GEMM_K_BLOCK === 0 && c.N % 4 === 0,
+    (c) => !refused?.has(c) && c.componentType === dtype && c.resultComponentType === 'f32' && c.K % GEMM_K_BLOCK === 0 && c.N % 4 === 0,
   );
 }
 
-/** The adapter's subgroup-matrix shapes and the ones the GEMM runs on, for the adapter line of mg3d check. */
+/** Per runtime, the configs whose GEMM failed on the device (src/ops/subgroup-matrix-check.ts), with why. */
+const refusedConfigs = new WeakMap<Runtime, Map<SubgroupMatrixConfig, string>>();
+
+/** Takes `config` out of subgroupMatrixConfig's choice on `rt`: its GEMMs fall back to the other tilings. */
+export function refuseSubgroupMatrixConfig(rt: Runtime, config: SubgroupMatrixConfig, why: string): void {
+  const refused = refusedConfigs.get(rt) ?? new Map<SubgroupMatrixConfig, string>();
+  refused.set(config, why);
+  refusedConfigs.set(rt, refused);
+}
+
+export const describeSubgroupMatrixConfig = (c: SubgroupMatrixConfig): string => `${c.componentType} ${c.M}x${c.N}x${c.K} -> ${c.resultComponentType}`;
+
+/** The adapter's subgroup-matrix shapes, the ones the GEMM runs on and the ones refused, for the adapter line of mg3d check. */
 export function describeSubgroupMatrices(rt: Runtime): string {
-  const name = (c: SubgroupMatrixConfig) => `${c.componentType} ${c.M}x${c.N}x${c.K} -> ${c.resultComponentType}`;
   if (!rt.subgroupMatrixConfigs.length) return 'no subgroup matrices';
   const used = (['f32', 'f16'] as const).flatMap((dtype) => {
     const config = subgroupMatrixConfig(rt, dtype);
     return config ? [`${dtype} GEMMs on ${config.M}x${config.N}x${config.K}`] : [];
   });
-  return `subgroup matrices ${rt.subgroupMatrixConfigs.map(name).join(', ')} (${used.length ? used.join(', ') : 'none used'})`;
+  const refused = [...(refusedConfigs.get(rt) ?? [])].map(([c, why]) => `; ${describeSubgroupMatrixConfig(c)} refused: ${why}`);
+  return `subgroup matrices ${rt.subgroupMatrixConfigs.map(describeSubgroupMatrixConfig).join(', ')} (${used.length ? used.join(', ') : 'none used'})${refused.join('')}`;
 }
 
 /** The constants of shaders/gemm-subgroup-matrix-tiles.wgsl that one config fixes. */

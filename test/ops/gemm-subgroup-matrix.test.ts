@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { declaredKernels } from '../../src/kernel/kernel.js';
 import { batchedGemm, describeSubgroupMatrices, subgroupMatrixConfig } from '../../src/ops/gemm.js';
+import { checkSubgroupMatrixGemms } from '../../src/ops/subgroup-matrix-check.js';
 import { F16_BARS } from '../../src/parity-bars.js';
 import { Graph, type DType, type Runtime, type SubgroupMatrixConfig } from '../../src/runtime/index.js';
 import { fromHalfBits, toHalfBits } from '../../src/runtime/half.js';
 import { runOnce, useRuntime } from '../helpers/gpu.js';
 import { randomArray, relErr } from '../helpers/numeric.js';
 import { asGpuAdapter } from '../reference/conv.js';
-import { batchedGemmRef, withSubgroupMatrixConfigs } from '../reference/gemm.js';
+import { batchedGemmRef, withSubgroupMatrixConfigs, withSubgroupMatrixFeature } from '../reference/gemm.js';
 
 const shape = (componentType: string, M: number, N: number, K: number, resultComponentType = 'f32'): SubgroupMatrixConfig => ({
   componentType,
@@ -117,5 +118,22 @@ describe('batched GEMM on subgroup matrices (emulated)', () => {
     expect(split.dispatches[0].workgroups).toEqual([2, 2, 6]);
     split.dispose();
     g.dispose();
+  });
+
+  it('the check before a model loads keeps a shape whose GEMM meets its bar on the device', async () => {
+    const runtime = withSubgroupMatrixConfigs(rt(), [shape('f16', 8, 16, 16)]);
+    expect(await checkSubgroupMatrixGemms(runtime)).toEqual([]);
+    expect(subgroupMatrixConfig(runtime, 'f16')).toEqual(shape('f16', 8, 16, 16));
+  }, COMPILE_MS);
+
+  it('the check refuses a shape whose kernel does not run, once per runtime, and the GEMMs fall back', async () => {
+    // The real builtins: lavapipe has no subgroup matrices, so the kernel fails to compile.
+    const runtime = withSubgroupMatrixFeature(rt(), [shape('f16', 8, 8, 8)]);
+    const refused = await checkSubgroupMatrixGemms(runtime);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(/^subgroup-matrix GEMM f16 8x8x8 -> f32 refused \(it does not run: .+\); f16 GEMMs run on workgroup tiles$/);
+    expect(subgroupMatrixConfig(runtime, 'f16')).toBeUndefined();
+    expect(describeSubgroupMatrices(runtime)).toMatch(/^subgroup matrices f16 8x8x8 -> f32 \(none used\); f16 8x8x8 -> f32 refused: it does not run: /);
+    expect(await checkSubgroupMatrixGemms(runtime)).toEqual([]);
   });
 });
