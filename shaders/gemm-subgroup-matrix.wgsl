@@ -15,16 +15,15 @@ override WG: u32;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let count = nwg.z / p.kSlices;
-  let m = wid.z / p.kSlices;
-  let slice = wid.z % p.kSlices;
-  let z = p.firstMatrix + m;
+  let ks = kSliceOf(wid, nwg);
+  let z = ks.z;
+  let m = ks.m;
   let row0 = wid.y * TILE_ROWS;
   let colQuad0 = wid.x * TILE_COL_QUADS;
   let depth = 4u * p.kQuads;
   let stageQuads = SM_K / 4u;
-  let kBegin = 4u * slice * p.sliceKQuads;
-  let kEnd = min(depth, kBegin + 4u * p.sliceKQuads);
+  let kBegin = 4u * ks.begin;
+  let kEnd = 4u * ks.end;
 
   var acc00: ResultMatrix;
   var acc01: ResultMatrix;
@@ -69,7 +68,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   storeResult(SM_M * TILE_COLS, acc10);
   storeResult(SM_M * TILE_COLS + SM_N, acc11);
   workgroupBarrier();
-  let cz = p.cFirstMatrix + slice * count + m;
+  let cz = ks.cz;
   for (var i = lid; i < TILE_ROWS * TILE_COL_QUADS; i += WG) {
     let r = i / TILE_COL_QUADS;
     let q = i % TILE_COL_QUADS;

@@ -21,12 +21,11 @@ var<workgroup> tileB: array<vec4f, 256>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let count = nwg.z / p.kSlices;
-  let m = wid.z / p.kSlices;
-  let slice = wid.z % p.kSlices;
-  let z = p.firstMatrix + m;
-  let kBegin = slice * p.sliceKQuads;
-  let kEnd = min(p.kQuads, kBegin + p.sliceKQuads);
+  let ks = kSliceOf(wid, nwg);
+  let z = ks.z;
+  let m = ks.m;
+  let kBegin = ks.begin;
+  let kEnd = ks.end;
   let row0 = wid.y * TILE_ROWS;
   let colQuad0 = wid.x * TILE_COL_QUADS;
   let rowQuad = lid / 8u;
@@ -70,7 +69,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     workgroupBarrier();
   }
 
-  let cz = p.cFirstMatrix + slice * count + m;
+  let cz = ks.cz;
   for (var r = 0u; r < 4u; r++) {
     let row = row0 + 4u * rowQuad + r;
     for (var h = 0u; h < 2u; h++) {
