@@ -163,13 +163,18 @@ def timed_ops(weights, ops, sync, run_ms):
 
 
 def time_layers(weights, ops, x, t, c, repeats, sync):
-    """Per layer shape: calls per evaluation and each evaluation's time in those calls (after 1 warm-up)."""
-    runs = []
+    """Per layer shape: calls per evaluation and each evaluation's time in those calls, and each of those
+    evaluations' whole time (after 1 warm-up), so that what is not a convolution comes from the same runs."""
+    runs, totals = [], []
     for _ in range(repeats + 1):
         run_ms = {}
+        start = time.perf_counter()
         unet(weights, timed_ops(weights, ops, sync, run_ms), x, t, c)
+        sync()
+        totals.append((time.perf_counter() - start) * 1000)
         runs.append(run_ms)
-    return [{"signature": k, "calls": calls, "ms": [r[k][1] for r in runs[1:]]} for k, (calls, _) in runs[0].items()]
+    layers = [{"signature": k, "calls": calls, "ms": [r[k][1] for r in runs[1:]]} for k, (calls, _) in runs[0].items()]
+    return {"layers": layers, "wholeMs": totals[1:]}
 
 
 def relative_error(a, b):
