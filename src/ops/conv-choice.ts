@@ -1,9 +1,11 @@
 // Which kernel runs each 3x3x3 stride-1 pad-1 Conv3d layer: Winograd or the
 // direct kernel. Winograd pays where its GEMMs have rows to share the 64
-// transformed weight matrices and channels to fill the GEMM's blocks: from 4
-// tiles per sample (the CH UNet's 4x4x2 layers; a 2x2x2 layer has 1) and 8
-// channels each way (a 4-channel layer fills one K or column block), as
-// measured on lavapipe (bench/RESULTS.md). The rule looks at one sample's
+// transformed weight matrices and channels to fill the GEMM's blocks; a
+// 4x4x2 layer has 4 tiles per sample, a 4-channel layer one K or column block
+// (measured on lavapipe: bench/RESULTS.md). The CH UNet's 4x4x2 layers would
+// gain from Winograd at batch 4 (and tie at batch 1), but their transformed
+// weights add 370 MiB and take the CH pipeline in f32 to 1567 MiB, past the
+// 1.5 GiB the engine keeps it under; so Winograd starts at 8 tiles. The rule looks at one sample's
 // tiles, never at the batch or at a timing, so a sample's result does not
 // depend on the batch it runs in or on the machine's load (generate
 // reproduces runs bit for bit). timeConvPaths times both paths of each layer
@@ -13,7 +15,7 @@ import { Graph, type Allocator, type Runtime } from '../runtime/index.js';
 export type ConvPath = 'winograd' | 'direct';
 
 /** Tiles per sample and channel counts from which Winograd is faster (see the top comment). */
-const MIN_TILES = 4;
+const MIN_TILES = 8;
 const MIN_CHANNELS = 8;
 
 export function convPathFor(spatial: readonly number[], inChannels: number, outChannels: number): ConvPath {
