@@ -145,7 +145,7 @@ async function bench(rt: Runtime, c: Case, cores: number): Promise<void> {
   } else {
     const opts = { stride: c.stride, padding: c.padding };
     const outSize = c.size.map((n) => conv3dOutSize(n, k, c.stride, c.padding));
-    const path = c.direct ? 'direct' : conv3dPath(k, opts, outSize, c.inChannels, c.outChannels);
+    const path = c.direct ? 'direct' : conv3dPath(k, opts, outSize, c.inChannels, c.outChannels, 'f32');
     const w = prepareConv3d(rt, { shape: [c.outChannels, c.inChannels, k, k, k], data: layer.weight }, bias, 'f32', path);
     out = conv3d(g, x, w, opts);
     weights = [...(w.path === 'direct' ? [w.weight] : w.path === 'winograd' ? w.winograd.parts : [w.gemm.weight]), ...(w.bias ? [w.bias] : [])];

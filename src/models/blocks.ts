@@ -24,7 +24,7 @@ export function loadConv3d(owner: Allocator, w: WeightSet, layer: ConvLayer, dty
 
 /** A 3x3x3 stride-1 pad-1 conv whose output is `spatial` (D, H, W), on the kernel chosen for that size. */
 export function loadSame3(owner: Allocator, w: WeightSet, layer: ConvLayer, spatial: readonly number[], dtype: DType = 'f32'): Conv3dWeights {
-  return loadConv3d(owner, w, layer, dtype, conv3dPath(layer.kernel, SAME3, spatial, layer.in, layer.out));
+  return loadConv3d(owner, w, layer, dtype, conv3dPath(layer.kernel, SAME3, spatial, layer.in, layer.out, dtype));
 }
 
 /** `up`: the stride and padding the layer runs with, which pick its kernel's layout. */

@@ -1,26 +1,29 @@
 // Which kernel runs each 3x3x3 stride-1 pad-1 Conv3d layer: Winograd or the
 // direct kernel. Winograd pays where its GEMMs have rows to share the 64
-// transformed weight matrices and channels to fill the GEMM's blocks; a
-// 4x4x2 layer has 4 tiles per sample, a 4-channel layer one K or column block
-// (measured on lavapipe: bench/RESULTS.md). The CH UNet's 4x4x2 layers would
-// gain from Winograd at batch 4 (and tie at batch 1), but their transformed
-// weights add 370 MiB and take the CH pipeline in f32 to 1567 MiB, past the
-// 1.5 GiB the engine keeps it under; so Winograd starts at 8 tiles. The rule looks at one sample's
-// tiles, never at the batch or at a timing, so a sample's result does not
-// depend on the batch it runs in or on the machine's load (generate
-// reproduces runs bit for bit). timeConvPaths times both paths of each layer
-// for `mg3d profile`, to show where the rule stands.
-import { Graph, type Allocator, type Runtime } from '../runtime/index.js';
+// transformed weight matrices and channels to fill the GEMM's blocks: from 4
+// tiles per sample (a 4x4x2 layer has 4, a 2x2x2 one 1) and 8 channels each way
+// (a 4-channel layer fills one K or column block), as measured on lavapipe
+// (bench/RESULTS.md). In f32 the CH UNet's 4x4x2 layers still stay direct: their
+// transformed weights would add 370 MiB and take the CH pipeline to 1567 MiB,
+// past the 1.5 GiB the engine keeps it under, for a gain only at batch 4 (a
+// tie at batch 1); in f16 they cost half that and gain at both batches. The
+// rule looks at one sample's tiles and the weights' type, never at the batch
+// or at a timing, so a sample's result does not depend on the batch it runs
+// in or on the machine's load (generate reproduces runs bit for bit).
+// timeConvPaths times both paths of each layer for `mg3d profile`, to show
+// where the rule stands.
+import { Graph, type Allocator, type DType, type Runtime } from '../runtime/index.js';
 
 export type ConvPath = 'winograd' | 'direct';
 
-/** Tiles per sample and channel counts from which Winograd is faster (see the top comment). */
-const MIN_TILES = 8;
+/** Tiles per sample from which a layer takes Winograd, by the weights' type (see the top comment). */
+const MIN_TILES: Record<DType, number> = { f32: 8, f16: 4 };
+/** Channels each way from which a layer takes Winograd. */
 const MIN_CHANNELS = 8;
 
-export function convPathFor(spatial: readonly number[], inChannels: number, outChannels: number): ConvPath {
+export function convPathFor(spatial: readonly number[], inChannels: number, outChannels: number, dtype: DType): ConvPath {
   const tiles = spatial.reduce((n, s) => n * Math.ceil(s / 2), 1);
-  return tiles >= MIN_TILES && inChannels >= MIN_CHANNELS && outChannels >= MIN_CHANNELS ? 'winograd' : 'direct';
+  return tiles >= MIN_TILES[dtype] && inChannels >= MIN_CHANNELS && outChannels >= MIN_CHANNELS ? 'winograd' : 'direct';
 }
 
 export interface ConvTiming {

@@ -31,8 +31,9 @@ export function conv3dPath(
   outSpatial: readonly number[],
   inChannels: number,
   outChannels: number,
+  dtype: DType,
 ): Conv3dPath {
-  return hasWinograd(kernel, opts) ? convPathFor(outSpatial, inChannels, outChannels) : directPath(kernel, opts);
+  return hasWinograd(kernel, opts) ? convPathFor(outSpatial, inChannels, outChannels, dtype) : directPath(kernel, opts);
 }
 
 /** The kernel for a layer kept off Winograd (the VAE's): one GEMM where it is pointwise, else the direct kernel. */

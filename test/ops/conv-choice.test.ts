@@ -8,19 +8,23 @@ describe('the choice between Winograd and the direct kernel', () => {
   const rt = useRuntime();
   const SAME = { stride: 1, padding: 1 };
 
-  it('takes Winograd from 8 tiles per sample and 8 channels each way, whatever the batch', () => {
-    expect(convPathFor([8, 8, 4], 512, 512)).toBe('winograd');
-    expect(convPathFor([3, 3, 3], 8, 8)).toBe('winograd');
-    expect(convPathFor([4, 4, 2], 1024, 1024)).toBe('direct');
-    expect(convPathFor([8, 8, 4], 4, 512)).toBe('direct');
-    expect(convPathFor([8, 8, 4], 512, 4)).toBe('direct');
+  it('takes Winograd from 8 tiles per sample in f32 and 4 in f16, and 8 channels each way, whatever the batch', () => {
+    for (const dtype of ['f32', 'f16'] as const) {
+      expect(convPathFor([8, 8, 4], 512, 512, dtype)).toBe('winograd');
+      expect(convPathFor([3, 3, 3], 8, 8, dtype)).toBe('winograd');
+      expect(convPathFor([8, 8, 4], 4, 512, dtype)).toBe('direct');
+      expect(convPathFor([8, 8, 4], 512, 4, dtype)).toBe('direct');
+      expect(convPathFor([4, 2, 2], 1024, 1024, dtype)).toBe('direct');
+    }
+    expect(convPathFor([4, 4, 2], 1024, 1024, 'f32')).toBe('direct');
+    expect(convPathFor([4, 4, 2], 1024, 1024, 'f16')).toBe('winograd');
   });
 
   it('builds each layer on the kernel its weights were prepared for, and times both kernels of each distinct layer', async () => {
     const weights = rt().scope();
     const host = { shape: [8, 8, 3, 3, 3], data: new Float32Array(8 * 8 * 27).fill(0.01) };
-    const direct = prepareConv3d(weights, host, undefined, 'f32', conv3dPath(3, SAME, [4, 4, 2], 8, 8));
-    const winograd = prepareConv3d(weights, host, undefined, 'f32', conv3dPath(3, SAME, [5, 3, 3], 8, 8));
+    const direct = prepareConv3d(weights, host, undefined, 'f32', conv3dPath(3, SAME, [4, 4, 2], 8, 8, 'f32'));
+    const winograd = prepareConv3d(weights, host, undefined, 'f32', conv3dPath(3, SAME, [5, 3, 3], 8, 8, 'f32'));
     const layers = (g: Graph) => {
       conv3d(g, g.tensor([1, 8, 4, 4, 2]), direct, SAME);
       conv3d(g, g.tensor([2, 8, 5, 3, 3]), winograd, SAME);

@@ -32,7 +32,7 @@ describe('conv3d', () => {
       { shape: [c.outChannels, c.inChannels, k, k, k], data: weight },
       bias && { shape: [c.outChannels], data: bias },
       dtype,
-      path ?? conv3dPath(k, c, outSize, c.inChannels, c.outChannels),
+      path ?? conv3dPath(k, c, outSize, c.inChannels, c.outChannels, dtype),
     );
     const out = await runOnce(runtime, (g) => conv3d(g, runtime.upload(x, xShape), w, { stride: c.stride, padding: c.padding }));
     weights.dispose();
