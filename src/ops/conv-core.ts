@@ -13,7 +13,7 @@ import type { HostTensor } from '../io/host-tensor.js';
 import { declareKernel } from '../kernel/kernel.js';
 import type { UniformValue } from '../kernel/uniform-layout.js';
 import { wgslConstant, type WgslFile } from '../kernel/wgsl-source.js';
-import { Tensor, type Allocator, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
+import { Tensor, UNUSED_BINDING, type Allocator, type DType, type Graph, type KernelWork, type Runtime } from '../runtime/index.js';
 import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 
 /** Output channels per workgroup of the direct conv kernel: the weight layout's group size. */
@@ -220,7 +220,7 @@ function addPaddedCore(g: Graph, x: Tensor, w: ConvWeights, plan: ConvPlan, y: T
         firstSample,
         classes: classTable(plan.classes, withTaps, lo),
       },
-      storage: { x: padded, w: w.weight, bias: w.bias ?? w.weight, y },
+      storage: { x: padded, w: w.weight, bias: w.bias ?? UNUSED_BINDING, y },
       workgroups,
     });
   }

@@ -10,7 +10,7 @@ import tileWgsl from '../../shaders/conv-winograd-tile.wgsl';
 import type { HostTensor } from '../io/host-tensor.js';
 import { declareKernel, grid } from '../kernel/kernel.js';
 import { wgslConstant } from '../kernel/wgsl-source.js';
-import { Tensor, type Allocator, type DType, type Graph } from '../runtime/index.js';
+import { Tensor, UNUSED_BINDING, type Allocator, type DType, type Graph } from '../runtime/index.js';
 import { batchedGemm, GEMM_COLUMN_BLOCK, GEMM_K_BLOCK } from './gemm.js';
 
 const kernels = {
@@ -197,7 +197,7 @@ export function winogradConv3d(
         firstRow: first,
         hasBias: bias ? 1 : 0,
       },
-      storage: { m, bias: bias ?? m, y },
+      storage: { m, bias: bias ?? UNUSED_BINDING, y },
       workgroups: grid(rows * outChannels, OUTPUT_WORKGROUP),
     });
   }

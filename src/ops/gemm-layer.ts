@@ -9,7 +9,7 @@
 import packWgsl from '../../shaders/gemm-layer-pack.wgsl';
 import storeWgsl from '../../shaders/gemm-layer-store.wgsl';
 import { declareKernel } from '../kernel/kernel.js';
-import { Tensor, type Allocator, type DType, type Graph } from '../runtime/index.js';
+import { Tensor, UNUSED_BINDING, type Allocator, type DType, type Graph } from '../runtime/index.js';
 import { Act, ACTIVATION_OVERRIDES, ACTIVATION_PART, activationName } from './activation.js';
 import { ELEMENTWISE_PART, elementwiseGrid } from './elementwise.js';
 import { batchedGemm, GEMM_COLUMN_BLOCK, GEMM_K_BLOCK } from './gemm.js';
@@ -135,7 +135,7 @@ export function gemmLayer(g: Graph, signature: string, x: Tensor, w: GemmLayerWe
         firstRow: first,
         hasBias: w.bias ? 1 : 0,
       },
-      storage: { c, bias: w.bias ?? c, y },
+      storage: { c, bias: w.bias ?? UNUSED_BINDING, y },
       workgroups: elementwiseGrid(rows * w.outChannels),
     });
   }
