@@ -88,11 +88,9 @@ export function convTranspose3d(
     );
   }
   const [Do, Ho, Wo] = spatial;
-  if (w.path === 'gemm' || isGemmLayer(k, opts)) {
-    const expected = isGemmLayer(k, opts) ? 'gemm' : 'direct';
-    if (w.path !== expected) {
-      throw new Error(`convTranspose3d: weights prepared for the ${w.path} kernel, but stride ${s}, padding ${p}, output padding ${op} runs on the ${expected} one`);
-    }
+  const expected = isGemmLayer(k, opts) ? 'gemm' : 'direct';
+  if (w.path !== expected) {
+    throw new Error(`convTranspose3d: weights prepared for the ${w.path} kernel, but stride ${s}, padding ${p}, output padding ${op} runs on the ${expected} one`);
   }
   if (w.path === 'gemm') {
     const outShape = [B, w.outChannels, Do, Ho, Wo];
