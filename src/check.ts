@@ -1,5 +1,5 @@
 import { convertCheckpoints, type CheckpointSet } from './convert.js';
-import { FormatError } from './errors.js';
+import { FormatError, quote } from './errors.js';
 import type { HostTensor } from './io/host-tensor.js';
 import { readSafetensors } from './io/safetensors.js';
 import { readTorchCheckpoint } from './io/torch-checkpoint.js';
@@ -45,17 +45,46 @@ interface FixtureConfig {
   ddpm_context_indices?: number[];
 }
 
+/** The fixture's config.json, with every field conversion relies on checked: one FormatError naming each problem. */
+function readFixtureConfig(bytes: Uint8Array): FixtureConfig {
+  let cfg: FixtureConfig;
+  try {
+    cfg = JSON.parse(new TextDecoder().decode(bytes)) as FixtureConfig;
+  } catch (e) {
+    throw new FormatError('config.json', `not valid JSON (${quote((e as Error).message)})`);
+  }
+  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new FormatError('config.json', 'is not a JSON object');
+  const isPositive = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
+  const isShape = (v: unknown) => Array.isArray(v) && v.length === 4 && v.every(isPositive);
+  const problems: string[] = [];
+  if (cfg.latent_shape === undefined) problems.push('has no latent_shape');
+  else if (!isShape(cfg.latent_shape)) problems.push('latent_shape must be 4 positive integers (C, D, H, W)');
+  if (cfg.image_shape !== undefined && !isShape(cfg.image_shape)) problems.push('image_shape must be 4 positive integers (C, D, H, W)');
+  if (cfg.vae_first_layer_downsample !== undefined && typeof cfg.vae_first_layer_downsample !== 'boolean') {
+    problems.push('vae_first_layer_downsample must be true or false');
+  }
+  if (cfg.vae_max_channels !== undefined && !isPositive(cfg.vae_max_channels)) problems.push('vae_max_channels must be a positive integer');
+  // The seeded stream (src/models/random-model.ts) takes a 32-bit seed.
+  const seed: unknown = cfg.vae_weights_seed;
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && (seed as number) >= 0 && (seed as number) < 2 ** 32)) {
+    problems.push('vae_weights_seed must be an integer in [0, 2^32)');
+  } else if (seed !== undefined && cfg.vae_max_channels === undefined) {
+    problems.push('names vae_weights_seed but no vae_max_channels');
+  }
+  if (problems.length) throw new FormatError('config.json', problems.join('; '));
+  return cfg;
+}
+
+/** The VAE a config naming vae_weights_seed stands for (readFixtureConfig made sure it names vae_max_channels too). */
 function seededFixtureVae(cfg: FixtureConfig, seed: number): WeightSet {
-  if (cfg.vae_max_channels === undefined) throw new FormatError('config.json', 'names vae_weights_seed but no vae_max_channels');
   const firstLayerDownsample = cfg.vae_first_layer_downsample ?? false;
-  return seededVaeWeights({ latentChannels: cfg.latent_shape[0], maxChannels: cfg.vae_max_channels, firstLayerDownsample }, seed);
+  return seededVaeWeights({ latentChannels: cfg.latent_shape[0], maxChannels: cfg.vae_max_channels!, firstLayerDownsample }, seed);
 }
 
 async function loadFixtureNetworks(rt: Runtime, read: OptionalFileSource, precision: Precision): Promise<LoadedNetworks> {
   const configBytes = await read('config.json');
   if (!configBytes) throw new FormatError('config.json', 'missing from the fixture folder');
-  const cfg = JSON.parse(new TextDecoder().decode(configBytes)) as FixtureConfig;
-  if (!cfg.latent_shape) throw new FormatError('config.json', 'has no latent_shape');
+  const cfg = readFixtureConfig(configBytes);
   const ckpt: CheckpointSet = {};
   for (const part of ['vae', 'fp', 'ddpm'] as const) {
     const bytes = await read(`${part}.pt`);

@@ -55,6 +55,18 @@ describe('parity with PyTorch on the committed VAE fixtures', () => {
     const json = (value: object) => new TextEncoder().encode(JSON.stringify(value));
     const noWidth = folder({ 'config.json': json({ ...config, vae_max_channels: undefined }) });
     await expect(checkFixture(rt(), noWidth)).rejects.toThrow(/^config.json: names vae_weights_seed but no vae_max_channels$/);
+    for (const seed of ['112', -1, 1.5, 2 ** 32, null]) {
+      const bad = folder({ 'config.json': json({ ...config, vae_weights_seed: seed }) });
+      await expect(checkFixture(rt(), bad), String(seed)).rejects.toThrow(/^config.json: vae_weights_seed must be an integer in \[0, 2\^32\)$/);
+    }
+    for (const width of [0, 'x']) {
+      const bad = folder({ 'config.json': json({ ...config, vae_max_channels: width }) });
+      await expect(checkFixture(rt(), bad), String(width)).rejects.toThrow(/^config.json: vae_max_channels must be a positive integer$/);
+    }
+    const badShape = folder({ 'config.json': json({ ...config, latent_shape: [4, 2, 2] }) });
+    await expect(checkFixture(rt(), badShape)).rejects.toThrow(/^config.json: latent_shape must be 4 positive integers \(C, D, H, W\)$/);
+    const notJson = folder({ 'config.json': new TextEncoder().encode('{bad') });
+    await expect(checkFixture(rt(), notJson)).rejects.toThrow(/^config.json: not valid JSON \('/);
     const both = folder({ 'vae.pt': new Uint8Array(readFileSync(join(FOLDER, 'fp.pt'))) });
     await expect(checkFixture(rt(), both)).rejects.toThrow(/^config.json: names vae_weights_seed, but the folder also has vae.pt: keep one$/);
   });
