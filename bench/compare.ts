@@ -43,6 +43,7 @@ import type { ConvTiming } from '../src/ops/conv-choice.js';
 import { parseIntList, parseNumber } from '../src/cli/args.js';
 import { writeNpy } from '../src/io/npy.js';
 import { relativeError } from '../src/check.js';
+import { UsageError } from '../src/errors.js';
 import { PRESETS } from '../src/models/config.js';
 import { loadNetworks, type LoadedNetworks } from '../src/models/model.js';
 import type { Runtime } from '../src/runtime/index.js';
@@ -116,11 +117,11 @@ const { values } = parseArgs({
     layers: { type: 'boolean', default: false },
   },
 });
-if (!Object.hasOwn(BENCH_VARIANTS, values.variant)) throw new Error(`--variant wants ${Object.keys(BENCH_VARIANTS).join(' or ')}, got '${values.variant}'`);
+if (!Object.hasOwn(BENCH_VARIANTS, values.variant)) throw new UsageError(`--variant wants ${Object.keys(BENCH_VARIANTS).join(' or ')}, got '${values.variant}'`);
 const variant = values.variant as BenchVariant;
 const latentName = `${variant === 'ch' ? 'CH' : variant} ${PRESETS[BENCH_VARIANTS[variant]].latentShape.join('x')}`;
 const peerDevice = values['peer-device'];
-if (peerDevice !== 'cpu' && peerDevice !== 'cuda') throw new Error(`--peer-device wants cpu or cuda, got '${peerDevice}'`);
+if (peerDevice !== 'cpu' && peerDevice !== 'cuda') throw new UsageError(`--peer-device wants cpu or cuda, got '${peerDevice}'`);
 const PYTHON = values.python;
 const widths = parseIntList('n-feat', values['n-feat']).map(checkUnetWidth);
 const batches = parseIntList('batches', values.batches).sort((a, b) => a - b);

@@ -30,4 +30,11 @@ await build({
   logLevel: 'warning',
 });
 process.argv = [process.argv[0], outfile, ...args];
-await import(pathToFileURL(outfile).href);
+try {
+  await import(pathToFileURL(outfile).href);
+} catch (e) {
+  // A wrong option is one line, as in mg3d; anything else keeps its stack.
+  if (e?.name !== 'UsageError' && !String(e?.code).startsWith('ERR_PARSE_ARGS')) throw e;
+  console.error(`${basename(script)}: ${e.message}`);
+  process.exit(2);
+}
